@@ -1,0 +1,143 @@
+/**
+ * Import filtering as IXP route servers do it (RFC 7948 §4.6–4.8 practice, the rules of the
+ * common route-server filter guides): every rule is evaluated and every failure recorded, so a
+ * member sees all that is wrong with a route at once, each as a stable code.
+ *
+ * Max-prefix is stateful (it counts a session's accepted routes) and lives in the registry;
+ * its code is listed here with the others so the table of reasons is complete.
+ */
+import { parsePrefix } from '../lib/index.ts';
+import { createBogonMatcher, type BogonMatcher, type BogonOptions } from './route-bogons.ts';
+import type { PrefixList } from './route-irr.ts';
+import type { AnnouncedRoute, IrrState, MemberRouting, RpkiState } from './route-model.ts';
+import { asPathLength, firstAsn, originAsn } from './route-model.ts';
+import type { RoaSet } from './route-rpki.ts';
+
+/** Stable reject codes, each with the rule it stands for (shown to the member). */
+export const REJECT_REASONS = {
+  PREFIX_INVALID: 'the NLRI is not a valid prefix',
+  NEXT_HOP_NOT_MEMBER_ROUTER: "the next hop is not the announcing member's own router address (RFC 7948 §4.8)",
+  AS_PATH_EMPTY: 'the AS path is empty or does not start with an AS_SEQUENCE',
+  FIRST_AS_NOT_MEMBER: "the first AS of the path is not one of the member's ASNs (RFC 7947 §2.2.2)",
+  AS_PATH_TOO_LONG: 'the AS path is longer than the configured limit',
+  AS_SET_IN_PATH: 'the AS path contains an AS_SET (deprecated by RFC 9774)',
+  PREFIX_TOO_SHORT: 'the prefix is less specific than the configured minimum length',
+  PREFIX_TOO_LONG: 'the prefix is more specific than the configured maximum length',
+  BOGON_PREFIX: 'the prefix is a bogon (RFC 6890 special-purpose, default route, or configured)',
+  BOGON_ASN: 'the AS path contains a bogon ASN (RFC 7607, 6793, 5398, 6996, 7300, IANA reserved)',
+  RPKI_INVALID: 'RPKI origin validation says invalid (RFC 6811)',
+  IRR_NOT_LISTED: "the prefix is not in the member's IRR-derived prefix list",
+  MAX_PREFIX_EXCEEDED: "the session's max-prefix limit was reached; later routes are rejected",
+} as const;
+
+export type RejectReason = keyof typeof REJECT_REASONS;
+
+export interface LengthBounds {
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface ImportFilterConfig {
+  /**
+   * `member`: the next hop must be one of the member's router addresses (any of its ports);
+   * `peer`: it must be the very router the session runs to.
+   */
+  readonly nextHop: 'member' | 'peer';
+  readonly prefixLength: { readonly ipv4: LengthBounds; readonly ipv6: LengthBounds };
+  readonly maxAsPathLength: number;
+  readonly rejectAsSet: boolean;
+  readonly bogons: BogonOptions;
+  /** With a ROA set loaded: reject RPKI-invalid routes (otherwise only mark them). */
+  readonly rpkiRejectInvalid: boolean;
+  /** With a prefix list loaded for the member: reject routes it does not list (otherwise only mark). */
+  readonly irrRejectUnlisted: boolean;
+  /** Default per-session max-prefix limits (a member's policy may override them). */
+  readonly maxPrefixes: { readonly ipv4: number; readonly ipv6: number };
+}
+
+export const DEFAULT_IMPORT_FILTER: ImportFilterConfig = {
+  nextHop: 'member',
+  prefixLength: { ipv4: { min: 8, max: 24 }, ipv6: { min: 16, max: 48 } },
+  maxAsPathLength: 64,
+  rejectAsSet: true,
+  bogons: {},
+  rpkiRejectInvalid: true,
+  irrRejectUnlisted: true,
+  maxPrefixes: { ipv4: 10_000, ipv6: 5_000 },
+};
+
+/** Merges a partial config over the defaults (one level deep for the nested groups). */
+export function importFilterConfig(partial: Partial<ImportFilterConfig> = {}): ImportFilterConfig {
+  const d = DEFAULT_IMPORT_FILTER;
+  return {
+    ...d,
+    ...partial,
+    prefixLength: {
+      ipv4: { ...d.prefixLength.ipv4, ...partial.prefixLength?.ipv4 },
+      ipv6: { ...d.prefixLength.ipv6, ...partial.prefixLength?.ipv6 },
+    },
+    bogons: { ...d.bogons, ...partial.bogons },
+    maxPrefixes: { ...d.maxPrefixes, ...partial.maxPrefixes },
+  };
+}
+
+export interface FilterContext {
+  readonly member: MemberRouting;
+  readonly roas?: RoaSet;
+  /** The member's IRR-derived prefix list, when one is loaded. */
+  readonly prefixList?: PrefixList;
+}
+
+export interface FilterVerdict {
+  readonly reasons: RejectReason[];
+  readonly rpki: RpkiState;
+  readonly irr: IrrState;
+}
+
+export interface ImportFilter {
+  readonly config: ImportFilterConfig;
+  check(route: AnnouncedRoute, ctx: FilterContext): FilterVerdict;
+}
+
+export function createImportFilter(partial: Partial<ImportFilterConfig> = {}): ImportFilter {
+  const config = importFilterConfig(partial);
+  const bogons: BogonMatcher = createBogonMatcher(config.bogons);
+  return {
+    config,
+    check(route, ctx) {
+      const reasons: RejectReason[] = [];
+      const parsed = parsePrefix(route.prefix);
+      if (!parsed.ok) return { reasons: ['PREFIX_INVALID'], rpki: 'unchecked', irr: 'unchecked' };
+      const p = parsed.prefix;
+      const { attrs } = route;
+
+      const nhOk =
+        config.nextHop === 'peer' ? attrs.nextHop === route.router : ctx.member.routers.includes(attrs.nextHop);
+      if (!nhOk) reasons.push('NEXT_HOP_NOT_MEMBER_ROUTER');
+
+      const first = firstAsn(attrs.asPath);
+      if (first === undefined) reasons.push('AS_PATH_EMPTY');
+      else if (!ctx.member.asns.includes(first)) reasons.push('FIRST_AS_NOT_MEMBER');
+      if (asPathLength(attrs.asPath) > config.maxAsPathLength) reasons.push('AS_PATH_TOO_LONG');
+      if (config.rejectAsSet && attrs.asPath.some((s) => s.type === 'set')) reasons.push('AS_SET_IN_PATH');
+
+      const bounds = p.family === 4 ? config.prefixLength.ipv4 : config.prefixLength.ipv6;
+      if (p.len < bounds.min) reasons.push('PREFIX_TOO_SHORT');
+      if (p.len > bounds.max) reasons.push('PREFIX_TOO_LONG');
+      if (bogons.prefix(p)) reasons.push('BOGON_PREFIX');
+      if (attrs.asPath.some((s) => s.asns.some((a) => bogons.asn(a) !== undefined))) reasons.push('BOGON_ASN');
+
+      let rpki: RpkiState = 'unchecked';
+      if (ctx.roas) {
+        rpki = ctx.roas.validate(p, originAsn(attrs.asPath));
+        if (rpki === 'invalid' && config.rpkiRejectInvalid) reasons.push('RPKI_INVALID');
+      }
+      let irr: IrrState = 'unchecked';
+      if (ctx.prefixList) {
+        irr = ctx.prefixList.matches(p) ? 'match' : 'no-match';
+        if (irr === 'no-match' && config.irrRejectUnlisted) reasons.push('IRR_NOT_LISTED');
+      }
+      return { reasons, rpki, irr };
+    },
+  };
+}
