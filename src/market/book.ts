@@ -1,0 +1,98 @@
+/**
+ * Destination books: one per destination (canonical CIDR, or `any4`/`any6` for full transit of a
+ * protocol), each with a bid and an ask side. A sell covers a buy when its destination contains
+ * the buy's, so a taker buy looks at the asks of every book whose prefix covers its own (one
+ * PrefixTrie look-up) plus the `any` book of its protocol; a taker sell looks at the bids of every
+ * book its prefix covers. Those lists are cached per book and rebuilt only when a book is added.
+ */
+import { type Prefix, PrefixTrie, parsePrefix } from '../lib/index.ts';
+import { BookSide } from './order.ts';
+import type { Protocol } from './types.ts';
+
+export class DestBook {
+  readonly key: string;
+  readonly protocol: Protocol;
+  /** null for the `any` books. */
+  readonly prefix: Prefix | null;
+  readonly bids = new BookSide(true);
+  readonly asks = new BookSide(false);
+  /** Books whose asks may serve a buy here (covering prefixes and `any`), cached. */
+  coveringCache: DestBook[] | null = null;
+  /** Books whose bids a sell here may serve (covered prefixes), cached. */
+  coveredCache: DestBook[] | null = null;
+  cacheVersion = -1;
+
+  constructor(key: string, protocol: Protocol, prefix: Prefix | null) {
+    this.key = key;
+    this.protocol = protocol;
+    this.prefix = prefix;
+  }
+}
+
+/** The destination key of a validated spec: the canonical prefix, or `any4` / `any6`. */
+export function destKey(destination: string, protocol: Protocol): string {
+  return destination === 'any' ? (protocol === 'ipv4' ? 'any4' : 'any6') : destination;
+}
+
+export class Books {
+  readonly byKey = new Map<string, DestBook>();
+  private readonly trie = new PrefixTrie<DestBook>();
+  readonly any4 = new DestBook('any4', 'ipv4', null);
+  readonly any6 = new DestBook('any6', 'ipv6', null);
+  /** Books with at least one resting bid, per protocol: what an `any` sell can serve. */
+  readonly withBids: Record<Protocol, Set<DestBook>> = { ipv4: new Set(), ipv6: new Set() };
+  private version = 0;
+
+  constructor() {
+    this.byKey.set('any4', this.any4);
+    this.byKey.set('any6', this.any6);
+  }
+
+  /** The book of a destination key, created on first use (key must come from a validated spec). */
+  get(key: string, protocol: Protocol): DestBook {
+    let b = this.byKey.get(key);
+    if (b) return b;
+    const r = parsePrefix(key);
+    if (!r.ok) throw new Error(`market: invalid destination key ${key}`);
+    b = new DestBook(key, protocol, r.prefix);
+    this.byKey.set(key, b);
+    this.trie.set(r.prefix, b);
+    this.version++;
+    return b;
+  }
+
+  anyOf(protocol: Protocol): DestBook {
+    return protocol === 'ipv4' ? this.any4 : this.any6;
+  }
+
+  /** Books whose sells can serve a buy for `b`'s destination: covering prefixes, then `any`. */
+  covering(b: DestBook): DestBook[] {
+    if (b.cacheVersion !== this.version) this.refresh(b);
+    return b.coveringCache!;
+  }
+
+  /** Books whose buys a sell for `b`'s destination can serve (for `any`: every book with bids). */
+  covered(b: DestBook): Iterable<DestBook> {
+    if (!b.prefix) return [b, ...this.withBids[b.protocol]];
+    if (b.cacheVersion !== this.version) this.refresh(b);
+    return b.coveredCache!;
+  }
+
+  private refresh(b: DestBook): void {
+    if (!b.prefix) {
+      b.coveringCache = [b];
+      b.coveredCache = null;
+    } else {
+      b.coveringCache = this.trie.covering(b.prefix).map((x) => x.value);
+      b.coveringCache.push(this.anyOf(b.protocol));
+      b.coveredCache = this.trie.covered(b.prefix);
+    }
+    b.cacheVersion = this.version;
+  }
+
+  noteBidsChanged(b: DestBook): void {
+    if (!b.prefix) return;
+    if (b.bids.orders > 0) this.withBids[b.protocol].add(b);
+    else this.withBids[b.protocol].delete(b);
+  }
+}

@@ -1,0 +1,572 @@
+/**
+ * The matching engine: one thread, no awaits, deterministic given its clock, id source, quality
+ * source and port directory. Commands (`submit`, `cancel`, `amend`, `cancelTrade`, `tick`) return
+ * the events they produced; the caller journals them before answering. Replaying those events
+ * through `MarketState.apply` rebuilds the same state (see state.ts).
+ *
+ * Matching rules (SPEC B3, B4), documented in docs/market.md:
+ * - A sell serves a buy when its destination contains the buy's (`any` covers all of a protocol),
+ *   the protocol and prefix type are equal, the seller's traffic type is `any` or the buy's, the
+ *   sell's delivery period contains the buy's, the prices cross, the seller is another member,
+ *   and the seller's quality towards the buy's destination meets each of the buy's limits.
+ * - A taker buy ranks the sells it can take by its own `ranking`; a taker sell takes resting buys
+ *   by price then time (the resting buys' ranking preferences rank sellers, not buyers).
+ * - The trade price is the resting order's; a fill is a multiple of both orders' minimum blocks
+ *   and is capped by the free capacity of the sell (over the buy's period) and of both ports.
+ */
+import type { Clock, IdSource } from '../lib/index.ts';
+import type { QualitySource } from '../quality/quality-source.ts';
+import { type DestBook, destKey } from './book.ts';
+import { marketErrors } from './errors.ts';
+import type { BookSide, Order } from './order.ts';
+import { qualityOf, meetsLimits, rankKey } from './quality-match.ts';
+import { MarketState, clientKey } from './state.ts';
+import { TIMER_ORDER_EXPIRY, TIMER_TRADE_END, TIMER_TRADE_START } from './timers.ts';
+import type { MarketEvent, MatchQuality, OrderSpec, OrderView, PortDirectory, TradeRecord } from './types.ts';
+
+export interface MarketEngineDeps {
+  clock: Clock;
+  ids: IdSource;
+  quality: QualitySource;
+  ports: PortDirectory;
+}
+
+export interface MarketEngineConfig {
+  /** How far in the past a delivery period may start (client clocks and network delay), ms. */
+  startSkewMs: number;
+}
+
+export const defaultMarketEngineConfig: MarketEngineConfig = { startSkewMs: 5 * 60_000 };
+
+export interface SubmitResult {
+  order: OrderView;
+  events: MarketEvent[];
+  /** True when this was a retry of an order already accepted under the same client order id. */
+  duplicate: boolean;
+}
+
+export interface AmendChanges {
+  price?: number;
+  capacityMbps?: number;
+}
+
+export class MarketEngine {
+  readonly state = new MarketState();
+  private readonly deps: MarketEngineDeps;
+  private readonly config: MarketEngineConfig;
+  // Scratch arrays of the match in progress (reused: no allocation per order).
+  private fillOrders: Order[] = [];
+  private fillQty: number[] = [];
+  private fillQuality: Array<MatchQuality | null> = [];
+
+  constructor(deps: MarketEngineDeps, config: Partial<MarketEngineConfig> = {}) {
+    this.deps = deps;
+    this.config = { ...defaultMarketEngineConfig, ...config };
+  }
+
+  // ---- commands ---------------------------------------------------------------------------
+
+  submit(spec: OrderSpec): SubmitResult {
+    const st = this.state;
+    const now = this.deps.clock.now();
+    if (spec.clientOrderId !== undefined) {
+      const prev = st.byClientId.get(clientKey(spec.memberId, spec.clientOrderId));
+      if (prev) {
+        if (!sameOrder(prev.spec, spec)) {
+          st.counters.ordersRejected++;
+          throw marketErrors.make('MARKET_CLIENT_ORDER_ID_REUSED', `clientOrderId ${JSON.stringify(spec.clientOrderId)} was already used for another order (${prev.id})`, { field: 'clientOrderId', details: { orderId: prev.id } });
+        }
+        st.counters.ordersDuplicate++;
+        return { order: prev, events: [], duplicate: true };
+      }
+    }
+    this.checkAtEntry(spec, now);
+    const events: MarketEvent[] = [];
+    this.tickInto(now, events);
+    const id = this.deps.ids.next('ord');
+    const o = st.createOrder(id, st.lastSeq + 1, spec, now);
+    events.push({ type: 'OrderAccepted', at: now, orderId: id, seq: o.seq, spec });
+    this.takeAndRest(o, now, events);
+    this.tickInto(now, events);
+    return { order: o, events, duplicate: false };
+  }
+
+  cancel(memberId: string, orderId: string): MarketEvent[] {
+    const now = this.deps.clock.now();
+    const o = this.ownOpenOrder(memberId, orderId);
+    const events: MarketEvent[] = [];
+    this.tickInto(now, events);
+    if (o.status !== 'open') throw closedError(o);
+    this.state.close(o, 'cancelled', 'member', now);
+    events.push({ type: 'OrderCancelled', at: now, orderId, reason: 'member' });
+    return events;
+  }
+
+  /**
+   * Amends price and/or capacity. Lowering capacity keeps time priority; changing the price or
+   * raising capacity loses it (the order gets a new sequence, as if entered now) and may trade at
+   * once if the new price crosses.
+   */
+  amend(memberId: string, orderId: string, ch: AmendChanges): SubmitResult {
+    const st = this.state;
+    const now = this.deps.clock.now();
+    const o = this.ownOpenOrder(memberId, orderId);
+    const events: MarketEvent[] = [];
+    this.tickInto(now, events);
+    if (o.status !== 'open') throw closedError(o);
+    const price = ch.price ?? o.price;
+    const cap = ch.capacityMbps ?? o.capacityMbps;
+    if (price === o.price && cap === o.capacityMbps) {
+      throw marketErrors.make('MARKET_AMEND_INVALID', 'the amendment changes neither price nor capacityMbps', { field: 'price' });
+    }
+    const block = o.spec.minBlockMbps;
+    if (cap % block !== 0) {
+      throw marketErrors.make('MARKET_AMEND_INVALID', `capacityMbps ${cap} must be a multiple of minBlockMbps ${block}`, { field: 'capacityMbps' });
+    }
+    const sold = o.isBuy ? o.boughtMbps : o.sold!.maxIn(o.spec.start, o.spec.end);
+    const stillOpen = o.isBuy ? cap - o.boughtMbps : cap - o.sold!.minIn(o.spec.start, o.spec.end);
+    if (cap < sold || stillOpen < block) {
+      throw marketErrors.make('MARKET_AMEND_INVALID', `capacityMbps ${cap} must leave at least one block (${block} Mbps) above the ${sold} Mbps already traded; cancel the order instead`, { field: 'capacityMbps', details: { tradedMbps: sold } });
+    }
+    const port = this.deps.ports.port(o.spec.portId);
+    if (port && cap > port.capacityMbps) {
+      throw marketErrors.make('MARKET_CAPACITY_EXCEEDS_PORT', `capacityMbps ${cap} exceeds the ${port.capacityMbps} Mbps of port ${o.spec.portId}`, { field: 'capacityMbps' });
+    }
+    const keptPriority = price === o.price && cap <= o.capacityMbps;
+    const seq = keptPriority ? o.seq : st.lastSeq + 1;
+    if (keptPriority) {
+      st.amendApply(o, seq, price, cap, now);
+      events.push({ type: 'OrderAmended', at: now, orderId, seq, price, capacityMbps: cap, keptPriority });
+    } else {
+      st.unrest(o); // out of the book while it matches as a taker; takeAndRest rests the rest
+      st.amendApply(o, seq, price, cap, now);
+      events.push({ type: 'OrderAmended', at: now, orderId, seq, price, capacityMbps: cap, keptPriority });
+      this.takeAndRest(o, now, events);
+    }
+    this.tickInto(now, events);
+    return { order: o, events, duplicate: false };
+  }
+
+  /** Cancels a trade (operator action): releases both ports and gives the capacity back to the sell. */
+  cancelTrade(tradeId: string, reason: string): MarketEvent[] {
+    const now = this.deps.clock.now();
+    const events: MarketEvent[] = [];
+    this.tickInto(now, events);
+    const t = this.state.trades.get(tradeId);
+    if (!t) throw marketErrors.make('MARKET_TRADE_NOT_FOUND', `no trade ${tradeId}`, { field: 'tradeId' });
+    if (t.status === 'ended' || t.status === 'cancelled') {
+      throw marketErrors.make('MARKET_TRADE_CLOSED', `trade ${tradeId} is already ${t.status}`, { field: 'tradeId' });
+    }
+    this.state.tradeStatus(t, 'cancelled', now, reason);
+    events.push({ type: 'TradeCancelled', at: now, tradeId, reason });
+    return events;
+  }
+
+  /** Runs the clock-driven work due by now: order expiry, trade activation and end. */
+  tick(): MarketEvent[] {
+    const events: MarketEvent[] = [];
+    this.tickInto(this.deps.clock.now(), events);
+    return events;
+  }
+
+  get nextTimerAt(): number {
+    return this.state.timers.nextAt;
+  }
+
+  // ---- matching -----------------------------------------------------------------------------
+
+  /** Matches `o` as taker, then rests, cancels (IOC/FOK/market) or closes it as filled. */
+  private takeAndRest(o: Order, now: number, events: MarketEvent[]): void {
+    const st = this.state;
+    const tif = o.spec.timeInForce;
+    const n = o.isBuy ? this.takeSells(o) : this.takeBuys(o);
+    if (tif === 'FOK' && n > 0 && (o.isBuy ? o.boughtMbps < o.capacityMbps : o.sold!.minIn(o.spec.start, o.spec.end) < o.capacityMbps)) {
+      this.rollback(o, n);
+      st.close(o, 'cancelled', 'fok-unfilled', now);
+      events.push({ type: 'OrderCancelled', at: now, orderId: o.id, reason: 'fok-unfilled' });
+      return;
+    }
+    if (n > 0) this.commit(o, n, now, events);
+    if (o.status !== 'open') return;
+    if (o.exhausted) {
+      st.close(o, 'filled', undefined, now);
+      return;
+    }
+    if (tif === 'IOC' || tif === 'FOK') {
+      const reason = tif === 'FOK' ? 'fok-unfilled' : 'ioc-remainder';
+      st.close(o, 'cancelled', reason, now);
+      events.push({ type: 'OrderCancelled', at: now, orderId: o.id, reason });
+      return;
+    }
+    st.rest(o);
+  }
+
+  /** Taker buy: walks the asks of covering books in the buyer's ranking; returns the fill count. */
+  private takeSells(buy: Order): number {
+    const st = this.state;
+    const b = st.bookOf(buy);
+    const books = st.books.covering(b);
+    const ranking = buy.spec.ranking ?? 'price';
+    if (ranking !== 'price') return this.takeRanked(buy, books, ranking);
+    let sides: BookSide[] | null = null;
+    let single: BookSide | null = null;
+    for (let i = 0; i < books.length; i++) {
+      const s = books[i].asks;
+      if (s.orders === 0 || s.levels[0].price > buy.price) continue;
+      if (single === null) single = s;
+      else (sides ??= [single]).push(s);
+    }
+    if (single === null) return 0;
+    return sides === null ? this.walkOne(buy, single, true) : this.walkMerged(buy, sides, true);
+  }
+
+  /** Taker sell: walks the bids of covered books by price then time. */
+  private takeBuys(sell: Order): number {
+    const st = this.state;
+    const b = st.bookOf(sell);
+    let sides: BookSide[] | null = null;
+    let single: BookSide | null = null;
+    for (const x of st.books.covered(b)) {
+      const s = (x as DestBook).bids;
+      if (s.orders === 0 || s.levels[0].price < sell.price) continue;
+      if (single === null) single = s;
+      else (sides ??= [single]).push(s);
+    }
+    if (single === null) return 0;
+    return sides === null ? this.walkOne(sell, single, false) : this.walkMerged(sell, sides, false);
+  }
+
+  /** Price-time walk of one book side. */
+  private walkOne(taker: Order, side: BookSide, takerBuys: boolean): number {
+    const levels = side.levels;
+    const limit = taker.price;
+    let n = 0;
+    for (let li = 0; li < levels.length; li++) {
+      const lv = levels[li];
+      if (takerBuys ? lv.price > limit : lv.price < limit) break;
+      for (let r = lv.head; r !== null; r = r.next) {
+        n = this.tryFill(taker, r, takerBuys, n);
+        if (n < 0) return -n;
+      }
+    }
+    return n;
+  }
+
+  /** Price-time walk merging several book sides (covering prefixes) into one order. */
+  private walkMerged(taker: Order, sides: BookSide[], takerBuys: boolean): number {
+    const k = sides.length;
+    const li = new Array<number>(k).fill(0);
+    const cur: Array<Order | null> = sides.map((s) => s.levels[0].head);
+    const limit = taker.price;
+    let n = 0;
+    for (;;) {
+      let best = -1;
+      let bp = 0;
+      let bs = 0;
+      for (let i = 0; i < k; i++) {
+        const o = cur[i];
+        if (o === null) continue;
+        const p = o.price;
+        if (best < 0 || (takerBuys ? p < bp : p > bp) || (p === bp && o.seq < bs)) {
+          best = i;
+          bp = p;
+          bs = o.seq;
+        }
+      }
+      if (best < 0 || (takerBuys ? bp > limit : bp < limit)) return n;
+      const r = cur[best]!;
+      // Advance the cursor before filling (the walk never removes orders from the book).
+      let nx = r.next;
+      if (nx === null) {
+        const levels = sides[best].levels;
+        const j = ++li[best];
+        nx = j < levels.length ? levels[j].head : null;
+      }
+      cur[best] = nx;
+      n = this.tryFill(taker, r, takerBuys, n);
+      if (n < 0) return -n;
+    }
+  }
+
+  /**
+   * Tries resting order `r` for the taker; returns the new fill count, negated when the taker
+   * has nothing left to fill (the walk stops).
+   */
+  private tryFill(taker: Order, r: Order, takerBuys: boolean, n: number): number {
+    const buy = takerBuys ? taker : r;
+    const sell = takerBuys ? r : taker;
+    if (!this.eligible(buy, sell)) return n;
+    let q: MatchQuality | null = null;
+    if (buy.spec.limits !== undefined) {
+      q = qualityOf(this.deps.quality, sell, buy);
+      if (!meetsLimits(q, buy.spec.limits)) return n;
+    }
+    const qty = this.fillable(buy, sell);
+    if (qty <= 0) return n;
+    this.state.reserve(buy, sell, buy.spec.start, buy.spec.end, qty);
+    this.fillOrders[n] = r;
+    this.fillQty[n] = qty;
+    this.fillQuality[n] = q;
+    n++;
+    const done = takerBuys ? taker.capacityMbps - taker.boughtMbps < taker.spec.minBlockMbps : taker.exhausted;
+    return done ? -n : n;
+  }
+
+  /** Performance or weighted ranking: gathers every crossing, eligible sell, sorts, then fills. */
+  private takeRanked(buy: Order, books: DestBook[], ranking: 'performance' | 'weighted'): number {
+    const cands: Array<{ o: Order; q: MatchQuality; key: number; lat: number; loss: number; hops: number }> = [];
+    const weights = buy.spec.weights;
+    for (let i = 0; i < books.length; i++) {
+      const levels = books[i].asks.levels;
+      for (let li = 0; li < levels.length && levels[li].price <= buy.price; li++) {
+        for (let r = levels[li].head; r !== null; r = r.next) {
+          if (!this.eligible(buy, r)) continue;
+          const q = qualityOf(this.deps.quality, r, buy);
+          if (buy.spec.limits !== undefined && !meetsLimits(q, buy.spec.limits)) continue;
+          cands.push(rankKey(r, q, ranking, weights));
+        }
+      }
+    }
+    if (cands.length === 0) return 0;
+    if (ranking === 'performance') {
+      cands.sort((a, b) => a.lat - b.lat || a.loss - b.loss || a.hops - b.hops || a.o.price - b.o.price || a.o.seq - b.o.seq);
+    } else {
+      cands.sort((a, b) => a.key - b.key || a.o.price - b.o.price || a.o.seq - b.o.seq);
+    }
+    let n = 0;
+    for (const c of cands) {
+      const qty = this.fillable(buy, c.o);
+      if (qty <= 0) continue;
+      this.state.reserve(buy, c.o, buy.spec.start, buy.spec.end, qty);
+      this.fillOrders[n] = c.o;
+      this.fillQty[n] = qty;
+      this.fillQuality[n] = c.q;
+      n++;
+      if (buy.capacityMbps - buy.boughtMbps < buy.spec.minBlockMbps) break;
+    }
+    return n;
+  }
+
+  /** Everything but price, capacity and quality. */
+  private eligible(buy: Order, sell: Order): boolean {
+    const b = buy.spec;
+    const s = sell.spec;
+    return (
+      s.memberId !== b.memberId &&
+      s.prefixType === b.prefixType &&
+      (s.trafficType === 'any' || s.trafficType === b.trafficType) &&
+      s.start <= b.start &&
+      s.end >= b.end
+    );
+  }
+
+  /** Mbps the pair can trade now: min of the buy's remainder and the free sell and port capacity, in blocks. */
+  private fillable(buy: Order, sell: Order): number {
+    const start = buy.spec.start;
+    const end = buy.spec.end;
+    let q = buy.capacityMbps - buy.boughtMbps;
+    const sf = sell.capacityMbps - sell.sold!.maxIn(start, end);
+    if (sf < q) q = sf;
+    // Port capacity comes from the registry at every look (a port may be resized or removed).
+    const ports = this.state.ports;
+    const dir = this.deps.ports;
+    const bf = (dir.port(buy.spec.portId)?.capacityMbps ?? 0) - ports.get(buy.spec.portId)!.reserved.maxIn(start, end);
+    if (bf < q) q = bf;
+    const spf = (dir.port(sell.spec.portId)?.capacityMbps ?? 0) - ports.get(sell.spec.portId)!.reserved.maxIn(start, end);
+    if (spf < q) q = spf;
+    if (q <= 0) return 0;
+    const a = buy.spec.minBlockMbps;
+    const c = sell.spec.minBlockMbps;
+    const step = a === c ? a : lcm(a, c);
+    return q - (q % step);
+  }
+
+  private rollback(taker: Order, n: number): void {
+    for (let i = n - 1; i >= 0; i--) {
+      const r = this.fillOrders[i];
+      const buy = taker.isBuy ? taker : r;
+      const sell = taker.isBuy ? r : taker;
+      this.state.reserve(buy, sell, buy.spec.start, buy.spec.end, -this.fillQty[i]);
+      this.fillOrders[i] = undefined as unknown as Order;
+    }
+  }
+
+  private commit(taker: Order, n: number, now: number, events: MarketEvent[]): void {
+    const st = this.state;
+    const aggressor = taker.spec.side;
+    for (let i = 0; i < n; i++) {
+      const r = this.fillOrders[i];
+      this.fillOrders[i] = undefined as unknown as Order;
+      const buy = taker.isBuy ? taker : r;
+      const sell = taker.isBuy ? r : taker;
+      const b = buy.spec;
+      const s = sell.spec;
+      const t: TradeRecord = {
+        id: this.deps.ids.next('trd'),
+        buyOrderId: buy.id,
+        sellOrderId: sell.id,
+        buyerId: b.memberId,
+        sellerId: s.memberId,
+        buyPortId: b.portId,
+        sellPortId: s.portId,
+        destination: b.destination,
+        protocol: b.protocol,
+        prefixType: b.prefixType,
+        trafficType: b.trafficType,
+        capacityMbps: this.fillQty[i],
+        price: r.price,
+        start: b.start,
+        end: b.end,
+        quality: this.fillQuality[i] ?? qualityOf(this.deps.quality, sell, buy),
+        aggressor,
+        matchedAt: now,
+        status: 'scheduled',
+      };
+      this.fillQuality[i] = null;
+      st.addTrade(t);
+      events.push({ type: 'TradeMatched', at: now, trade: { ...t } });
+      st.settle(r, now);
+    }
+    taker.updatedAt = now;
+  }
+
+  // ---- clock ----------------------------------------------------------------------------------
+
+  private tickInto(now: number, events: MarketEvent[]): void {
+    const st = this.state;
+    if (st.timers.nextAt > now) return;
+    for (let due = st.timers.takeDue(now); due; due = st.timers.takeDue(now)) {
+      const at = due.at;
+      for (const tm of due.timers) {
+        if (tm.kind === TIMER_ORDER_EXPIRY) {
+          const o = st.orders.get(tm.id);
+          if (!o || o.status !== 'open' || o.level === null) continue;
+          const reason = o.spec.expiresAt === at ? 'gtd' : 'period';
+          st.close(o, 'expired', reason, at);
+          events.push({ type: 'OrderExpired', at, orderId: o.id, reason });
+        } else if (tm.kind === TIMER_TRADE_START) {
+          const t = st.trades.get(tm.id);
+          if (!t || t.status !== 'scheduled') continue;
+          st.tradeStatus(t, 'active', at);
+          events.push({ type: 'TradeActivated', at, tradeId: t.id });
+        } else if (tm.kind === TIMER_TRADE_END) {
+          const t = st.trades.get(tm.id);
+          if (!t || (t.status !== 'scheduled' && t.status !== 'active')) continue;
+          st.tradeStatus(t, 'ended', at);
+          events.push({ type: 'TradeEnded', at, tradeId: t.id });
+        }
+      }
+    }
+  }
+
+  // ---- checks ---------------------------------------------------------------------------------
+
+  /** Checks that need the clock or the registry (static fields were checked by validateOrder). */
+  private checkAtEntry(spec: OrderSpec, now: number): void {
+    const st = this.state;
+    const port = this.deps.ports.port(spec.portId);
+    if (!port || port.memberId !== spec.memberId) {
+      st.counters.ordersRejected++;
+      throw marketErrors.make('MARKET_PORT_UNKNOWN', `portId ${JSON.stringify(spec.portId)} is not one of your ports`, { field: 'portId' });
+    }
+    if (spec.capacityMbps > port.capacityMbps) {
+      st.counters.ordersRejected++;
+      throw marketErrors.make('MARKET_CAPACITY_EXCEEDS_PORT', `capacityMbps ${spec.capacityMbps} exceeds the ${port.capacityMbps} Mbps of port ${spec.portId}`, { field: 'capacityMbps', details: { portCapacityMbps: port.capacityMbps } });
+    }
+    if (spec.end <= now) {
+      st.counters.ordersRejected++;
+      throw marketErrors.make('MARKET_INVALID_ORDER', 'end must be in the future', { field: 'end' });
+    }
+    if (spec.start < now - this.config.startSkewMs) {
+      st.counters.ordersRejected++;
+      throw marketErrors.make('MARKET_INVALID_ORDER', `start must not be more than ${this.config.startSkewMs / 1000} s in the past`, { field: 'start' });
+    }
+    if (spec.expiresAt !== undefined && spec.expiresAt <= now) {
+      st.counters.ordersRejected++;
+      throw marketErrors.make('MARKET_INVALID_ORDER', 'expiresAt must be in the future', { field: 'expiresAt' });
+    }
+  }
+
+  private ownOpenOrder(memberId: string, orderId: string): Order {
+    const o = this.state.orders.get(orderId);
+    if (!o || o.spec.memberId !== memberId) {
+      throw marketErrors.make('MARKET_ORDER_NOT_FOUND', `no order ${orderId} of yours`, { field: 'orderId' });
+    }
+    if (o.status !== 'open') throw closedError(o);
+    return o;
+  }
+
+  // ---- views ----------------------------------------------------------------------------------
+
+  order(id: string): OrderView | undefined {
+    return this.state.orders.get(id);
+  }
+
+  ordersOf(memberId: string): readonly OrderView[] {
+    return this.state.ordersByMember.get(memberId) ?? [];
+  }
+
+  tradesOf(memberId: string): readonly TradeRecord[] {
+    return this.state.tradesByMember.get(memberId) ?? [];
+  }
+
+  /** Aggregated depth of one destination's book: per price, open Mbps and order count. */
+  depth(destination: string, protocol: OrderSpec['protocol'], maxLevels = 50): BookDepth {
+    const b = this.state.books.byKey.get(destKey(destination, protocol));
+    const side = (s: BookSide | undefined) => {
+      const out: DepthLevel[] = [];
+      if (!s) return out;
+      for (let i = 0; i < s.levels.length && out.length < maxLevels; i++) {
+        const lv = s.levels[i];
+        let mbps = 0;
+        for (let o = lv.head; o; o = o.next) mbps += o.openMbps;
+        out.push({ price: lv.price, mbps, orders: lv.count });
+      }
+      return out;
+    };
+    return { destination, protocol, bids: side(b?.bids), asks: side(b?.asks) };
+  }
+}
+
+export interface DepthLevel {
+  price: number;
+  mbps: number;
+  orders: number;
+}
+export interface BookDepth {
+  destination: string;
+  protocol: OrderSpec['protocol'];
+  bids: DepthLevel[];
+  asks: DepthLevel[];
+}
+
+function closedError(o: Order) {
+  return marketErrors.make('MARKET_ORDER_CLOSED', `order ${o.id} is ${o.status}`, { field: 'orderId', details: { status: o.status } });
+}
+
+function lcm(a: number, b: number): number {
+  let x = a;
+  let y = b;
+  while (y) [x, y] = [y, x % y];
+  return (a / x) * b;
+}
+
+/** An idempotent retry repeats the order: the fields that define it must be the same. */
+function sameOrder(a: OrderSpec, b: OrderSpec): boolean {
+  return (
+    a.side === b.side &&
+    a.destination === b.destination &&
+    a.protocol === b.protocol &&
+    a.prefixType === b.prefixType &&
+    a.trafficType === b.trafficType &&
+    a.capacityMbps === b.capacityMbps &&
+    a.minBlockMbps === b.minBlockMbps &&
+    a.price === b.price &&
+    a.orderType === b.orderType &&
+    a.timeInForce === b.timeInForce &&
+    a.expiresAt === b.expiresAt &&
+    a.start === b.start &&
+    a.end === b.end &&
+    a.portId === b.portId
+  );
+}

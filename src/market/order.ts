@@ -1,0 +1,168 @@
+/**
+ * An order as the engine holds it: the immutable spec plus the few fields that change (price and
+ * capacity by amendment, time-priority sequence, what was filled, status) and the intrusive links
+ * of its price level. A buy is filled as a scalar (every fill covers its whole period); a sell
+ * keeps a timeline of sold capacity, since fills may cover parts of its period.
+ */
+import { Timeline } from './timeline.ts';
+import type { CloseReason, OrderSpec, OrderStatus, OrderView } from './types.ts';
+
+export class Order implements OrderView {
+  readonly id: string;
+  seq: number;
+  readonly spec: OrderSpec;
+  readonly isBuy: boolean;
+  price: number;
+  capacityMbps: number;
+  /** Buy only: Mbps bought so far. */
+  boughtMbps = 0;
+  /** Sell only: sold capacity over time. */
+  readonly sold: Timeline | null;
+  status: OrderStatus = 'open';
+  closeReason?: CloseReason;
+  readonly acceptedAt: number;
+  updatedAt: number;
+  /** Price level links (null when not resting). */
+  level: Level | null = null;
+  prev: Order | null = null;
+  next: Order | null = null;
+  /** Destination book it rests in (set by the engine). */
+  book: unknown = null;
+
+  constructor(id: string, seq: number, spec: OrderSpec, at: number) {
+    this.id = id;
+    this.seq = seq;
+    this.spec = spec;
+    this.isBuy = spec.side === 'buy';
+    this.price = spec.price;
+    this.capacityMbps = spec.capacityMbps;
+    this.sold = this.isBuy ? null : new Timeline();
+    this.acceptedAt = at;
+    this.updatedAt = at;
+  }
+
+  get filledMbps(): number {
+    return this.isBuy ? this.boughtMbps : this.sold!.maxIn(this.spec.start, this.spec.end);
+  }
+
+  /** Mbps still free for the whole of [start, end) (buy: the remainder, period ignored). */
+  freeFor(start: number, end: number): number {
+    return this.isBuy ? this.capacityMbps - this.boughtMbps : this.capacityMbps - this.sold!.maxIn(start, end);
+  }
+
+  /** Largest capacity still offered at some instant (what the book shows). */
+  get openMbps(): number {
+    if (this.isBuy) return this.capacityMbps - this.boughtMbps;
+    return this.capacityMbps - this.sold!.minIn(this.spec.start, this.spec.end);
+  }
+
+  /** True when no fill of at least one block remains possible. */
+  get exhausted(): boolean {
+    return this.openMbps < this.spec.minBlockMbps;
+  }
+}
+
+/** One price level: orders in time priority, as an intrusive doubly linked list. */
+export class Level {
+  readonly price: number;
+  head: Order | null = null;
+  tail: Order | null = null;
+  count = 0;
+
+  constructor(price: number) {
+    this.price = price;
+  }
+
+  append(o: Order): void {
+    o.level = this;
+    o.prev = this.tail;
+    o.next = null;
+    if (this.tail) this.tail.next = o;
+    else this.head = o;
+    this.tail = o;
+    this.count++;
+  }
+
+  remove(o: Order): void {
+    if (o.prev) o.prev.next = o.next;
+    else this.head = o.next;
+    if (o.next) o.next.prev = o.prev;
+    else this.tail = o.prev;
+    o.prev = o.next = null;
+    o.level = null;
+    this.count--;
+  }
+}
+
+/**
+ * One side of one destination book: levels sorted best first (asks ascending, bids descending).
+ * Levels live in a plain array searched by binary search: a book has few distinct prices and
+ * inserting a level is a memmove, cheaper than any tree at these sizes.
+ */
+export class BookSide {
+  readonly levels: Level[] = [];
+  readonly byPrice = new Map<number, Level>();
+  readonly bids: boolean;
+  orders = 0;
+
+  constructor(bids: boolean) {
+    this.bids = bids;
+  }
+
+  get best(): Level | undefined {
+    return this.levels[0];
+  }
+
+  insert(o: Order): void {
+    let lv = this.byPrice.get(o.price);
+    if (!lv) {
+      lv = new Level(o.price);
+      this.byPrice.set(o.price, lv);
+      const ls = this.levels;
+      // First index whose price is worse than the new one.
+      let lo = 0;
+      let hi = ls.length;
+      const p = o.price;
+      if (this.bids) {
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (ls[mid].price > p) lo = mid + 1;
+          else hi = mid;
+        }
+      } else {
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (ls[mid].price < p) lo = mid + 1;
+          else hi = mid;
+        }
+      }
+      if (lo === ls.length) ls.push(lv);
+      else ls.splice(lo, 0, lv);
+    }
+    lv.append(o);
+    this.orders++;
+  }
+
+  remove(o: Order): void {
+    const lv = o.level;
+    if (!lv) return;
+    lv.remove(o);
+    this.orders--;
+    if (lv.count === 0) {
+      this.byPrice.delete(lv.price);
+      const ls = this.levels;
+      if (ls[0] === lv) ls.shift();
+      else {
+        let lo = 0;
+        let hi = ls.length - 1;
+        const p = lv.price;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (this.bids ? ls[mid].price > p : ls[mid].price < p) lo = mid + 1;
+          else hi = mid;
+        }
+        if (ls[lo] === lv) ls.splice(lo, 1);
+      }
+    }
+  }
+}

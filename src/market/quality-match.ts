@@ -1,0 +1,78 @@
+/**
+ * Quality in matching (SPEC B3, B6). The seller's quality towards the buyer's destination is what
+ * the exchange measured (QualitySource); a figure never measured falls back to the value the
+ * seller declared on its order, and the match is then marked unverified. A limit on a figure that
+ * is neither measured nor declared is not met: a buyer who asks for ≤ 20 ms gets a seller whose
+ * latency is known to be ≤ 20 ms, never one whose latency is unknown.
+ */
+import type { QualitySource } from '../quality/quality-source.ts';
+import { destKey } from './book.ts';
+import type { Order } from './order.ts';
+import type { MatchQuality, QualityLimits, Ranking, RankingWeights } from './types.ts';
+
+export function qualityOf(source: QualitySource, sell: Order, buy: Order): MatchQuality {
+  const obs = source.lookup(sell.spec.memberId, destKey(buy.spec.destination, buy.spec.protocol));
+  const d = sell.spec.declared;
+  const q: MatchQuality = { verified: false };
+  let declaredUsed = false;
+  let measuredUsed = false;
+  if (obs?.latencyMs !== undefined) {
+    q.latencyMs = obs.latencyMs;
+    measuredUsed = true;
+  } else if (d?.latencyMs !== undefined) {
+    q.latencyMs = d.latencyMs;
+    declaredUsed = true;
+  }
+  if (obs?.lossPct !== undefined) {
+    q.lossPct = obs.lossPct;
+    measuredUsed = true;
+  } else if (d?.lossPct !== undefined) {
+    q.lossPct = d.lossPct;
+    declaredUsed = true;
+  }
+  if (obs?.asHops !== undefined) {
+    q.asHops = obs.asHops;
+    measuredUsed = true;
+  } else if (d?.asHops !== undefined) {
+    q.asHops = d.asHops;
+    declaredUsed = true;
+  }
+  q.verified = obs !== undefined && obs.verified && measuredUsed && !declaredUsed;
+  return q;
+}
+
+export function meetsLimits(q: MatchQuality, l: QualityLimits): boolean {
+  if (l.verifiedOnly && !q.verified) return false;
+  if (l.maxLatencyMs !== undefined && (q.latencyMs === undefined || q.latencyMs > l.maxLatencyMs)) return false;
+  if (l.maxLossPct !== undefined && (q.lossPct === undefined || q.lossPct > l.maxLossPct)) return false;
+  if (l.maxAsHops !== undefined && (q.asHops === undefined || q.asHops > l.maxAsHops)) return false;
+  return true;
+}
+
+export interface RankedCandidate {
+  o: Order;
+  q: MatchQuality;
+  /** Weighted: the effective price. */
+  key: number;
+  lat: number;
+  loss: number;
+  hops: number;
+}
+
+/**
+ * Sort keys. `performance`: latency, loss, distance (unknown figures last), then price and time.
+ * `weighted`: effective price = price + wLatency·ms + wLoss·% + wDistance·hops (micro-units per
+ * Mbps per month); a figure that is unknown counts as infinitely bad when its weight is > 0.
+ */
+export function rankKey(o: Order, q: MatchQuality, ranking: Exclude<Ranking, 'price'>, w: RankingWeights | undefined): RankedCandidate {
+  const lat = q.latencyMs ?? Infinity;
+  const loss = q.lossPct ?? Infinity;
+  const hops = q.asHops ?? Infinity;
+  let key = o.price;
+  if (ranking === 'weighted' && w) {
+    if (w.latency > 0) key += w.latency * lat;
+    if (w.loss > 0) key += w.loss * loss;
+    if (w.distance > 0) key += w.distance * hops;
+  }
+  return { o, q, key, lat, loss, hops };
+}

@@ -1,0 +1,315 @@
+/**
+ * The market's state and the primitive changes to it. The live engine (engine.ts) decides what
+ * happens and calls these primitives; replay (`apply`) calls the very same primitives from the
+ * journaled events, which is why replaying the events rebuilds books, timelines and trades exactly.
+ */
+import { Books, type DestBook, destKey } from './book.ts';
+import { Order } from './order.ts';
+import { Timeline } from './timeline.ts';
+import { TIMER_ORDER_EXPIRY, TIMER_TRADE_END, TIMER_TRADE_START, TimerQueue } from './timers.ts';
+import type { CloseReason, MarketEvent, OrderSpec, OrderStatus, TradeRecord } from './types.ts';
+
+/** What the market has reserved on a port; the port's capacity itself is the registry's. */
+export interface PortState {
+  readonly reserved: Timeline;
+}
+
+/** Plain counters bumped on the hot path; the wiring layer exports them to Prometheus. */
+export interface MarketCounters {
+  ordersAccepted: number;
+  ordersRejected: number;
+  ordersDuplicate: number;
+  ordersCancelled: number;
+  ordersExpired: number;
+  ordersAmended: number;
+  ordersFilled: number;
+  tradesMatched: number;
+  tradesActivated: number;
+  tradesEnded: number;
+  tradesCancelled: number;
+  mbpsMatched: number;
+}
+
+export class MarketState {
+  readonly books = new Books();
+  readonly orders = new Map<string, Order>();
+  readonly byClientId = new Map<string, Order>();
+  readonly ordersByMember = new Map<string, Order[]>();
+  readonly trades = new Map<string, TradeRecord>();
+  readonly tradesByMember = new Map<string, TradeRecord[]>();
+  readonly ports = new Map<string, PortState>();
+  readonly timers = new TimerQueue();
+  /** Time-priority sequence of the newest order (or amendment that lost priority). */
+  lastSeq = 0;
+  readonly counters: MarketCounters = {
+    ordersAccepted: 0,
+    ordersRejected: 0,
+    ordersDuplicate: 0,
+    ordersCancelled: 0,
+    ordersExpired: 0,
+    ordersAmended: 0,
+    ordersFilled: 0,
+    tradesMatched: 0,
+    tradesActivated: 0,
+    tradesEnded: 0,
+    tradesCancelled: 0,
+    mbpsMatched: 0,
+  };
+
+  // ---- primitives -------------------------------------------------------------------------
+
+  portState(portId: string): PortState {
+    let p = this.ports.get(portId);
+    if (!p) {
+      p = { reserved: new Timeline() };
+      this.ports.set(portId, p);
+    }
+    return p;
+  }
+
+  /** Registers a newly accepted order (not yet resting). */
+  createOrder(id: string, seq: number, spec: OrderSpec, at: number): Order {
+    const o = new Order(id, seq, spec, at);
+    if (seq > this.lastSeq) this.lastSeq = seq;
+    this.orders.set(id, o);
+    if (spec.clientOrderId !== undefined) this.byClientId.set(clientKey(spec.memberId, spec.clientOrderId), o);
+    let list = this.ordersByMember.get(spec.memberId);
+    if (!list) this.ordersByMember.set(spec.memberId, (list = []));
+    list.push(o);
+    this.portState(spec.portId);
+    this.counters.ordersAccepted++;
+    return o;
+  }
+
+  bookOf(o: Order): DestBook {
+    return (o.book as DestBook | null) ?? this.books.get(destKey(o.spec.destination, o.spec.protocol), o.spec.protocol);
+  }
+
+  /** Puts an open order in its book and arms its expiry. */
+  rest(o: Order): void {
+    const b = this.bookOf(o);
+    o.book = b;
+    if (o.isBuy) {
+      b.bids.insert(o);
+      if (b.bids.orders === 1) this.books.noteBidsChanged(b);
+    } else b.asks.insert(o);
+    this.timers.add(expiryOf(o), TIMER_ORDER_EXPIRY, o.id);
+  }
+
+  unrest(o: Order): void {
+    if (!o.level) return;
+    const b = o.book as DestBook;
+    if (o.isBuy) {
+      b.bids.remove(o);
+      if (b.bids.orders === 0) this.books.noteBidsChanged(b);
+    } else b.asks.remove(o);
+  }
+
+  close(o: Order, status: OrderStatus, reason: CloseReason | undefined, at: number): void {
+    this.unrest(o);
+    o.status = status;
+    if (reason !== undefined) o.closeReason = reason;
+    o.updatedAt = at;
+    if (status === 'cancelled') this.counters.ordersCancelled++;
+    else if (status === 'expired') this.counters.ordersExpired++;
+    else if (status === 'filled') this.counters.ordersFilled++;
+  }
+
+  /** Moves `qty` Mbps of [start,end) from free to sold on the order and both ports (negative undoes). */
+  reserve(buy: Order, sell: Order, start: number, end: number, qty: number): void {
+    buy.boughtMbps += qty;
+    sell.sold!.add(start, end, qty);
+    this.ports.get(buy.spec.portId)!.reserved.add(start, end, qty);
+    this.ports.get(sell.spec.portId)!.reserved.add(start, end, qty);
+  }
+
+  /** Records a trade whose capacity is already reserved, and arms its start and end. */
+  addTrade(t: TradeRecord): void {
+    this.trades.set(t.id, t);
+    pushTo(this.tradesByMember, t.buyerId, t);
+    if (t.sellerId !== t.buyerId) pushTo(this.tradesByMember, t.sellerId, t);
+    this.timers.add(t.start, TIMER_TRADE_START, t.id);
+    this.timers.add(t.end, TIMER_TRADE_END, t.id);
+    this.counters.tradesMatched++;
+    this.counters.mbpsMatched += t.capacityMbps;
+  }
+
+  /** After fills: an order with no block left is filled and leaves its book. */
+  settle(o: Order, at: number): void {
+    o.updatedAt = at;
+    if (o.status === 'open' && o.exhausted) this.close(o, 'filled', undefined, at);
+  }
+
+  /** Releases a trade's port capacity (end or cancellation); a cancellation also unsells it. */
+  releaseTrade(t: TradeRecord, cancelled: boolean, at: number): void {
+    for (const portId of [t.buyPortId, t.sellPortId]) {
+      const p = this.ports.get(portId);
+      if (!p) continue;
+      p.reserved.add(t.start, t.end, -t.capacityMbps);
+      p.reserved.pruneBefore(at);
+    }
+    if (cancelled) {
+      const sell = this.orders.get(t.sellOrderId);
+      if (sell && sell.status === 'open') sell.sold!.add(t.start, t.end, -t.capacityMbps);
+    }
+  }
+
+  /** Sets amended values; an order losing priority leaves its book (the caller re-rests it). */
+  amendApply(o: Order, seq: number, price: number, capacityMbps: number, at: number): void {
+    if (seq !== o.seq) this.unrest(o);
+    o.price = price;
+    o.capacityMbps = capacityMbps;
+    o.seq = seq;
+    o.updatedAt = at;
+    if (seq > this.lastSeq) this.lastSeq = seq;
+    this.counters.ordersAmended++;
+  }
+
+  tradeStatus(t: TradeRecord, status: TradeRecord['status'], at: number, reason?: string): void {
+    t.status = status;
+    if (status === 'active') this.counters.tradesActivated++;
+    else {
+      t.closedAt = at;
+      if (reason !== undefined) t.closeReason = reason;
+      if (status === 'ended') this.counters.tradesEnded++;
+      else this.counters.tradesCancelled++;
+      this.releaseTrade(t, status === 'cancelled', at);
+    }
+  }
+
+  // ---- replay -------------------------------------------------------------------------------
+
+  /** Applies one journaled event (replay). Events must come in journal order. */
+  apply(e: MarketEvent): void {
+    switch (e.type) {
+      case 'OrderAccepted': {
+        const o = this.createOrder(e.orderId, e.seq, e.spec, e.at);
+        this.rest(o);
+        return;
+      }
+      case 'OrderAmended': {
+        const o = this.mustOrder(e.orderId);
+        const lost = e.seq !== o.seq;
+        this.amendApply(o, e.seq, e.price, e.capacityMbps, e.at);
+        if (lost) this.rest(o); // the live engine matched it as a taker first; trades follow
+        return;
+      }
+      case 'OrderCancelled':
+        this.close(this.mustOrder(e.orderId), 'cancelled', e.reason, e.at);
+        return;
+      case 'OrderExpired':
+        this.close(this.mustOrder(e.orderId), 'expired', e.reason, e.at);
+        return;
+      case 'TradeMatched': {
+        const t: TradeRecord = { ...e.trade, status: 'scheduled' };
+        delete t.closedAt;
+        delete t.closeReason;
+        const buy = this.mustOrder(t.buyOrderId);
+        const sell = this.mustOrder(t.sellOrderId);
+        this.reserve(buy, sell, t.start, t.end, t.capacityMbps);
+        this.addTrade(t);
+        this.settle(buy, e.at);
+        this.settle(sell, e.at);
+        return;
+      }
+      case 'TradeActivated':
+        this.tradeStatus(this.mustTrade(e.tradeId), 'active', e.at);
+        return;
+      case 'TradeEnded':
+        this.tradeStatus(this.mustTrade(e.tradeId), 'ended', e.at);
+        return;
+      case 'TradeCancelled':
+        this.tradeStatus(this.mustTrade(e.tradeId), 'cancelled', e.at, e.reason);
+        return;
+    }
+  }
+
+  private mustOrder(id: string): Order {
+    const o = this.orders.get(id);
+    if (!o) throw new Error(`market replay: unknown order ${id}`);
+    return o;
+  }
+
+  private mustTrade(id: string): TradeRecord {
+    const t = this.trades.get(id);
+    if (!t) throw new Error(`market replay: unknown trade ${id}`);
+    return t;
+  }
+
+  // ---- views --------------------------------------------------------------------------------
+
+  /**
+   * Everything observable, in a canonical plain form: two states are equal exactly when their
+   * snapshots are deeply equal (used by the replay property test and by recovery checks).
+   */
+  snapshot(): MarketSnapshot {
+    const orders = [...this.orders.values()].map((o) => ({
+      id: o.id,
+      seq: o.seq,
+      price: o.price,
+      capacityMbps: o.capacityMbps,
+      boughtMbps: o.boughtMbps,
+      sold: o.sold ? o.sold.steps() : null,
+      status: o.status,
+      closeReason: o.closeReason ?? null,
+    }));
+    orders.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const books: MarketSnapshot['books'] = [];
+    for (const b of this.books.byKey.values()) {
+      const side = (s: DestBook['bids']) => s.levels.map((lv) => {
+        const ids: string[] = [];
+        for (let o = lv.head; o; o = o.next) ids.push(o.id);
+        return { price: lv.price, ids };
+      });
+      const bids = side(b.bids);
+      const asks = side(b.asks);
+      if (bids.length || asks.length) books.push({ key: b.key, bids, asks });
+    }
+    books.sort((a, b) => (a.key < b.key ? -1 : 1));
+    const trades = [...this.trades.values()].map((t) => ({ ...t }));
+    trades.sort((a, b) => (a.id < b.id ? -1 : 1));
+    const ports = [...this.ports.entries()]
+      .map(([id, p]) => ({ id, reserved: p.reserved.steps() }))
+      .filter((p) => p.reserved.length > 0)
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+    return { lastSeq: this.lastSeq, orders, books, trades, ports };
+  }
+}
+
+export interface MarketSnapshot {
+  lastSeq: number;
+  orders: Array<{
+    id: string;
+    seq: number;
+    price: number;
+    capacityMbps: number;
+    boughtMbps: number;
+    sold: Array<[number, number]> | null;
+    status: OrderStatus;
+    closeReason: CloseReason | null;
+  }>;
+  books: Array<{ key: string; bids: Array<{ price: number; ids: string[] }>; asks: Array<{ price: number; ids: string[] }> }>;
+  trades: TradeRecord[];
+  ports: Array<{ id: string; reserved: Array<[number, number]> }>;
+}
+
+export function clientKey(memberId: string, clientOrderId: string): string {
+  return memberId + '\u0000' + clientOrderId;
+}
+
+/**
+ * When a resting order stops being matchable: a GTD order at its expiry; a buy when its delivery
+ * period starts (it can no longer be delivered whole); a sell when its period ends (until then
+ * the rest of its period can still be sold).
+ */
+export function expiryOf(o: Order): number {
+  const s = o.spec;
+  const natural = o.isBuy ? s.start : s.end;
+  return s.expiresAt !== undefined && s.expiresAt < natural ? s.expiresAt : natural;
+}
+
+function pushTo<T>(m: Map<string, T[]>, k: string, v: T): void {
+  const a = m.get(k);
+  if (a) a.push(v);
+  else m.set(k, [v]);
+}
