@@ -1,0 +1,100 @@
+/**
+ * IPFIX (RFC 7011): a 16-byte message header, then sets — 2 templates, 3 options templates, 256+
+ * data; 4..255 are reserved (§3.3.2). Field specifiers may carry an enterprise number (§3.2) and
+ * a length of 65535 for variable-length fields (§7). A template record with no fields withdraws
+ * it (§8.1). The sequence number counts data records sent before this message in the domain
+ * (§3.1), so a gap is a number of lost records; when a set cannot be decoded (template miss) the
+ * count is unknown and the next message re-synchronises.
+ */
+import { FlowDecodeError, truncated } from '../errors.ts';
+import type { TemplateField } from '../template.ts';
+import type { DecodeContext } from '../sink.ts';
+import { decodeDataSet, findTemplate } from './data-set.ts';
+import type { TimeBase } from './data-set.ts';
+import { installTemplate, withdrawTemplate } from './template-sets.ts';
+
+export const IPFIX_HEADER = 16;
+
+function readFields(buf: Buffer, q: number, end: number, count: number, id: number, out: TemplateField[]): number {
+  for (let i = 0; i < count; i++) {
+    if (q + 4 > end) throw truncated(`template ${id} field ${i}`, q);
+    const raw = buf.readUInt16BE(q);
+    const length = buf.readUInt16BE(q + 2);
+    q += 4;
+    let enterprise = 0;
+    if (raw & 0x8000) {
+      if (q + 4 > end) throw truncated(`template ${id} enterprise number`, q);
+      enterprise = buf.readUInt32BE(q);
+      q += 4;
+    }
+    out.push({ id: raw & 0x7fff, enterprise, length });
+  }
+  return q;
+}
+
+export function decodeIpfix(buf: Buffer, c: DecodeContext): number {
+  if (buf.length < IPFIX_HEADER) throw truncated('IPFIX message header', 0);
+  const length = buf.readUInt16BE(2);
+  if (length < IPFIX_HEADER || length > buf.length) {
+    throw new FlowDecodeError('FLOW_BAD_LENGTH', `message length ${length} vs ${buf.length} bytes received`, 2);
+  }
+  const exportSecs = buf.readUInt32BE(4);
+  const seq = buf.readUInt32BE(8);
+  const domainId = buf.readUInt32BE(12);
+  const { state } = c;
+  const d = state.domain(domainId);
+  const tb: TimeBase = { uptimeBase: -1, exportMs: exportSecs * 1000 };
+  c.rec.protocol = 'ipfix';
+  c.rec.exporter = state.address;
+  c.rec.byteLayer = 'l3';
+  let records = 0;
+  let complete = true;
+  let p = IPFIX_HEADER;
+  while (p + 4 <= length) {
+    const setId = buf.readUInt16BE(p);
+    const len = buf.readUInt16BE(p + 2);
+    if (len < 4) throw new FlowDecodeError('FLOW_BAD_LENGTH', `set length ${len} is below 4`, p + 2);
+    const end = p + len;
+    if (end > length) throw truncated(`set ${setId}`, p);
+    if (setId === 2 || setId === 3) {
+      const options = setId === 3;
+      let q = p + 4;
+      while (end - q >= 4) {
+        const id = buf.readUInt16BE(q);
+        const count = buf.readUInt16BE(q + 2);
+        q += 4;
+        if (count === 0) {
+          if (id < 256 && id !== setId) throw new FlowDecodeError('FLOW_BAD_TEMPLATE', `withdrawal of template ${id}`, q - 4);
+          withdrawTemplate(d, id, setId, c);
+          continue;
+        }
+        if (id < 256) throw new FlowDecodeError('FLOW_BAD_TEMPLATE', `template id ${id} is below 256`, q - 4);
+        let scope = 0;
+        if (options) {
+          if (q + 2 > end) throw truncated(`options template ${id}`, q);
+          scope = buf.readUInt16BE(q);
+          q += 2;
+          if (scope === 0 || scope > count) {
+            throw new FlowDecodeError('FLOW_BAD_TEMPLATE', `options template ${id}: scope count ${scope} of ${count}`, q - 2);
+          }
+        }
+        const fields: TemplateField[] = [];
+        q = readFields(buf, q, end, count, id, fields);
+        installTemplate(d, id, fields, scope, options, c);
+      }
+    } else if (setId >= 256) {
+      const t = findTemplate(d, setId, c);
+      if (!t) {
+        state.counters.templateMisses++;
+        complete = false;
+      } else {
+        records += decodeDataSet(buf, p + 4, end, t, d, domainId, c, tb);
+      }
+    } else {
+      throw new FlowDecodeError('FLOW_BAD_SET_ID', `set id ${setId} is reserved`, p);
+    }
+    p = end;
+  }
+  state.checkSequence(d, seq, complete ? records : -1);
+  return records;
+}
