@@ -60,6 +60,8 @@ interface Series {
   cls: ClassState;
   sources: Map<string, number>;
   asHops?: number;
+  /** False for the per-family aggregate fed only by more specific measurements. */
+  explicit: boolean;
 }
 
 interface ProviderEntry {
@@ -113,17 +115,18 @@ export class QualityDb implements QualitySource {
     const pfx = (parsePrefix(m.destination) as { ok: true; prefix: Prefix }).prefix;
     const p = this.provider(m.provider);
     const trie = m.verified ? p.verified : p.claimed;
-    const touch = (dest: string, prefix: Prefix): void => {
+    const touch = (dest: string, prefix: Prefix, explicit: boolean): void => {
       const s = trie.upsert(prefix, () => this.newSeries(m.provider, dest, m.verified));
+      if (explicit) s.explicit = true;
       s.window.addRun(m.at, m.sent, m.rtts);
       s.sources.set(m.source, (s.sources.get(m.source) ?? 0) + 1);
       if (m.asHops !== undefined) s.asHops = m.asHops;
       if (m.verified) s.cls = this.evaluate(s.cls, s.window, m.provider, dest);
     };
-    touch(m.destination, pfx);
+    touch(m.destination, pfx, true);
     if (pfx.len > 0) {
       const agg = pfx.family === 4 ? '0.0.0.0/0' : '::/0';
-      touch(agg, (parsePrefix(agg) as { ok: true; prefix: Prefix }).prefix);
+      touch(agg, (parsePrefix(agg) as { ok: true; prefix: Prefix }).prefix, false);
     }
     if (m.verified) {
       p.all.addRun(m.at, m.sent, m.rtts);
@@ -207,6 +210,8 @@ export class QualityDb implements QualitySource {
     const cov = t.covering(pfx);
     for (let i = cov.length - 1; i >= 0; i--) {
       const s = cov[i].value;
+      // The aggregate answers for full transit only, not for a destination nobody probed.
+      if (!s.explicit && pfx.len > 0) continue;
       s.window.expire(now);
       if (s.window.size > 0) return s;
     }
@@ -242,6 +247,6 @@ export class QualityDb implements QualitySource {
   }
 
   private newSeries(provider: string, destination: string, verified: boolean): Series {
-    return { provider, destination, verified, window: new SlidingWindow(this.config.window), cls: initialClassState, sources: new Map() };
+    return { provider, destination, verified, window: new SlidingWindow(this.config.window), cls: initialClassState, sources: new Map(), explicit: false };
   }
 }
