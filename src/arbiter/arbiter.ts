@@ -1,0 +1,281 @@
+/**
+ * The arbiter component: the exchange's route server (SPEC B1, B5, B7).
+ *
+ * It keeps one BGP session per member router (from the members' ports; a new port adds a peer
+ * at once, no restart), files every route learned into the trade route registry through the
+ * import filter, and turns live trades into per-member exports (export-policy.ts), sending only
+ * the deltas. Trades start and end on the injected clock: a timer is armed for the next period
+ * boundary and `tick()` applies it (tests call it after moving a ManualClock). When a session
+ * (re-)establishes, the member gets exactly its current export table — the active trades'
+ * routes and nothing else (RFC 8212). When it goes down, its routes leave the registry and the
+ * buyers that received them lose them (TradeRouteLost).
+ */
+import type { Clock, Family, Reporter } from '../lib/index.ts';
+import type { Route } from '../bgp/types.ts';
+import { createImportFilter, type ImportFilterConfig } from '../registry/route-filter.ts';
+import type { MemberRouting } from '../registry/route-model.ts';
+import { RouteRegistry, type RouteChange } from '../registry/route-registry.ts';
+import { announcedFromBgp, exportToBgp } from './bgp-routes.ts';
+import { type ArbiterEvent, type ExportDelta, ExportEngine, type ExportedRoute } from './export-policy.ts';
+import type { TradeView } from './trade-view.ts';
+
+/** What the arbiter needs of a BGP speaker (src/bgp's speaker, adapted in speaker-adapter.ts). */
+export interface ArbiterSpeaker {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Adds or updates a peer (idempotent on equal settings). */
+  setPeer(peer: { address: string; asn: number; description?: string; maxPrefixes?: number }): void;
+  removePeer(address: string): void;
+  announce(peer: string, routes: Route[]): void;
+  withdraw(peer: string, prefixes: string[]): void;
+  established(peer: string): boolean;
+  /** Session state changes; `up` true when Established. */
+  onState(fn: (peer: string, up: boolean, reason: string) => void): void;
+  /** Routes learned or withdrawn by a peer (one call per UPDATE or batch). */
+  onRoutes(fn: (peer: string, announced: Route[], withdrawn: string[]) => void): void;
+}
+
+/** Members and their routers as the registry of members/ports knows them. */
+export interface MemberSource {
+  list(): MemberRouting[];
+  /** Called with the member's new routing whenever its ports or ASNs change; returns unsubscribe. */
+  subscribe(fn: (m: MemberRouting) => void): () => void;
+}
+
+/** Trades as the market knows them. */
+export interface TradeSource {
+  list(): TradeView[];
+  /** Called with a trade whenever it is matched or its status changes; returns unsubscribe. */
+  subscribe(fn: (t: TradeView) => void): () => void;
+}
+
+export interface ArbiterConfig {
+  /** The route server's ASN (global administrator of trade communities). */
+  readonly asn: number;
+  readonly filter?: Partial<ImportFilterConfig>;
+}
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(h: unknown): void;
+}
+
+export interface ArbiterDeps {
+  readonly clock: Clock;
+  readonly reporter: Reporter;
+  readonly speaker: ArbiterSpeaker;
+  readonly members: MemberSource;
+  readonly trades: TradeSource;
+  /** Shared registry (the API reads it); one is created when absent. */
+  readonly registry?: RouteRegistry;
+  /** Arbiter events (TradeRouteLost …) for the journal. */
+  readonly onEvent?: (e: ArbiterEvent) => void;
+  readonly timers?: Timers;
+}
+
+export interface Arbiter {
+  readonly registry: RouteRegistry;
+  readonly engine: ExportEngine;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Applies trade period boundaries reached at the clock's now; re-arms the timer. */
+  tick(): void;
+  /** What the route server sends the member now, and why. */
+  exportsFor(memberId: string): ExportedRoute[];
+  /** Re-evaluates after a member's registered prefixes or policy changed. */
+  memberPolicyChanged(memberId: string): void;
+  /** Re-runs the import filter over every route (after a ROA / prefix-list reload). */
+  revalidate(): void;
+}
+
+/** The longest a boundary timer sleeps; the clock is re-read on wake (clock jumps, suspend). */
+const MAX_SLEEP_MS = 60_000;
+
+export function createArbiter(deps: ArbiterDeps, config: ArbiterConfig): Arbiter {
+  const { clock, reporter, speaker } = deps;
+  const log = reporter.log.child({ component: 'arbiter' });
+  const timers: Timers = deps.timers ?? {
+    setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+    clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  };
+  const registry = deps.registry ?? new RouteRegistry({ clock, filter: createImportFilter(config.filter) });
+  const engine = new ExportEngine(registry, { rsAsn: config.asn });
+  const m = {
+    learned: reporter.counter('bandex_arbiter_routes_learned_total', 'Routes received from members', ['status']),
+    withdrawn: reporter.counter('bandex_arbiter_routes_withdrawn_total', 'Route withdrawals received from members'),
+    announced: reporter.counter('bandex_arbiter_exports_announced_total', 'Routes announced to members'),
+    exportWithdrawn: reporter.counter('bandex_arbiter_exports_withdrawn_total', 'Routes withdrawn from members'),
+    resets: reporter.counter('bandex_arbiter_session_resends_total', 'Full export tables re-sent after a session came up'),
+    events: reporter.counter('bandex_arbiter_events_total', 'Arbiter events by type', ['type']),
+    unknownPeer: reporter.counter('bandex_arbiter_unknown_peer_updates_total', 'Updates from a router no member owns'),
+    stored: reporter.gauge('bandex_arbiter_registry_routes', 'Routes held in the trade route registry'),
+    live: reporter.gauge('bandex_arbiter_live_trades', 'Trades whose routes are exported now'),
+  };
+  const peers = new Map<string, string>(); // router address → member id
+  const unsub: Array<() => void> = [];
+  let timer: unknown;
+  let running = false;
+
+  function routersOf(memberId: string): readonly string[] {
+    return registry.member(memberId)?.routers ?? [];
+  }
+
+  /**
+   * Which of the member's sessions carry a route of `family`: its routers of that address family
+   * (the usual IXP set-up: one IPv4 and one IPv6 session per router); a member with no router of
+   * the family gets it over MP-BGP on the others (RFC 4760).
+   */
+  function sessionsFor(memberId: string, family: Family): string[] {
+    const all = routersOf(memberId);
+    const same = all.filter((r) => (r.includes(':') ? 6 : 4) === family);
+    return (same.length ? same : all).filter((r) => speaker.established(r));
+  }
+
+  function send(deltas: Map<string, ExportDelta>): void {
+    for (const [member, d] of deltas) {
+      for (const fam of [4, 6] as const) {
+        const ann = d.announce.filter((r) => r.family === fam);
+        const wd = d.withdraw.filter((p) => (p.includes(':') ? 6 : 4) === fam);
+        if (!ann.length && !wd.length) continue;
+        for (const peer of sessionsFor(member, fam)) {
+          if (wd.length) speaker.withdraw(peer, wd);
+          if (ann.length) speaker.announce(peer, ann.map(exportToBgp));
+        }
+        m.announced.inc(ann.length);
+        m.exportWithdrawn.inc(wd.length);
+      }
+    }
+  }
+
+  function flush(): void {
+    send(engine.drain());
+    for (const e of engine.drainEvents()) {
+      m.events.inc({ type: e.type });
+      if (e.type === 'TradeRouteLost' || e.type === 'TradeRouteRestored') log.info(e, e.type);
+      deps.onEvent?.(e);
+    }
+    m.stored.set(registry.size);
+    m.live.set(engine.liveTrades().length);
+  }
+
+  function applyChanges(changes: RouteChange[]): void {
+    const now = clock.now();
+    for (const ch of changes) engine.routeChanged(ch, now);
+  }
+
+  function syncMember(mr: MemberRouting): void {
+    const before = new Set(routersOf(mr.memberId));
+    registry.setMember(mr);
+    for (const r of mr.routers) {
+      peers.set(r, mr.memberId);
+      speaker.setPeer({
+        address: r,
+        asn: mr.asns[0],
+        description: `member ${mr.memberId}`,
+        maxPrefixes: registry.maxPrefixes(mr.memberId, r.includes(':') ? 6 : 4),
+      });
+      before.delete(r);
+    }
+    for (const gone of before) {
+      peers.delete(gone);
+      speaker.removePeer(gone);
+      applyChanges(registry.dropSession(gone));
+    }
+  }
+
+  function resend(peer: string, memberId: string): void {
+    const routes = engine.exportsFor(memberId).filter((r) => sessionsFor(memberId, r.family).includes(peer));
+    if (routes.length) speaker.announce(peer, routes.map(exportToBgp));
+    m.resets.inc();
+    m.announced.inc(routes.length);
+  }
+
+  function arm(next: number | undefined): void {
+    if (timer !== undefined) timers.clearTimeout(timer);
+    timer = undefined;
+    if (!running || next === undefined) return;
+    const wait = Math.max(0, Math.min(MAX_SLEEP_MS, next - clock.now()));
+    timer = timers.setTimeout(() => arbiter.tick(), wait);
+  }
+
+  const arbiter: Arbiter = {
+    registry,
+    engine,
+    async start() {
+      running = true;
+      speaker.onRoutes((peer, announced, withdrawn) => {
+        const memberId = peers.get(peer);
+        if (memberId === undefined) {
+          m.unknownPeer.inc();
+          return;
+        }
+        const now = clock.now();
+        const changes: RouteChange[] = [];
+        for (const p of withdrawn) {
+          const ch = registry.withdraw(peer, p);
+          if (ch) changes.push(ch);
+        }
+        m.withdrawn.inc(withdrawn.length);
+        for (const r of announced) {
+          const ch = registry.learn(announcedFromBgp(memberId, peer, r, now));
+          m.learned.inc({ status: ch.after?.status ?? 'rejected' });
+          changes.push(ch);
+        }
+        applyChanges(changes);
+        flush();
+      });
+      speaker.onState((peer, up, reason) => {
+        const memberId = peers.get(peer);
+        if (memberId === undefined) return;
+        log.info({ peer, memberId, up, reason }, up ? 'member session established' : 'member session down');
+        if (up) {
+          flush();
+          resend(peer, memberId);
+        } else {
+          applyChanges(registry.dropSession(peer));
+          flush();
+        }
+      });
+      for (const mr of deps.members.list()) syncMember(mr);
+      unsub.push(
+        deps.members.subscribe((mr) => {
+          syncMember(mr);
+          engine.memberChanged(mr.memberId, clock.now());
+          flush();
+        }),
+      );
+      const now = clock.now();
+      for (const t of deps.trades.list()) engine.upsertTrade(t, now);
+      unsub.push(
+        deps.trades.subscribe((t) => {
+          engine.upsertTrade(t, clock.now());
+          flush();
+          arm(engine.tick(clock.now()));
+        }),
+      );
+      await speaker.start();
+      arbiter.tick();
+    },
+    async stop() {
+      running = false;
+      arm(undefined);
+      for (const u of unsub.splice(0)) u();
+      await speaker.stop();
+    },
+    tick() {
+      const next = engine.tick(clock.now());
+      flush();
+      arm(next);
+    },
+    exportsFor: (memberId) => engine.exportsFor(memberId),
+    memberPolicyChanged(memberId) {
+      engine.memberChanged(memberId, clock.now());
+      flush();
+    },
+    revalidate() {
+      applyChanges(registry.revalidate());
+      flush();
+    },
+  };
+  return arbiter;
+}
