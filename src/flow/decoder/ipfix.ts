@@ -48,6 +48,7 @@ export function decodeIpfix(buf: Buffer, c: DecodeContext): number {
   c.rec.exporter = state.address;
   c.rec.byteLayer = 'l3';
   let records = 0;
+  let dataRecords = 0;
   let complete = true;
   let p = IPFIX_HEADER;
   while (p + 4 <= length) {
@@ -88,13 +89,15 @@ export function decodeIpfix(buf: Buffer, c: DecodeContext): number {
         state.counters.templateMisses++;
         complete = false;
       } else {
-        records += decodeDataSet(buf, p + 4, end, t, d, domainId, c, tb);
+        const n = decodeDataSet(buf, p + 4, end, t, d, domainId, c, tb);
+        dataRecords += n;
+        if (!t.options) records += n;
       }
     } else {
       throw new FlowDecodeError('FLOW_BAD_SET_ID', `set id ${setId} is reserved`, p);
     }
     p = end;
   }
-  state.checkSequence(d, seq, complete ? records : -1);
+  state.checkSequence(d, seq, complete ? dataRecords : -1);
   return records;
 }

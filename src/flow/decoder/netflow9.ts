@@ -74,7 +74,10 @@ export function decodeNetflow9(buf: Buffer, c: DecodeContext): number {
     } else if (setId >= 256) {
       const t = findTemplate(d, setId, c);
       if (!t) state.counters.templateMisses++;
-      else records += decodeDataSet(buf, p + 4, end, t, d, sourceId, c, tb);
+      else {
+        const n = decodeDataSet(buf, p + 4, end, t, d, sourceId, c, tb);
+        if (!t.options) records += n;
+      }
     }
     // 2..255 are reserved in v9 (§5.3): skipped
     p = end;
