@@ -18,12 +18,20 @@ const runs = new Map<string, Run>();
 const collectors: FlowCollector[] = [];
 let dir = '';
 
-async function viaCollector(name: string, exporter: (port: number) => Promise<unknown>): Promise<void> {
+// pmacctd occasionally loses its plugin connection under load and exits 1 mid-file
+// ("connection lost to 'nf-nfprobe'"): such a run is repeated against a fresh collector.
+async function viaCollector(name: string, exporter: (port: number) => Promise<unknown>, attempt = 1): Promise<void> {
   const sink = summingSink();
   const c = createFlowCollector({ listen: [{ host: '127.0.0.1', port: 0 }], recvBufferSize: 4 << 20 }, sink);
   collectors.push(c);
   const [addr] = await c.start();
-  await exporter(addr.port);
+  try {
+    await exporter(addr.port);
+  } catch (err) {
+    await c.stop();
+    if (attempt >= 3) throw err;
+    return viaCollector(name, exporter, attempt + 1);
+  }
   await new Promise((r) => setTimeout(r, 200));
   runs.set(name, { sums: sink.sums, exporters: c.exporters() });
   await c.stop();
