@@ -31,3 +31,7 @@ export * from './probers/udp-prober.ts';
 export * from './probers/tcp-prober.ts';
 export * from './probers/icmp-prober.ts';
 export * from './probers/run-probe.ts';
+export * from './config.ts';
+export * from './quality-repository.ts';
+export * from './quality-service.ts';
+export * from './probe-agent.ts';

@@ -281,6 +281,12 @@ export class ProbeScheduler {
     return l.job;
   }
 
+  /** The open job `jobId` of `agent`, without ending the lease. */
+  leasedJob(jobId: string, agent: string): ProbeJob | undefined {
+    const l = this.leases.get(jobId);
+    return l && l.agent === agent ? l.job : undefined;
+  }
+
   openLeases(): number {
     return this.leases.size;
   }
