@@ -134,9 +134,9 @@ export class FrrDaemon implements BgpDaemon {
     await waitFor(`frr ${address} Established`, async () => ((await this.neighborState(address)) === 'established' ? true : undefined), timeoutMs, 200);
   }
   async receivedRoutes(address: string, family: Family): Promise<ObservedRoute[]> {
-    // Accepted routes from this neighbor; `detail` adds communities.
-    const t = await this.vtysh(`show bgp ${family} unicast neighbors ${address} routes detail json`);
-    return parseFrrRoutes(t);
+    // The whole table with `json detail` (communities included), filtered to paths from this peer.
+    const t = await this.vtysh(`show bgp ${family} unicast json detail`);
+    return parseFrrRoutes(t, address);
   }
   async receivedCount(address: string, family: Family): Promise<number> {
     const j = JSON.parse(await this.vtysh(`show bgp ${family} unicast summary json`)) as { peers?: Record<string, { pfxRcd?: number }> };
@@ -208,12 +208,13 @@ const WELL_KNOWN: Record<string, string> = {
   'no-peer': '65535:65284',
 };
 
-export function parseFrrRoutes(text: string): ObservedRoute[] {
+export function parseFrrRoutes(text: string, fromPeer?: string): ObservedRoute[] {
   const j = JSON.parse(text) as { routes?: Record<string, FrrPath[] | { paths?: FrrPath[] }> };
   const out: ObservedRoute[] = [];
   for (const [prefix, v] of Object.entries(j.routes ?? {})) {
     const paths = Array.isArray(v) ? v : (v.paths ?? []);
     for (const p of paths) {
+      if (!p.peer || (fromPeer !== undefined && p.peer.peerId !== fromPeer)) continue;
       const asStr = p.aspath?.string ?? '';
       const pair = (s: string): [number, number] => s.split(':').map(Number) as [number, number];
       out.push({

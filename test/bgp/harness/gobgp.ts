@@ -76,7 +76,7 @@ export function parseGobgpRib(json: string): ObservedRoute[] {
       for (const a of p.attrs ?? []) {
         if (a.type === 2) r.asPath = (a.as_paths ?? []).flatMap((s) => s.asns);
         else if (a.type === 3) r.nextHop = a.nexthop ?? '';
-        else if (a.type === 14) r.nextHop = (a.nexthops ?? [])[0] ?? r.nextHop;
+        else if (a.type === 14) r.nextHop = a.nexthop ?? (a.nexthops ?? [])[0] ?? r.nextHop;
         else if (a.type === 4) r.med = a.metric;
         else if (a.type === 5) r.localPref = a.value as number;
         else if (a.type === 8) r.communities = (a.communities ?? []).map(communityPair);
