@@ -269,6 +269,13 @@ export class RouteRegistry {
 
   /** Registers (idempotently) a prefix the member originates; refuses bogons and bad lengths. */
   registerPrefix(memberId: string, prefixText: string, description?: string): RegisteredPrefix {
+    const reg = this.prepareRegistration(memberId, prefixText, description);
+    this.restorePrefix(reg);
+    return reg;
+  }
+
+  /** Validates a registration and builds it without storing it (callers persist first, then restore). */
+  prepareRegistration(memberId: string, prefixText: string, description?: string): RegisteredPrefix {
     const p = parsePrefix(prefixText);
     if (!p.ok) {
       throw routeErrors.make('ROUTES_PREFIX_INVALID', `prefix ${JSON.stringify(prefixText)}: ${p.reason}`, {
@@ -291,22 +298,19 @@ export class RouteRegistry {
       });
     }
     const canonical = formatPrefix(p.prefix);
-    const mine = this.registered.get(memberId) ?? new Map<string, RegisteredPrefix>();
-    const existing = mine.get(canonical);
+    const existing = this.registered.get(memberId)?.get(canonical);
     if (existing && existing.description === description) return existing;
-    const reg: RegisteredPrefix = {
+    return {
       memberId,
       prefix: canonical,
       family: p.prefix.family,
       ...(description === undefined ? {} : { description }),
       registeredAt: existing?.registeredAt ?? this.deps.clock.now(),
     };
-    mine.set(canonical, reg);
-    this.registered.set(memberId, mine);
-    return reg;
   }
 
-  unregisterPrefix(memberId: string, prefixText: string): RegisteredPrefix {
+  /** The canonical form of a registered prefix of the member, or a ROUTES_PREFIX_NOT_REGISTERED error. */
+  registeredPrefix(memberId: string, prefixText: string): RegisteredPrefix {
     const canonical = parsePrefix(prefixText);
     const key = canonical.ok ? formatPrefix(canonical.prefix) : prefixText;
     const reg = this.registered.get(memberId)?.get(key);
@@ -315,7 +319,12 @@ export class RouteRegistry {
         field: 'prefix',
       });
     }
-    this.registered.get(memberId)!.delete(key);
+    return reg;
+  }
+
+  unregisterPrefix(memberId: string, prefixText: string): RegisteredPrefix {
+    const reg = this.registeredPrefix(memberId, prefixText);
+    this.registered.get(memberId)!.delete(reg.prefix);
     return reg;
   }
 
@@ -339,9 +348,18 @@ export class RouteRegistry {
 
   /** Validates and merges `patch` into the member's policy; returns the new policy. */
   setPolicy(memberId: string, patch: Record<string, unknown>): RoutingPolicy {
-    const next = mergePolicy(this.policy(memberId), patch);
+    const next = this.preparePolicy(memberId, patch);
     this.policies.set(memberId, next);
     return next;
+  }
+
+  /** The policy `patch` would give, without storing it (callers persist first, then restore). */
+  preparePolicy(memberId: string, patch: Record<string, unknown>): RoutingPolicy {
+    return mergePolicy(this.policy(memberId), patch);
+  }
+
+  restorePolicy(memberId: string, policy: RoutingPolicy): void {
+    this.policies.set(memberId, policy);
   }
 
   // ---- internals ----
