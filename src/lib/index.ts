@@ -11,3 +11,4 @@ export * from './prefix.ts';
 export * from './prefix-trie.ts';
 export * from './money.ts';
 export * from './reporter.ts';
+export * from './events.ts';

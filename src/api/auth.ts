@@ -1,0 +1,89 @@
+/**
+ * Bearer API keys → a principal on every request (except routes marked `config: { public: true }`
+ * and the OpenAPI pages). Helpers for route handlers: `requireAdmin`, `requireMember`, and
+ * `assertOwner`, which answers NOT FOUND (not 403) for another member's object so that a member
+ * cannot probe which ids exist.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { BandexError } from '../lib/index.ts';
+import type { Principal, RegistryReader } from '../registry/index.ts';
+import { apiErrors } from './errors.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the auth hook on every non-public route. */
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** No API key needed (health checks). */
+    public?: boolean;
+    /** Accept the key as `?token=` too (WebSocket clients in browsers cannot set headers). */
+    queryToken?: boolean;
+  }
+}
+
+export interface Authenticator {
+  authenticate(token: string): Principal | undefined;
+}
+
+export function installAuth(app: FastifyInstance, auth: Authenticator): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (req) => {
+    const cfg = req.routeOptions.config;
+    if (cfg?.public || req.url === '/docs' || req.url.startsWith('/docs/')) return;
+    const header = req.headers.authorization;
+    let token: string | undefined;
+    if (header !== undefined) {
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      if (!m) throw apiErrors.make('AUTH_INVALID', 'Authorization must be "Bearer <key>"');
+      token = m[1];
+    } else if (cfg?.queryToken) {
+      const q = req.query as Record<string, unknown> | undefined;
+      if (typeof q?.token === 'string') token = q.token;
+    }
+    if (token === undefined) throw apiErrors.make('AUTH_REQUIRED', 'an API key is required: send Authorization: Bearer <key>');
+    const p = auth.authenticate(token);
+    if (!p) throw apiErrors.make('AUTH_INVALID', 'the API key is unknown or revoked');
+    req.principal = p;
+  });
+}
+
+export function principalOf(req: FastifyRequest): Principal {
+  if (!req.principal) throw apiErrors.make('AUTH_REQUIRED', 'an API key is required');
+  return req.principal;
+}
+
+export function requireAdmin(req: FastifyRequest): void {
+  if (principalOf(req).kind !== 'admin') throw apiErrors.make('FORBIDDEN', 'this needs an admin key');
+}
+
+/** The caller's member id; admins are refused (use it on routes that act as a member). */
+export function requireMember(req: FastifyRequest): string {
+  const p = principalOf(req);
+  if (p.kind !== 'member') throw apiErrors.make('FORBIDDEN', 'this needs a member key');
+  return p.memberId;
+}
+
+/** null for admin (sees everything), else the caller's member id. */
+export function viewerOf(req: FastifyRequest): string | null {
+  const p = principalOf(req);
+  return p.kind === 'admin' ? null : p.memberId;
+}
+
+/**
+ * Passes for an admin or the owning member; otherwise throws `notFound` (the same error as for
+ * an id that does not exist). Pass the object's owner, or undefined when the object is missing.
+ */
+export function assertOwner(req: FastifyRequest, ownerMemberId: string | undefined, notFound: () => BandexError): void {
+  if (ownerMemberId === undefined) throw notFound();
+  const viewer = viewerOf(req);
+  if (viewer !== null && viewer !== ownerMemberId) throw notFound();
+}
+
+/** The journal `actor` of a request: `admin:<keyId>` or `member:<memberId>`. */
+export function actorOf(req: FastifyRequest): string {
+  const p = principalOf(req);
+  return p.kind === 'admin' ? `admin:${p.keyId}` : `member:${p.memberId}`;
+}
+
+export type { RegistryReader };

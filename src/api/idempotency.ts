@@ -1,0 +1,119 @@
+/**
+ * `Idempotency-Key` on every POST, for every route without extra code: the first answer (status
+ * and body, any status below 500) is stored with the key, scoped to the caller (admin, or the
+ * member), and a retry with the same key and the same request gets exactly that answer back with
+ * `Idempotent-Replayed: true`. The same key with a different method, path or body is refused with
+ * IDEMPOTENCY_KEY_REUSED. A retry that arrives while the first is still running waits for it.
+ * The answer is stored before it is sent, so a client that saw it can always replay it; if the
+ * process dies between the journal commit and that store, a retry runs the command again, which
+ * is why domains also keep natural idempotency (e.g. client order ids).
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock, Reporter } from '../lib/index.ts';
+import type { Db } from '../store/index.ts';
+import { apiErrors } from './errors.ts';
+
+const HEADER = 'idempotency-key';
+
+interface Slot {
+  scope: string;
+  key: string;
+  hash: string;
+  done: Promise<void>;
+  finish(): void;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotency: Slot | null;
+  }
+}
+
+export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: Clock; reporter: Reporter; ttlHours: number }): { prune(): Promise<void> } {
+  const { db, clock } = deps;
+  const replays = deps.reporter.counter('bandex_idempotent_replays_total', 'POSTs answered from the idempotency store');
+  const inflight = new Map<string, Slot>();
+  app.decorateRequest('idempotency', null);
+
+  app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (req.method !== 'POST') return;
+    const raw = req.headers[HEADER];
+    if (raw === undefined) return;
+    const key = Array.isArray(raw) ? raw[0] : raw;
+    if (typeof key !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(key)) {
+      throw apiErrors.make('IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 1–200 visible ASCII characters', { field: 'Idempotency-Key' });
+    }
+    const p = req.principal;
+    const scope = p === null ? 'anonymous' : p.kind === 'admin' ? 'admin' : `member:${p.memberId}`;
+    const url = req.url;
+    const hash = createHash('sha256')
+      .update(`${req.method} ${url}\n${JSON.stringify(req.body ?? null)}`)
+      .digest('hex');
+    const id = `${scope}\n${key}`;
+    for (;;) {
+      const running = inflight.get(id);
+      if (!running) break;
+      await running.done;
+    }
+    const row = await db.selectFrom('idempotency_keys').selectAll().where('principal', '=', scope).where('key', '=', key).executeTakeFirst();
+    if (row) {
+      if (row.body_hash !== hash) {
+        throw apiErrors.make('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${key}" was already used for a different request (${row.method} ${row.url})`, {
+          field: 'Idempotency-Key',
+        });
+      }
+      replays.inc();
+      return reply.code(Number(row.status)).header('idempotent-replayed', 'true').type('application/json').send(row.response);
+    }
+    let finish!: () => void;
+    const done = new Promise<void>((r) => (finish = r));
+    const slot: Slot = { scope, key, hash, done, finish };
+    inflight.set(id, slot);
+    req.idempotency = slot;
+  });
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    const slot = req.idempotency;
+    if (!slot) return payload;
+    req.idempotency = null;
+    try {
+      if (reply.statusCode < 500 && typeof payload === 'string') {
+        await db
+          .insertInto('idempotency_keys')
+          .values({
+            principal: slot.scope,
+            key: slot.key,
+            method: req.method,
+            url: req.url,
+            body_hash: slot.hash,
+            status: reply.statusCode,
+            response: payload,
+            created_at: clock.now(),
+          })
+          .execute();
+      }
+    } finally {
+      inflight.delete(`${slot.scope}\n${slot.key}`);
+      slot.finish();
+    }
+    return payload;
+  });
+
+  // A request that fails before onSend (aborted connection) must not block its retries.
+  app.addHook('onResponse', async (req) => {
+    const slot = req.idempotency;
+    if (!slot) return;
+    inflight.delete(`${slot.scope}\n${slot.key}`);
+    slot.finish();
+  });
+
+  return {
+    async prune() {
+      await db
+        .deleteFrom('idempotency_keys')
+        .where('created_at', '<', clock.now() - deps.ttlHours * 3_600_000)
+        .execute();
+    },
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * Builds the whole exchange without listening: store (migrated), journal, services started in
+ * order, Fastify with auth, validation, idempotency, error mapping, OpenAPI and every route
+ * module. Tests use it with `inject()`; src/main.ts adds the listener and signal handling.
+ *
+ * Areas plug in at the three marked places below (docs/extending.md): a service type, a
+ * service factory, and a route module.
+ */
+import { join } from 'node:path';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { installAuth } from './api/auth.ts';
+import type { ApiContext, RouteModule } from './api/context.ts';
+import { installErrorHandling } from './api/http-errors.ts';
+import { installIdempotency } from './api/idempotency.ts';
+import eventRoutes from './api/routes/events.ts';
+import registryRoutes from './api/routes/registry.ts';
+import systemRoutes from './api/routes/system.ts';
+import { registerStream } from './api/stream.ts';
+import { typeboxValidatorCompiler } from './api/validation.ts';
+import { makeConfig, type BandexConfig } from './config.ts';
+import { createReporter, randomIds, systemClock, type Clock, type IdSource, type Reporter } from './lib/index.ts';
+import { createRegistry, type Registry } from './registry/index.ts';
+import { createJournal, createStore, type Journal, type Store, type StoreConfig } from './store/index.ts';
+import { createRegistryRepo } from './store/repos/registry-repo.ts';
+// @bandex:imports — areas add their imports above this line
+
+/** Every running component, by name. Areas add one line at the marked place. */
+export interface Services {
+  registry: Registry;
+  // @bandex:service-types — areas add `market: MarketService;` above this line
+}
+
+/** What a service factory receives. `services` holds the services created before it. */
+export interface ServiceDeps {
+  config: BandexConfig;
+  clock: Clock;
+  ids: IdSource;
+  reporter: Reporter;
+  store: Store;
+  journal: Journal;
+  services: Services;
+}
+
+export interface Service {
+  start?(): Promise<void> | void;
+  stop?(): Promise<void> | void;
+}
+
+export interface ServiceEntry {
+  name: keyof Services;
+  create(deps: ServiceDeps): Service;
+}
+
+/** Typed helper for the list below. */
+export function service<K extends keyof Services>(name: K, create: (deps: ServiceDeps) => Services[K] & Service): ServiceEntry {
+  return { name, create };
+}
+
+/** Created and started in this order, stopped in reverse. */
+const SERVICES: ServiceEntry[] = [
+  service('registry', (d) => createRegistry({ repo: createRegistryRepo(d.store.db, d.journal), clock: d.clock, ids: d.ids, reporter: d.reporter })),
+  // @bandex:services — areas add `service('market', (d) => createMarket({ ... }, d.config.market)),` above this line
+];
+
+const ROUTES: RouteModule[] = [
+  systemRoutes,
+  registryRoutes,
+  eventRoutes,
+  // @bandex:routes — areas add their route module (default export of src/api/routes/<area>.ts) above this line
+];
+
+export interface BuildAppOptions {
+  config?: BandexConfig;
+  clock?: Clock;
+  ids?: IdSource;
+  reporter?: Reporter;
+  /** Overrides the store the config names (tests pass one per dialect). */
+  store?: StoreConfig;
+}
+
+export interface App {
+  fastify: FastifyInstance;
+  ctx: ApiContext;
+  services: Services;
+  /** Stops accepting, finishes in-flight requests, stops services in reverse, flushes the journal, closes the store. */
+  close(): Promise<void>;
+}
+
+export function storeConfigOf(config: BandexConfig): StoreConfig {
+  if (config.server.database) return { kind: 'postgres', url: config.server.database, poolSize: config.store.postgresPoolSize };
+  return {
+    kind: 'sqlite',
+    path: join(config.server.dataDir, 'bandex.sqlite'),
+    synchronous: config.store.sqliteSynchronous === 'normal' ? 'normal' : 'full',
+  };
+}
+
+export async function buildApp(opts: BuildAppOptions = {}): Promise<App> {
+  const config = opts.config ?? makeConfig();
+  const clock = opts.clock ?? systemClock;
+  const ids = opts.ids ?? randomIds(clock);
+  const reporter = opts.reporter ?? createReporter({ level: config.server.logLevel });
+  const store = createStore(opts.store ?? storeConfigOf(config), { reporter });
+  const started: Service[] = [];
+  let journal: Journal | undefined;
+  try {
+    await store.migrate();
+    journal = createJournal({ db: store.db, clock, reporter }, { groupCommit: config.store.groupCommit, maxBatch: config.store.maxBatch });
+    await journal.start();
+    const services = {} as Services;
+    const deps: ServiceDeps = { config, clock, ids, reporter, store, journal, services };
+    for (const entry of SERVICES) {
+      const s = entry.create(deps);
+      (services as unknown as Record<string, Service>)[entry.name] = s;
+      await s.start?.();
+      started.push(s);
+    }
+    const ctx: ApiContext = { config, clock, ids, reporter, store, journal, services };
+    const fastify = await buildHttp(ctx);
+    let closing: Promise<void> | undefined;
+    const j = journal;
+    return {
+      fastify,
+      ctx,
+      services,
+      close() {
+        closing ??= (async () => {
+          await fastify.close();
+          for (const s of started.reverse()) await s.stop?.();
+          await j.close();
+          await store.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (e) {
+    for (const s of started.reverse()) await s.stop?.();
+    await journal?.close();
+    await store.close();
+    throw e;
+  }
+}
+
+async function buildHttp(ctx: ApiContext): Promise<FastifyInstance> {
+  const { config, reporter } = ctx;
+  const app = Fastify({
+    loggerInstance: reporter.log as unknown as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.api.bodyLimitBytes,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  app.setValidatorCompiler(typeboxValidatorCompiler);
+  installErrorHandling(app, reporter);
+  const requests = reporter.counter('bandex_http_requests_total', 'HTTP requests by route and status', ['method', 'route', 'status']);
+  app.addHook('onResponse', async (req, reply) => {
+    requests.inc({ method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'bandex API', version: '1', description: 'An exchange for IP bandwidth. Errors: docs/errors.md.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  installAuth(app, ctx.services.registry);
+  const idem = installIdempotency(app, { db: ctx.store.db, clock: ctx.clock, reporter, ttlHours: config.api.idempotencyTtlHours });
+  await idem.prune();
+  const pruneTimer = setInterval(() => idem.prune().catch((e) => reporter.error('api', 'IDEMPOTENCY_PRUNE_FAILED', e)), 3_600_000);
+  pruneTimer.unref();
+  app.addHook('onClose', async () => clearInterval(pruneTimer));
+  registerStream(app, ctx);
+  for (const mod of ROUTES) await app.register(async (scope) => mod(scope, ctx));
+  await app.ready();
+  return app;
+}

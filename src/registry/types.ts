@@ -1,0 +1,69 @@
+export const MEMBER_ROLES = ['buyer', 'seller', 'reseller'] as const;
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+
+export interface Contact {
+  name?: string;
+  email?: string;
+  phone?: string;
+}
+
+export interface Member {
+  id: string;
+  name: string;
+  /** At least one; unique across members. */
+  asns: number[];
+  roles: MemberRole[];
+  contact: Contact;
+  /** Epoch ms. */
+  createdAt: number;
+}
+
+/** Where a port's traffic shows up in flow exports: an exporter address and its SNMP ifIndex. */
+export interface FlowSource {
+  exporter: string;
+  ifIndex: number;
+}
+
+export interface Port {
+  id: string;
+  memberId: string;
+  name: string;
+  capacityMbps: number;
+  /** Canonical (RFC 5952) IPv4/IPv6 addresses of the member router on the exchange LAN. */
+  routerIps: string[];
+  /** Lower-case `aa:bb:cc:dd:ee:ff`; used by metering to map flows to ports. */
+  macAddresses: string[];
+  flowSources: FlowSource[];
+  createdAt: number;
+}
+
+export type KeyRole = 'admin' | 'member';
+
+export interface ApiKey {
+  id: string;
+  /** null for admin keys. */
+  memberId: string | null;
+  role: KeyRole;
+  label: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+/** Who is calling, resolved from a bearer key. */
+export type Principal = { kind: 'admin'; keyId: string } | { kind: 'member'; memberId: string; keyId: string };
+
+export interface NewMember {
+  name: string;
+  asns: number[];
+  roles?: MemberRole[];
+  contact?: Contact;
+}
+
+export interface NewPort {
+  memberId: string;
+  name: string;
+  capacityMbps: number;
+  routerIps: string[];
+  macAddresses?: string[];
+  flowSources?: FlowSource[];
+}

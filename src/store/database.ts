@@ -1,0 +1,16 @@
+/**
+ * The Kysely `Database` type: the union of every area's tables. Each area declares its table
+ * interfaces in `src/store/schema/<area>.ts` and adds ONE import line and ONE `& XTables` line at
+ * the marked places below (docs/extending.md).
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { FoundationTables } from './schema/foundation.ts';
+// @bandex:table-imports — areas add `import type { MarketTables } from './schema/market.ts';` above this line
+
+export type Database = FoundationTables
+  // @bandex:tables — areas add `  & MarketTables` above this line
+  ;
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+export type Dialect = 'sqlite' | 'postgres';

@@ -1,0 +1,7 @@
+import { defineErrors } from '../lib/index.ts';
+
+export const storeErrors = defineErrors('store', {
+  STORE_UNAVAILABLE: { kind: 'unavailable', description: 'The database could not be reached or refused the write; nothing was acknowledged. Retry later.' },
+  STORE_MIGRATION_FAILED: { kind: 'internal', description: 'A schema migration failed at start; the server does not start on a half-migrated schema.' },
+  JOURNAL_CLOSED: { kind: 'unavailable', description: 'The journal is shutting down and accepts no new events.' },
+});

@@ -1,0 +1,258 @@
+/**
+ * The append-only journal with group commit.
+ *
+ * Every state change is an event written before the caller gets an answer. `append()` queues the
+ * command; the first append of an event-loop turn schedules a flush with setImmediate, so every
+ * command of that turn (and any that arrive while a flush is running) share ONE transaction:
+ * each command's projection runs inside its own SAVEPOINT (a failing projection rolls back only
+ * its own rows and rejects only its own caller), then the events of all surviving commands go in
+ * as multi-row inserts, then COMMIT. Promises resolve only after COMMIT returned, i.e. the events
+ * are durable (see create-store.ts for the fsync policy). Subscribers then see the events in seq
+ * order. Seq numbers are assigned here, by the single writer, so they are gap-free.
+ */
+import { sql } from 'kysely';
+import { BandexError, type Clock, type EventQuery, type EventSource, type JournalEvent, type NewEvent, type Reporter } from '../lib/index.ts';
+import type { Db, Tx } from './database.ts';
+import { storeErrors } from './errors.ts';
+
+/** Writes the area's table rows for the events, inside the journal's transaction. Use only `tx`. */
+export type Projection<S> = (tx: Tx, stored: S) => Promise<void> | void;
+
+export interface JournalConfig {
+  /** false: one transaction per command (the reference the benchmark compares against). */
+  groupCommit: boolean;
+  /** Most commands in one transaction; the rest go in the next. */
+  maxBatch: number;
+}
+
+export const journalDefaults: JournalConfig = { groupCommit: true, maxBatch: 5000 };
+
+export interface Journal extends EventSource {
+  start(): Promise<void>;
+  /** Appends one event; resolves with the stored event after commit. */
+  append<P>(event: NewEvent<P>, project?: Projection<JournalEvent<P>>): Promise<JournalEvent<P>>;
+  /** Appends several events atomically (one command); resolves after commit. */
+  appendAll(events: readonly NewEvent[], project?: Projection<JournalEvent[]>): Promise<JournalEvent[]>;
+  /** Resolves when everything queued so far is committed (or failed). */
+  flush(): Promise<void>;
+  /** Flushes, then refuses new appends with JOURNAL_CLOSED. */
+  close(): Promise<void>;
+}
+
+export interface JournalDeps {
+  db: Db;
+  clock: Clock;
+  reporter: Reporter;
+}
+
+interface Command {
+  events: JournalEvent[];
+  project?: Projection<JournalEvent[]>;
+  resolve(events: JournalEvent[]): void;
+  reject(err: unknown): void;
+}
+
+const ROWS_PER_INSERT = 500; // 7 columns × 500 stays under SQLite's 32 766 bound parameters
+
+export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> = {}): Journal {
+  const cfg = { ...journalDefaults, ...config };
+  const { db, clock, reporter } = deps;
+  const appended = reporter.counter('bandex_journal_events_total', 'Events committed to the journal', ['type']);
+  const commits = reporter.counter('bandex_journal_commits_total', 'Journal transactions committed');
+  const failures = reporter.counter('bandex_journal_failed_commands_total', 'Commands whose projection or transaction failed');
+  const batchSize = reporter.histogram('bandex_journal_batch_commands', 'Commands per group commit', [], [1, 4, 16, 64, 256, 1024, 4096]);
+  const subscribers = new Set<(e: JournalEvent) => void>();
+  let queue: Command[] = [];
+  let scheduled = false;
+  let running: Promise<void> | null = null;
+  let last = 0;
+  let started = false;
+  let closing = false;
+  const idle: (() => void)[] = [];
+
+  function schedule(): void {
+    if (scheduled || running) return;
+    scheduled = true;
+    setImmediate(run);
+  }
+
+  function run(): void {
+    scheduled = false;
+    const take = cfg.groupCommit ? cfg.maxBatch : 1;
+    const batch = queue.length <= take ? queue : queue.slice(0, take);
+    queue = queue.length <= take ? [] : queue.slice(take);
+    running = commit(batch).finally(() => {
+      running = null;
+      if (queue.length > 0) schedule();
+      else for (const f of idle.splice(0)) f();
+    });
+  }
+
+  async function commit(batch: Command[]): Promise<void> {
+    let next = last + 1;
+    const ok: Command[] = [];
+    const failed: { c: Command; err: unknown }[] = [];
+    try {
+      await db.transaction().execute(async (tx) => {
+        for (const c of batch) {
+          c.events.forEach((e, i) => (e.seq = next + i));
+          if (c.project) {
+            await sql`savepoint bx_cmd`.execute(tx);
+            try {
+              await c.project(tx, c.events);
+              await sql`release savepoint bx_cmd`.execute(tx);
+            } catch (err) {
+              await sql`rollback to savepoint bx_cmd`.execute(tx);
+              await sql`release savepoint bx_cmd`.execute(tx);
+              failed.push({ c, err });
+              continue;
+            }
+          }
+          next += c.events.length;
+          ok.push(c);
+        }
+        const rows = ok.flatMap((c) => c.events);
+        for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+          const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+          await tx
+            .insertInto('journal')
+            .values(
+              chunk.map((e) => ({
+                seq: e.seq,
+                time: e.time,
+                type: e.type,
+                actor: e.actor,
+                topic: e.topic,
+                private: e.visibleTo === null ? 0 : 1,
+                payload: JSON.stringify(e.payload),
+              })),
+            )
+            .execute();
+        }
+        const audience = rows.flatMap((e) => (e.visibleTo ?? []).map((m) => ({ member_id: m, seq: e.seq })));
+        for (let i = 0; i < audience.length; i += ROWS_PER_INSERT * 2) {
+          await tx.insertInto('journal_audience').values(audience.slice(i, i + ROWS_PER_INSERT * 2)).execute();
+        }
+      });
+    } catch (err) {
+      const e = storeErrors.make('STORE_UNAVAILABLE', `the journal could not commit: ${(err as Error).message}`, { cause: err });
+      reporter.error('journal', 'STORE_UNAVAILABLE', err);
+      failures.inc(batch.length);
+      for (const c of batch) c.reject(failed.find((f) => f.c === c)?.err ?? e);
+      return;
+    }
+    last = next - 1;
+    commits.inc();
+    batchSize.observe(batch.length);
+    for (const { c, err } of failed) {
+      failures.inc();
+      if (!(err instanceof BandexError)) reporter.error('journal', 'PROJECTION_FAILED', err);
+      c.reject(err);
+    }
+    for (const c of ok) {
+      for (const e of c.events) {
+        appended.inc({ type: e.type });
+        for (const fn of subscribers) {
+          try {
+            fn(e);
+          } catch (err) {
+            reporter.error('journal', 'SUBSCRIBER_FAILED', err, { type: e.type, seq: e.seq });
+          }
+        }
+      }
+      c.resolve(c.events);
+    }
+  }
+
+  function enqueue(events: readonly NewEvent[], project?: Projection<JournalEvent[]>): Promise<JournalEvent[]> {
+    if (closing) return Promise.reject(storeErrors.make('JOURNAL_CLOSED', 'the journal is closing and accepts no new events'));
+    if (!started) return Promise.reject(new Error('journal.append() before journal.start()'));
+    const time = clock.now();
+    const stored = events.map(
+      (e): JournalEvent => ({
+        seq: 0,
+        time,
+        type: e.type,
+        actor: e.actor ?? 'system',
+        topic: e.topic ?? null,
+        visibleTo: e.visibility === undefined || e.visibility === 'public' ? null : [...new Set(e.visibility)],
+        payload: e.payload,
+      }),
+    );
+    return new Promise((resolve, reject) => {
+      queue.push({ events: stored, ...(project ? { project } : {}), resolve, reject });
+      schedule();
+    });
+  }
+
+  const journal: Journal = {
+    async start() {
+      const row = await db.selectFrom('journal').select((eb) => eb.fn.max('seq').as('m')).executeTakeFirst();
+      last = Number(row?.m ?? 0);
+      started = true;
+    },
+    append(event, project) {
+      return enqueue([event], project ? (tx, s) => project(tx, s[0] as JournalEvent<never>) : undefined).then(
+        (s) => s[0] as JournalEvent<never>,
+      );
+    },
+    appendAll(events, project) {
+      return enqueue(events, project);
+    },
+    flush() {
+      if (!running && !scheduled && queue.length === 0) return Promise.resolve();
+      return new Promise((r) => idle.push(r));
+    },
+    async close() {
+      await journal.flush();
+      closing = true;
+      await journal.flush();
+    },
+    subscribe(fn) {
+      subscribers.add(fn);
+      return () => subscribers.delete(fn);
+    },
+    lastSeq: () => last,
+    async read(query: EventQuery) {
+      const limit = Math.min(Math.max(query.limit ?? 100, 1), 10_000);
+      let q = db
+        .selectFrom('journal')
+        .selectAll()
+        .where('seq', '>', query.afterSeq ?? 0)
+        .orderBy('seq')
+        .limit(limit);
+      if (query.types?.length) q = q.where('type', 'in', [...query.types]);
+      if (query.topics?.length) q = q.where('topic', 'in', [...query.topics]);
+      const member = query.visibleTo;
+      if (member !== undefined) {
+        q = q.where((eb) =>
+          eb.or([
+            eb('private', '=', 0),
+            eb('seq', 'in', eb.selectFrom('journal_audience').select('seq').where('member_id', '=', member)),
+          ]),
+        );
+      }
+      const rows = await q.execute();
+      const priv = rows.filter((r) => Number(r.private) === 1).map((r) => Number(r.seq));
+      const aud = new Map<number, string[]>();
+      if (priv.length) {
+        const a = await db.selectFrom('journal_audience').selectAll().where('seq', 'in', priv).execute();
+        for (const r of a) {
+          const list = aud.get(Number(r.seq)) ?? [];
+          list.push(r.member_id);
+          aud.set(Number(r.seq), list);
+        }
+      }
+      return rows.map((r) => ({
+        seq: Number(r.seq),
+        time: Number(r.time),
+        type: r.type,
+        actor: r.actor,
+        topic: r.topic,
+        visibleTo: Number(r.private) === 1 ? (aud.get(Number(r.seq)) ?? []).sort() : null,
+        payload: JSON.parse(r.payload) as unknown,
+      }));
+    },
+  };
+  return journal;
+}

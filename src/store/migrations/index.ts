@@ -1,0 +1,18 @@
+/**
+ * Every migration, in order. Files are `NNNN-area-what.ts` exporting `up(db, dialect)`; ranges:
+ * 0001–0099 foundation, 0100–0199 market, 0200–0299 quality, 0300–0399 flow/metering,
+ * 0400–0499 arbiter/routes. The list is sorted by id at load, so the order of lines here does
+ * not matter; an id, once released, never changes and its file is never edited.
+ */
+import type { Migration } from '../migrate.ts';
+import * as m0001 from './0001-foundation-journal.ts';
+import * as m0002 from './0002-foundation-registry.ts';
+import * as m0003 from './0003-foundation-idempotency.ts';
+// @bandex:migration-imports — areas add `import * as m0100 from './0100-market-orders.ts';` above this line
+
+export const migrations: Migration[] = [
+  { id: '0001-foundation-journal', up: m0001.up },
+  { id: '0002-foundation-registry', up: m0002.up },
+  { id: '0003-foundation-idempotency', up: m0003.up },
+  // @bandex:migrations — areas add `{ id: '0100-market-orders', up: m0100.up },` above this line
+];

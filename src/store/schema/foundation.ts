@@ -1,0 +1,87 @@
+/**
+ * Tables of the foundation (journal, registry, API plumbing). Column conventions shared by every
+ * area (docs/extending.md): integers and epoch-ms timestamps are `bigint` columns read back as JS
+ * numbers; booleans are integers 0/1; JSON is `text` (JSON.stringify/parse in the repository);
+ * money is `text` holding integer micro-units; ids are `text` from the injected IdSource.
+ */
+
+export interface JournalTable {
+  seq: number;
+  time: number;
+  type: string;
+  actor: string;
+  topic: string | null;
+  /** 1 when only the members in journal_audience may see it. */
+  private: number;
+  /** JSON text. */
+  payload: string;
+}
+
+export interface JournalAudienceTable {
+  member_id: string;
+  seq: number;
+}
+
+export interface MembersTable {
+  id: string;
+  name: string;
+  /** JSON array of ASNs (numbers). */
+  asns: string;
+  /** JSON array of roles. */
+  roles: string;
+  /** JSON object {name?, email?, phone?}. */
+  contact: string;
+  created_at: number;
+}
+
+export interface PortsTable {
+  id: string;
+  member_id: string;
+  name: string;
+  capacity_mbps: number;
+  /** JSON array of canonical IP strings. */
+  router_ips: string;
+  /** JSON array of lower-case colon MAC strings. */
+  mac_addresses: string;
+  /** JSON array of {exporter, ifIndex}. */
+  flow_sources: string;
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  /** null for admin keys. */
+  member_id: string | null;
+  role: string;
+  /** hex SHA-256 of the whole token. */
+  token_hash: string;
+  label: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface IdempotencyTable {
+  principal: string;
+  key: string;
+  method: string;
+  url: string;
+  body_hash: string;
+  status: number;
+  response: string;
+  created_at: number;
+}
+
+export interface SchemaMigrationsTable {
+  id: string;
+  applied_at: number;
+}
+
+export interface FoundationTables {
+  journal: JournalTable;
+  journal_audience: JournalAudienceTable;
+  members: MembersTable;
+  ports: PortsTable;
+  api_keys: ApiKeysTable;
+  idempotency_keys: IdempotencyTable;
+  schema_migrations: SchemaMigrationsTable;
+}
