@@ -208,6 +208,9 @@ export class BirdDaemon implements BgpDaemon {
   async enableNeighbor(address: string): Promise<void> {
     await this.birdc('enable', birdProtoName(this.nb(address)));
   }
+  async lastErrorText(address: string): Promise<string> {
+    return this.protocolInfo(address);
+  }
   log(): string {
     return this.proc?.log() ?? '';
   }

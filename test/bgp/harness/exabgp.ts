@@ -235,6 +235,10 @@ export class ExabgpDaemon implements BgpDaemon {
   async enableNeighbor(): Promise<void> {
     // ExaBGP reconnects by itself after a teardown.
   }
+  async lastErrorText(address: string): Promise<string> {
+    const ev = this.events().filter((e) => e.neighbor?.address?.peer === address && (e.type === 'notification' || e.type === 'state'));
+    return ev.map((e) => JSON.stringify(e.neighbor)).join('\n') + '\n' + this.log().split('\n').filter((l) => /notification|error/i.test(l)).join('\n');
+  }
   log(): string {
     return this.proc?.log() ?? '';
   }

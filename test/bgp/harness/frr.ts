@@ -11,6 +11,9 @@ import type { BgpDaemon, DaemonOptions, DaemonRoute, Family, NeighborSpec, Obser
 
 export type FrrOptions = DaemonOptions;
 
+const hasAttrs = (r: DaemonRoute): boolean =>
+  !!(r.asPath?.length || r.communities?.length || r.largeCommunities?.length || r.extCommunities?.length || r.med !== undefined || r.localPref !== undefined || r.origin);
+
 export function frrRouteMap(name: string, r: DaemonRoute): string[] {
   const l = [`route-map ${name} permit 10`];
   if (r.asPath?.length) l.push(` set as-path prepend ${r.asPath.join(' ')}`);
@@ -69,6 +72,10 @@ export class FrrDaemon implements BgpDaemon {
     const l: string[] = ['frr defaults traditional', 'hostname bandex-frr', 'log stdout debugging', '!'];
     const nets: Record<Family, string[]> = { ipv4: [], ipv6: [] };
     for (const r of this.routes.values()) {
+      if (!hasAttrs(r)) {
+        nets[familyOf(r.prefix)].push(`  network ${r.prefix}`);
+        continue;
+      }
       const name = `RT${++this.rmSeq}`;
       l.push(...frrRouteMap(name, r), '!');
       nets[familyOf(r.prefix)].push(`  network ${r.prefix} route-map ${name}`);
@@ -150,6 +157,10 @@ export class FrrDaemon implements BgpDaemon {
     const nets: string[] = [];
     for (const r of routes) {
       this.routes.set(r.prefix, r);
+      if (!hasAttrs(r)) {
+        nets.push(`address-family ${familyOf(r.prefix)} unicast`, `network ${r.prefix}`, 'exit-address-family');
+        continue;
+      }
       const name = `RT${++this.rmSeq}`;
       cmds.push(...frrRouteMap(name, r).map((x) => x.trim()), 'exit');
       nets.push(`address-family ${familyOf(r.prefix)} unicast`, `network ${r.prefix} route-map ${name}`, 'exit-address-family');
@@ -173,6 +184,11 @@ export class FrrDaemon implements BgpDaemon {
   }
   async enableNeighbor(address: string): Promise<void> {
     await this.configure([`router bgp ${this.asn}`, `no neighbor ${address} shutdown`]);
+  }
+  async lastErrorText(address: string): Promise<string> {
+    const i = await this.neighborInfo(address);
+    const keys = Object.keys(i).filter((k) => /last|reset|notif|error/i.test(k));
+    return JSON.stringify(Object.fromEntries(keys.map((k) => [k, i[k]])));
   }
   log(): string {
     return this.proc?.log() ?? '';

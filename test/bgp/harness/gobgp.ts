@@ -187,6 +187,10 @@ export class GobgpDaemon implements BgpDaemon {
   async enableNeighbor(address: string): Promise<void> {
     await this.gobgp('neighbor', address, 'enable');
   }
+  async lastErrorText(address: string): Promise<string> {
+    const lines = this.log().split('\n').filter((l) => l.includes(address) || /notification/i.test(l));
+    return lines.join('\n');
+  }
   log(): string {
     return this.proc?.log() ?? '';
   }

@@ -61,6 +61,8 @@ export interface DaemonOptions {
   /** Next hops put on the daemon's own routes; documentation ranges (INTEROP.md: 127/8 is bogus). */
   nextHop4?: string;
   nextHop6?: string;
+  /** GoBGP only: its gRPC API port (default port + 60). */
+  apiPort?: number;
 }
 
 export interface BgpDaemon {
@@ -88,6 +90,10 @@ export interface BgpDaemon {
   /** Administrative shutdown of the session (CEASE 6/2 with a message where supported). */
   shutdownNeighbor(address: string, message?: string): Promise<void>;
   enableNeighbor(address: string): Promise<void>;
+  /** Whatever the daemon says about the last error/NOTIFICATION with this neighbor (free text). */
+  lastErrorText(address: string): Promise<string>;
+  /** Number of routes learned from the neighbor (cheaper than receivedRoutes for bulk checks). */
+  receivedCount(address: string, family: Family): Promise<number>;
   log(): string;
 }
 

@@ -1,0 +1,14 @@
+// Interop with exabgp (see suite.ts for the roles and what each test checks).
+import { defineInteropSuite } from './suite.ts';
+
+defineInteropSuite({
+  kind: 'exabgp',
+  slot: 3,
+  daemonSendsRefresh: true,
+  twoOctetSide: 'daemon',
+  bulkFromDaemon: 10000,
+  // ExaBGP 4.2.21 resets the session on ROUTE-REFRESH once enhanced route refresh is negotiated.
+  peerExtra: { enhancedRouteRefresh: false },
+  badPeerAsText: /bad peer as/i,
+  maxPrefixText: /maximum number of prefixes/i,
+});
