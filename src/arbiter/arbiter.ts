@@ -11,6 +11,7 @@
  * buyers that received them lose them (TradeRouteLost).
  */
 import type { Clock, Family, Reporter } from '../lib/index.ts';
+import type { Speaker } from '../bgp/speaker.ts';
 import type { Route } from '../bgp/types.ts';
 import { createImportFilter, type ImportFilterConfig } from '../registry/route-filter.ts';
 import type { MemberRouting } from '../registry/route-model.ts';
@@ -18,22 +19,6 @@ import { RouteRegistry, type RouteChange } from '../registry/route-registry.ts';
 import { announcedFromBgp, exportToBgp } from './bgp-routes.ts';
 import { type ArbiterEvent, type ExportDelta, ExportEngine, type ExportedRoute } from './export-policy.ts';
 import type { TradeView } from './trade-view.ts';
-
-/** What the arbiter needs of a BGP speaker (src/bgp's speaker, adapted in speaker-adapter.ts). */
-export interface ArbiterSpeaker {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** Adds or updates a peer (idempotent on equal settings). */
-  setPeer(peer: { address: string; asn: number; description?: string; maxPrefixes?: number }): void;
-  removePeer(address: string): void;
-  announce(peer: string, routes: Route[]): void;
-  withdraw(peer: string, prefixes: string[]): void;
-  established(peer: string): boolean;
-  /** Session state changes; `up` true when Established. */
-  onState(fn: (peer: string, up: boolean, reason: string) => void): void;
-  /** Routes learned or withdrawn by a peer (one call per UPDATE or batch). */
-  onRoutes(fn: (peer: string, announced: Route[], withdrawn: string[]) => void): void;
-}
 
 /** Members and their routers as the registry of members/ports knows them. */
 export interface MemberSource {
@@ -53,6 +38,17 @@ export interface ArbiterConfig {
   /** The route server's ASN (global administrator of trade communities). */
   readonly asn: number;
   readonly filter?: Partial<ImportFilterConfig>;
+  /** TCP port the route server dials on member routers (they also may dial us). Default 179. */
+  readonly peerPort?: number;
+  /** Never dial members, only accept their connections. Default false. */
+  readonly passive?: boolean;
+  /**
+   * `reject`: routes beyond a session's max-prefix limit are rejected (kept with the reason);
+   * `teardown`: additionally the speaker closes the session (Cease / Maximum Number of Prefixes
+   * Reached, RFC 4486) and restarts it after `maxPrefixRestartSec`.
+   */
+  readonly maxPrefixAction?: 'reject' | 'teardown';
+  readonly maxPrefixRestartSec?: number;
 }
 
 export interface Timers {
@@ -63,7 +59,8 @@ export interface Timers {
 export interface ArbiterDeps {
   readonly clock: Clock;
   readonly reporter: Reporter;
-  readonly speaker: ArbiterSpeaker;
+  /** src/bgp's speaker, created in route-server mode (RFC 7947: transparent). */
+  readonly speaker: Speaker;
   readonly members: MemberSource;
   readonly trades: TradeSource;
   /** Shared registry (the API reads it); one is created when absent. */
@@ -105,7 +102,7 @@ export function createArbiter(deps: ArbiterDeps, config: ArbiterConfig): Arbiter
     withdrawn: reporter.counter('bandex_arbiter_routes_withdrawn_total', 'Route withdrawals received from members'),
     announced: reporter.counter('bandex_arbiter_exports_announced_total', 'Routes announced to members'),
     exportWithdrawn: reporter.counter('bandex_arbiter_exports_withdrawn_total', 'Routes withdrawn from members'),
-    resets: reporter.counter('bandex_arbiter_session_resends_total', 'Full export tables re-sent after a session came up'),
+    resets: reporter.counter('bandex_arbiter_sessions_established_total', 'Member sessions established (each gets its full export table)'),
     events: reporter.counter('bandex_arbiter_events_total', 'Arbiter events by type', ['type']),
     unknownPeer: reporter.counter('bandex_arbiter_unknown_peer_updates_total', 'Updates from a router no member owns'),
     stored: reporter.gauge('bandex_arbiter_registry_routes', 'Routes held in the trade route registry'),
@@ -123,12 +120,14 @@ export function createArbiter(deps: ArbiterDeps, config: ArbiterConfig): Arbiter
   /**
    * Which of the member's sessions carry a route of `family`: its routers of that address family
    * (the usual IXP set-up: one IPv4 and one IPv6 session per router); a member with no router of
-   * the family gets it over MP-BGP on the others (RFC 4760).
+   * the family gets it over MP-BGP on the others (RFC 4760). Routes go to a peer's Adj-RIB-Out
+   * whatever the session state: the speaker sends it in full whenever the session (re-)establishes,
+   * so a reset re-sends exactly the current export table.
    */
-  function sessionsFor(memberId: string, family: Family): string[] {
+  function sessionsFor(memberId: string, family: Family): readonly string[] {
     const all = routersOf(memberId);
     const same = all.filter((r) => (r.includes(':') ? 6 : 4) === family);
-    return (same.length ? same : all).filter((r) => speaker.established(r));
+    return same.length ? same : all;
   }
 
   function send(deltas: Map<string, ExportDelta>): void {
@@ -168,26 +167,69 @@ export function createArbiter(deps: ArbiterDeps, config: ArbiterConfig): Arbiter
     registry.setMember(mr);
     for (const r of mr.routers) {
       peers.set(r, mr.memberId);
-      speaker.setPeer({
-        address: r,
+      const fam = r.includes(':') ? 6 : 4;
+      const limit = registry.maxPrefixes(mr.memberId, fam);
+      const cfg = {
         asn: mr.asns[0],
+        port: config.peerPort ?? 179,
+        passive: config.passive ?? false,
         description: `member ${mr.memberId}`,
-        maxPrefixes: registry.maxPrefixes(mr.memberId, r.includes(':') ? 6 : 4),
-      });
+        routeServerClient: true,
+        ...(config.maxPrefixAction === 'teardown'
+          ? { maxPrefix: { limit, action: 'restart' as const, restartAfterSec: config.maxPrefixRestartSec ?? 300 } }
+          : {}),
+      };
+      if (speaker.peer(r)) speaker.updatePeer(r, cfg);
+      else {
+        speaker.addPeer({ address: r, ...cfg });
+        // A new session starts empty on both sides; give it the member's current exports.
+        const routes = engine.exportsFor(mr.memberId).filter((x) => sessionsFor(mr.memberId, x.family).includes(r));
+        if (routes.length) speaker.announce(r, routes.map(exportToBgp));
+      }
       before.delete(r);
     }
     for (const gone of before) {
       peers.delete(gone);
-      speaker.removePeer(gone);
+      speaker.removePeer(gone).catch((e: unknown) => reporter.error('arbiter', 'PEER_REMOVE_FAILED', e, { peer: gone }));
       applyChanges(registry.dropSession(gone));
     }
   }
 
-  function resend(peer: string, memberId: string): void {
-    const routes = engine.exportsFor(memberId).filter((r) => sessionsFor(memberId, r.family).includes(peer));
-    if (routes.length) speaker.announce(peer, routes.map(exportToBgp));
-    m.resets.inc();
-    m.announced.inc(routes.length);
+  function onRoutes(e: { peer: string; announced: Route[]; withdrawn: string[] }): void {
+    const memberId = peers.get(e.peer);
+    if (memberId === undefined) {
+      m.unknownPeer.inc();
+      return;
+    }
+    const now = clock.now();
+    const changes: RouteChange[] = [];
+    for (const p of e.withdrawn) {
+      const ch = registry.withdraw(e.peer, p);
+      if (ch) changes.push(ch);
+    }
+    m.withdrawn.inc(e.withdrawn.length);
+    for (const r of e.announced) {
+      const ch = registry.learn(announcedFromBgp(memberId, e.peer, r, now));
+      m.learned.inc({ status: ch.after?.status ?? 'rejected' });
+      changes.push(ch);
+    }
+    applyChanges(changes);
+    flush();
+  }
+
+  function onState(e: { peer: string; from: string; to: string; reason: string }): void {
+    const memberId = peers.get(e.peer);
+    if (memberId === undefined) return;
+    if (e.to === 'Established') {
+      m.resets.inc();
+      log.info({ peer: e.peer, memberId, exports: engine.exportCount(memberId) }, 'member session established');
+    } else if (e.from === 'Established') {
+      log.info({ peer: e.peer, memberId, reason: e.reason }, 'member session down');
+      // The speaker reported the session's routes withdrawn already (unless graceful restart keeps
+      // them stale); dropping what is left keeps the registry equal to the live sessions.
+      applyChanges(registry.dropSession(e.peer));
+      flush();
+    }
   }
 
   function arm(next: number | undefined): void {
@@ -203,39 +245,8 @@ export function createArbiter(deps: ArbiterDeps, config: ArbiterConfig): Arbiter
     engine,
     async start() {
       running = true;
-      speaker.onRoutes((peer, announced, withdrawn) => {
-        const memberId = peers.get(peer);
-        if (memberId === undefined) {
-          m.unknownPeer.inc();
-          return;
-        }
-        const now = clock.now();
-        const changes: RouteChange[] = [];
-        for (const p of withdrawn) {
-          const ch = registry.withdraw(peer, p);
-          if (ch) changes.push(ch);
-        }
-        m.withdrawn.inc(withdrawn.length);
-        for (const r of announced) {
-          const ch = registry.learn(announcedFromBgp(memberId, peer, r, now));
-          m.learned.inc({ status: ch.after?.status ?? 'rejected' });
-          changes.push(ch);
-        }
-        applyChanges(changes);
-        flush();
-      });
-      speaker.onState((peer, up, reason) => {
-        const memberId = peers.get(peer);
-        if (memberId === undefined) return;
-        log.info({ peer, memberId, up, reason }, up ? 'member session established' : 'member session down');
-        if (up) {
-          flush();
-          resend(peer, memberId);
-        } else {
-          applyChanges(registry.dropSession(peer));
-          flush();
-        }
-      });
+      speaker.on('routes', onRoutes);
+      speaker.on('state', onState);
       for (const mr of deps.members.list()) syncMember(mr);
       unsub.push(
         deps.members.subscribe((mr) => {
@@ -260,6 +271,8 @@ export function createArbiter(deps: ArbiterDeps, config: ArbiterConfig): Arbiter
       running = false;
       arm(undefined);
       for (const u of unsub.splice(0)) u();
+      speaker.off('routes', onRoutes);
+      speaker.off('state', onState);
       await speaker.stop();
     },
     tick() {

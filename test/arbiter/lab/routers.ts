@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, removeDir, run, runOk, startProcess, waitFor, type Proc } from '../../bgp/harness/proc.ts';
 import { parseBirdRoutes } from '../../bgp/harness/bird.ts';
+import { parseFrrRoutes } from '../../bgp/harness/frr.ts';
 import type { ObservedRoute } from '../../bgp/harness/types.ts';
 import { birdNeighborConfig, frrNeighborConfig, type NeighborConfigInput } from '../../../src/arbiter/router-config.ts';
 import type { LabRouter } from './netns.ts';
@@ -136,19 +137,8 @@ export async function startFrrRouter(r: LabRouter, o: BirdRouterOptions): Promis
       removeDir(dir);
     },
     async received(f) {
-      const j = JSON.parse(await vtysh(`show bgp ${f === 4 ? 'ipv4' : 'ipv6'} unicast neighbors ${f === 4 ? o.rs4 : o.rs6} routes json`)) as {
-        routes?: Record<string, Array<{ nexthops?: Array<{ ip: string }>; path?: string; largeCommunity?: { string: string }; community?: { string: string } }>>;
-      };
-      return Object.entries(j.routes ?? {}).map(([prefix, paths]) => {
-        const p = paths[0];
-        return {
-          prefix,
-          nextHop: p.nexthops?.[0]?.ip ?? '',
-          asPath: (p.path ?? '').split(' ').filter(Boolean).map(Number),
-          communities: (p.community?.string ?? '').split(' ').filter((x) => /^\d+:\d+$/.test(x)).map((x) => x.split(':').map(Number) as [number, number]),
-          largeCommunities: (p.largeCommunity?.string ?? '').split(' ').filter(Boolean).map((x) => x.split(':').map(Number) as [number, number, number]),
-        };
-      });
+      // `json detail` carries the communities; keep the paths learned from the route server.
+      return parseFrrRoutes(await vtysh(`show bgp ${f === 4 ? 'ipv4' : 'ipv6'} unicast json detail`), f === 4 ? o.rs4 : o.rs6);
     },
     async established(f) {
       const j = JSON.parse(await vtysh(`show bgp neighbors ${f === 4 ? o.rs4 : o.rs6} json`)) as Record<string, { bgpState?: string }>;
