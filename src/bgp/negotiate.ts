@@ -19,6 +19,8 @@ export interface LocalOpenConfig {
   gracefulRestart?: { restartTime: number };
   addPath?: 'receive' | 'send' | 'both';
   extendedMessages: boolean;
+  /** Advertise RFC 7313 (default true). */
+  enhancedRouteRefresh?: boolean;
 }
 
 const ADD_PATH_MODE: Record<'receive' | 'send' | 'both', AddPathMode> = { receive: 1, send: 2, both: 3 };
@@ -26,7 +28,8 @@ const ADD_PATH_MODE: Record<'receive' | 'send' | 'both', AddPathMode> = { receiv
 export function buildOpen(l: LocalOpenConfig): OpenMessage {
   const caps: Capability[] = [];
   for (const f of l.families) caps.push({ type: 'multiprotocol', afi: familyAfi(f), safi: C.SAFI_UNICAST });
-  caps.push({ type: 'route-refresh' }, { type: 'enhanced-route-refresh' });
+  caps.push({ type: 'route-refresh' });
+  if (l.enhancedRouteRefresh !== false) caps.push({ type: 'enhanced-route-refresh' });
   if (l.fourOctetAsn) caps.push({ type: 'four-octet-asn', asn: l.asn });
   if (l.gracefulRestart) {
     caps.push({
@@ -110,7 +113,7 @@ export function negotiate(open: OpenMessage, local: LocalOpenConfig, expectedAsn
     addPathSend,
     extendedMessages: local.extendedMessages && peer.extendedMessage,
     routeRefresh: peer.routeRefresh || peer.enhancedRouteRefresh,
-    enhancedRouteRefresh: peer.enhancedRouteRefresh,
+    enhancedRouteRefresh: local.enhancedRouteRefresh !== false && peer.enhancedRouteRefresh,
     peerCapabilities: peer,
   };
   if (peer.gracefulRestart) {

@@ -22,6 +22,8 @@ export interface PeerConfig {
   gracefulRestart?: boolean;
   addPath?: 'receive' | 'send' | 'both';
   extendedMessages?: boolean;
+  /** Advertise enhanced route refresh (RFC 7313, default true); false for peers that mishandle it. */
+  enhancedRouteRefresh?: boolean;
   /** RFC 7947 transparency towards this peer, whatever the speaker's mode. */
   routeServerClient?: boolean;
   description?: string;
@@ -73,6 +75,7 @@ export function resolvePeerConfig(p: PeerConfig, defaultHold: number): ResolvedP
     fourOctetAsn: p.fourOctetAsn ?? true,
     gracefulRestart: p.gracefulRestart ?? false,
     extendedMessages: p.extendedMessages ?? false,
+    enhancedRouteRefresh: p.enhancedRouteRefresh ?? true,
     routeServerClient: p.routeServerClient ?? false,
   };
   if (!Number.isInteger(out.port) || out.port < 1 || out.port > 65535) fail('port', 'must be a TCP port from 1 to 65535');

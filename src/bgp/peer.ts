@@ -90,6 +90,7 @@ export class Peer {
       families: this.cfg.families,
       fourOctetAsn: this.cfg.fourOctetAsn,
       extendedMessages: this.cfg.extendedMessages,
+      enhancedRouteRefresh: this.cfg.enhancedRouteRefresh,
     };
     if (this.cfg.gracefulRestart) l.gracefulRestart = { restartTime: 120 };
     if (this.cfg.addPath) l.addPath = this.cfg.addPath;

@@ -54,7 +54,7 @@ export interface Speaker extends EventEmitter {
 }
 
 /** Fields whose change needs a new session (RFC 4486 Cease / Other Configuration Change). */
-const SESSION_FIELDS: Array<keyof PeerConfig> = ['asn', 'port', 'localAddress', 'passive', 'holdTime', 'families', 'fourOctetAsn', 'gracefulRestart', 'addPath', 'extendedMessages'];
+const SESSION_FIELDS: Array<keyof PeerConfig> = ['asn', 'port', 'localAddress', 'passive', 'holdTime', 'families', 'fourOctetAsn', 'gracefulRestart', 'addPath', 'extendedMessages', 'enhancedRouteRefresh'];
 
 class BgpSpeaker extends EventEmitter implements Speaker {
   private readonly ctx: SpeakerContext;
