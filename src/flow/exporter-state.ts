@@ -43,6 +43,8 @@ export interface ExporterSnapshot extends ExporterCounters {
 export interface TemplateEntry {
   template: CompiledTemplate;
   seenMs: number;
+  /** The template record as received, to recognise an unchanged resend cheaply. */
+  raw: Buffer;
 }
 
 export class DomainState {

@@ -62,13 +62,13 @@ export class FlowRecord {
   offset = 0;
   template: CompiledTemplate | null = null;
 
-  /** Clears per-record fields (not exporter/protocol, which are per datagram). */
+  /**
+   * Clears per-record fields (not exporter/protocol, which are per datagram). Address bytes are
+   * not cleared: `ipVersion` / `nextHopVersion` say how many of them are valid (0 = none).
+   */
   reset(): void {
     this.ipVersion = 0;
-    this.srcAddr.fill(0);
-    this.dstAddr.fill(0);
     this.nextHopVersion = 0;
-    this.nextHop.fill(0);
     this.srcPort = 0;
     this.dstPort = 0;
     this.ipProtocol = 0;

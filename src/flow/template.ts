@@ -78,8 +78,10 @@ function uintExpr(at: string, len: number): string | null {
     case 1: return `buf[${at}]`;
     case 2: return `((buf[${at}] << 8) | buf[${at} + 1])`;
     case 3: return `((buf[${at}] << 16) | (buf[${at} + 1] << 8) | buf[${at} + 2])`;
-    case 4: return `buf.readUInt32BE(${at})`;
-    case 8: return `(buf.readUInt32BE(${at}) * 4294967296 + buf.readUInt32BE(${at} + 4))`;
+    case 4: return `(buf[${at}] * 16777216 + ((buf[${at} + 1] << 16) | (buf[${at} + 2] << 8) | buf[${at} + 3]))`;
+    case 8:
+      return `((buf[${at}] * 16777216 + ((buf[${at} + 1] << 16) | (buf[${at} + 2] << 8) | buf[${at} + 3])) * 4294967296 + ` +
+        `buf[${at} + 4] * 16777216 + ((buf[${at} + 5] << 16) | (buf[${at} + 6] << 8) | buf[${at} + 7]))`;
     default: return len > 0 && len <= 8 ? `readUint(buf, ${at}, ${len})` : null;
   }
 }
@@ -117,7 +119,7 @@ function fieldCode(f: TemplateField, at: string): string {
     case 'ntp':
       // NTP era-0 seconds since 1900 and a 2^-32 fraction (RFC 7011 §6.1.9)
       return f.length === 8
-        ? `${t} = (buf.readUInt32BE(${at}) - 2208988800) * 1000 + buf.readUInt32BE(${at} + 4) / 4294967.296;`
+        ? `${t} = Math.round((buf.readUInt32BE(${at}) - 2208988800) * 1000 + buf.readUInt32BE(${at} + 4) / 4294967.296);`
         : '';
   }
   return '';

@@ -55,15 +55,13 @@ function finishFlow(rec: FlowRecord, s: RecordScratch, d: DomainState, st: Expor
   if (base < 0) base = s.sysInitMs >= 0 ? s.sysInitMs : d.sysInitMs;
   if (s.startAbs >= 0) rec.startMs = s.startAbs;
   else if (s.startUp >= 0 && base >= 0) rec.startMs = base + s.startUp;
-  else if (s.startDeltaUs >= 0) rec.startMs = tb.exportMs - s.startDeltaUs / 1000;
+  else if (s.startDeltaUs >= 0) rec.startMs = tb.exportMs - Math.round(s.startDeltaUs / 1000);
   else rec.startMs = tb.exportMs;
   if (s.endAbs >= 0) rec.endMs = s.endAbs;
   else if (s.endUp >= 0 && base >= 0) rec.endMs = base + s.endUp;
-  else if (s.endDeltaUs >= 0) rec.endMs = tb.exportMs - s.endDeltaUs / 1000;
+  else if (s.endDeltaUs >= 0) rec.endMs = tb.exportMs - Math.round(s.endDeltaUs / 1000);
   else rec.endMs = tb.exportMs;
-  normaliseIcmp(rec);
-  rec.startMs = Math.round(rec.startMs);
-  rec.endMs = Math.round(rec.endMs);
+  if (rec.ipProtocol === 1 || rec.ipProtocol === 58) normaliseIcmp(rec);
 }
 
 /**

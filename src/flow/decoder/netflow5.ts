@@ -3,6 +3,7 @@
  * sequence counts flows, so a gap is a number of lost records; the 16-bit sampling field holds
  * a 2-bit mode and a 14-bit interval.
  */
+import { u16, u32 } from '../bytes.ts';
 import { FlowDecodeError, truncated } from '../errors.ts';
 import type { DecodeContext } from '../sink.ts';
 import { normaliseIcmp } from '../record.ts';
@@ -12,15 +13,15 @@ export const V5_RECORD = 48;
 
 export function decodeNetflow5(buf: Buffer, c: DecodeContext): number {
   if (buf.length < V5_HEADER) throw truncated('NetFlow v5 header', 0);
-  const count = buf.readUInt16BE(2);
+  const count = u16(buf, 2);
   if (count === 0 || V5_HEADER + count * V5_RECORD > buf.length) {
     throw new FlowDecodeError('FLOW_BAD_LENGTH', `NetFlow v5 count ${count} does not fit ${buf.length} bytes`, 2);
   }
-  const sysUptime = buf.readUInt32BE(4);
-  const base = buf.readUInt32BE(8) * 1000 + Math.floor(buf.readUInt32BE(12) / 1e6) - sysUptime;
-  const seq = buf.readUInt32BE(16);
-  const domainId = buf.readUInt16BE(20); // engine type << 8 | engine id
-  const samplingField = buf.readUInt16BE(22);
+  const sysUptime = u32(buf, 4);
+  const base = u32(buf, 8) * 1000 + Math.floor(u32(buf, 12) / 1e6) - sysUptime;
+  const seq = u32(buf, 16);
+  const domainId = u16(buf, 20); // engine type << 8 | engine id
+  const samplingField = u16(buf, 22);
   const { state, rec, sink } = c;
   const d = state.domain(domainId);
   const announced = samplingField & 0x3fff;
@@ -42,10 +43,10 @@ export function decodeNetflow5(buf: Buffer, c: DecodeContext): number {
     rec.nextHopVersion = 4;
     rec.inputIf = (buf[p + 12] << 8) | buf[p + 13];
     rec.outputIf = (buf[p + 14] << 8) | buf[p + 15];
-    const pk = buf.readUInt32BE(p + 16);
-    const by = buf.readUInt32BE(p + 20);
-    let first = buf.readUInt32BE(p + 24);
-    let last = buf.readUInt32BE(p + 28);
+    const pk = u32(buf, p + 16);
+    const by = u32(buf, p + 20);
+    let first = u32(buf, p + 24);
+    let last = u32(buf, p + 28);
     // uptime wraps every 49.7 days: a first/last after the header's uptime belongs to the previous lap
     if (first > sysUptime + 0x7fffffff) first -= 4294967296;
     if (last > sysUptime + 0x7fffffff) last -= 4294967296;

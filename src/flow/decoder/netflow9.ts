@@ -5,12 +5,13 @@
  * cache, template) are not information elements: they are kept opaque. Flowsets need not be
  * 4-byte aligned in practice (softflowd sends a 29-byte options flowset), so nothing assumes it.
  */
+import { u16, u32 } from '../bytes.ts';
 import { FlowDecodeError, truncated } from '../errors.ts';
 import type { TemplateField } from '../template.ts';
 import type { DecodeContext } from '../sink.ts';
 import { decodeDataSet, findTemplate } from './data-set.ts';
 import type { TimeBase } from './data-set.ts';
-import { installTemplate } from './template-sets.ts';
+import { installTemplate, refreshIfSame } from './template-sets.ts';
 
 export const V9_HEADER = 20;
 /** Marks v9 scope fields so the reader does not take scope type 1 for octetDeltaCount. */
@@ -18,10 +19,10 @@ const V9_SCOPE = 0xffffffff;
 
 export function decodeNetflow9(buf: Buffer, c: DecodeContext): number {
   if (buf.length < V9_HEADER) throw truncated('NetFlow v9 header', 0);
-  const sysUptime = buf.readUInt32BE(4);
-  const unixSecs = buf.readUInt32BE(8);
-  const seq = buf.readUInt32BE(12);
-  const sourceId = buf.readUInt32BE(16);
+  const sysUptime = u32(buf, 4);
+  const unixSecs = u32(buf, 8);
+  const seq = u32(buf, 12);
+  const sourceId = u32(buf, 16);
   const { state } = c;
   const d = state.domain(sourceId);
   state.checkSequence(d, seq, 1);
@@ -32,44 +33,54 @@ export function decodeNetflow9(buf: Buffer, c: DecodeContext): number {
   let records = 0;
   let p = V9_HEADER;
   while (p + 4 <= buf.length) {
-    const setId = buf.readUInt16BE(p);
-    const len = buf.readUInt16BE(p + 2);
+    const setId = u16(buf, p);
+    const len = u16(buf, p + 2);
     if (len < 4) throw new FlowDecodeError('FLOW_BAD_LENGTH', `flowset length ${len} is below 4`, p + 2);
     const end = p + len;
     if (end > buf.length) throw truncated(`flowset ${setId}`, p);
     if (setId === 0) {
       let q = p + 4;
       while (end - q >= 4) {
-        const id = buf.readUInt16BE(q);
-        const count = buf.readUInt16BE(q + 2);
+        const id = u16(buf, q);
+        const count = u16(buf, q + 2);
         q += 4;
         if (id < 256 || count === 0) throw new FlowDecodeError('FLOW_BAD_TEMPLATE', `template ${id} with ${count} fields`, q - 4);
         if (q + count * 4 > end) throw truncated(`template ${id}`, q);
+        if (refreshIfSame(d, id, false, buf, q - 4, q + count * 4, c)) {
+          q += count * 4;
+          continue;
+        }
+        const start = q - 4;
         const fields: TemplateField[] = [];
         for (let i = 0; i < count; i++, q += 4) {
-          fields.push({ id: buf.readUInt16BE(q), enterprise: 0, length: buf.readUInt16BE(q + 2) });
+          fields.push({ id: u16(buf, q), enterprise: 0, length: u16(buf, q + 2) });
         }
-        installTemplate(d, id, fields, 0, false, c);
+        installTemplate(d, id, fields, 0, false, c, buf.subarray(start, q));
       }
     } else if (setId === 1) {
       let q = p + 4;
       while (end - q >= 6) {
-        const id = buf.readUInt16BE(q);
-        const scopeLen = buf.readUInt16BE(q + 2);
-        const optLen = buf.readUInt16BE(q + 4);
+        const id = u16(buf, q);
+        const scopeLen = u16(buf, q + 2);
+        const optLen = u16(buf, q + 4);
         q += 6;
         if (id < 256 || scopeLen % 4 || optLen % 4 || scopeLen + optLen === 0) {
           throw new FlowDecodeError('FLOW_BAD_TEMPLATE', `options template ${id}: scope ${scopeLen}, options ${optLen} bytes`, q - 6);
         }
         if (q + scopeLen + optLen > end) throw truncated(`options template ${id}`, q);
+        if (refreshIfSame(d, id, true, buf, q - 6, q + scopeLen + optLen, c)) {
+          q += scopeLen + optLen;
+          continue;
+        }
+        const start = q - 6;
         const fields: TemplateField[] = [];
         for (let i = 0; i < scopeLen; i += 4, q += 4) {
-          fields.push({ id: buf.readUInt16BE(q), enterprise: V9_SCOPE, length: buf.readUInt16BE(q + 2) });
+          fields.push({ id: u16(buf, q), enterprise: V9_SCOPE, length: u16(buf, q + 2) });
         }
         for (let i = 0; i < optLen; i += 4, q += 4) {
-          fields.push({ id: buf.readUInt16BE(q), enterprise: 0, length: buf.readUInt16BE(q + 2) });
+          fields.push({ id: u16(buf, q), enterprise: 0, length: u16(buf, q + 2) });
         }
-        installTemplate(d, id, fields, scopeLen / 4, true, c);
+        installTemplate(d, id, fields, scopeLen / 4, true, c, buf.subarray(start, q));
       }
     } else if (setId >= 256) {
       const t = findTemplate(d, setId, c);
