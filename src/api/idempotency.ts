@@ -35,6 +35,10 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
   const replays = deps.reporter.counter('bandex_idempotent_replays_total', 'POSTs answered from the idempotency store');
   const inflight = new Map<string, Slot>();
   app.decorateRequest('idempotency', null);
+  const release = (slot: Slot) => {
+    if (inflight.get(`${slot.scope}\n${slot.key}`) === slot) inflight.delete(`${slot.scope}\n${slot.key}`);
+    slot.finish();
+  };
 
   app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.method !== 'POST') return;
@@ -56,8 +60,20 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
       if (!running) break;
       await running.done;
     }
-    const row = await db.selectFrom('idempotency_keys').selectAll().where('principal', '=', scope).where('key', '=', key).executeTakeFirst();
+    // Claim the key before the look-up, so a concurrent duplicate waits instead of running too.
+    let finish!: () => void;
+    const done = new Promise<void>((r) => (finish = r));
+    const slot: Slot = { scope, key, hash, done, finish };
+    inflight.set(id, slot);
+    let row;
+    try {
+      row = await db.selectFrom('idempotency_keys').selectAll().where('principal', '=', scope).where('key', '=', key).executeTakeFirst();
+    } catch (e) {
+      release(slot);
+      throw e;
+    }
     if (row) {
+      release(slot);
       if (row.body_hash !== hash) {
         throw apiErrors.make('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${key}" was already used for a different request (${row.method} ${row.url})`, {
           field: 'Idempotency-Key',
@@ -66,10 +82,6 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
       replays.inc();
       return reply.code(Number(row.status)).header('idempotent-replayed', 'true').type('application/json').send(row.response);
     }
-    let finish!: () => void;
-    const done = new Promise<void>((r) => (finish = r));
-    const slot: Slot = { scope, key, hash, done, finish };
-    inflight.set(id, slot);
     req.idempotency = slot;
   });
 
@@ -91,11 +103,14 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
             response: payload,
             created_at: clock.now(),
           })
+          .onConflict((oc) => oc.doNothing())
           .execute();
       }
+    } catch (e) {
+      // The command itself succeeded; failing to remember the answer must not turn it into an error.
+      deps.reporter.error('api', 'IDEMPOTENCY_STORE_FAILED', e);
     } finally {
-      inflight.delete(`${slot.scope}\n${slot.key}`);
-      slot.finish();
+      release(slot);
     }
     return payload;
   });
@@ -104,8 +119,8 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
   app.addHook('onResponse', async (req) => {
     const slot = req.idempotency;
     if (!slot) return;
-    inflight.delete(`${slot.scope}\n${slot.key}`);
-    slot.finish();
+    req.idempotency = null;
+    release(slot);
   });
 
   return {

@@ -1,0 +1,143 @@
+/** The journal on both dialects: group commit, savepoint isolation, order, visibility, recovery. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock, createReporter, type JournalEvent } from '../../src/lib/index.ts';
+import { createJournal, createStore, type Journal, type Store, type StoreConfig } from '../../src/store/index.ts';
+import { createTempDatabase, type TempDatabase } from '../support/postgres.ts';
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  describe(`journal [${dialect}]`, () => {
+    let cfg: StoreConfig;
+    let dir: string | undefined;
+    let pg: TempDatabase | undefined;
+    let store: Store;
+    let journal: Journal;
+    const clock = new ManualClock('2026-11-01T00:00:00Z');
+    const reporter = createReporter({ destination: false });
+
+    const open = async () => {
+      store = createStore(cfg, { reporter });
+      await store.migrate();
+      journal = createJournal({ db: store.db, clock, reporter });
+      await journal.start();
+    };
+
+    beforeAll(async () => {
+      if (dialect === 'sqlite') {
+        dir = mkdtempSync(join(tmpdir(), 'bandex-journal-'));
+        cfg = { kind: 'sqlite', path: join(dir, 'j.sqlite') };
+      } else {
+        pg = await createTempDatabase();
+        cfg = { kind: 'postgres', url: pg.url };
+      }
+      await open();
+    });
+    afterAll(async () => {
+      await journal?.close();
+      await store?.close();
+      await pg?.drop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('applies migrations once and records them', async () => {
+      expect(await store.migrate()).toEqual([]);
+      const rows = await store.db.selectFrom('schema_migrations').select('id').orderBy('id').execute();
+      expect(rows.map((r) => r.id)).toContain('0001-foundation-journal');
+    });
+
+    it('commits all appends of one turn in one transaction, with gap-free seqs, in order', async () => {
+      const commits = reporter.counter('bandex_journal_commits_total', '');
+      const before = (await commits.get()).values[0]?.value ?? 0;
+      const start = journal.lastSeq();
+      const seen: number[] = [];
+      const off = journal.subscribe((e) => seen.push(e.seq));
+      const stored = await Promise.all(Array.from({ length: 1200 }, (_, i) => journal.append({ type: 'Tick', payload: { i } })));
+      off();
+      expect(stored.map((e) => e.seq)).toEqual(Array.from({ length: 1200 }, (_, i) => start + i + 1));
+      expect(seen).toEqual(stored.map((e) => e.seq));
+      const after = (await commits.get()).values[0]?.value ?? 0;
+      expect(after - before).toBe(1);
+      const back = await journal.read({ afterSeq: start, limit: 5000, types: ['Tick'] });
+      expect(back).toHaveLength(1200);
+      expect(back[1199]?.payload).toEqual({ i: 1199 });
+    });
+
+    it('a failing projection rejects only its own caller and leaves no rows, the others commit', async () => {
+      await store.db.schema.createTable('jt_items').ifNotExists().addColumn('id', 'text', (c) => c.primaryKey()).execute();
+      const db = store.db as unknown as import('kysely').Kysely<{ jt_items: { id: string } }>;
+      const ok1 = journal.append({ type: 'ItemAdded', payload: { id: 'a' } }, async (tx) => {
+        await (tx as unknown as typeof db).insertInto('jt_items').values({ id: 'a' }).execute();
+      });
+      const bad = journal.append({ type: 'ItemAdded', payload: { id: 'b' } }, async (tx) => {
+        await (tx as unknown as typeof db).insertInto('jt_items').values({ id: 'b' }).execute();
+        await (tx as unknown as typeof db).insertInto('jt_items').values({ id: 'a' }).execute(); // duplicate key
+      });
+      const ok2 = journal.append({ type: 'ItemAdded', payload: { id: 'c' } }, async (tx) => {
+        await (tx as unknown as typeof db).insertInto('jt_items').values({ id: 'c' }).execute();
+      });
+      const [r1, r2, r3] = await Promise.allSettled([ok1, bad, ok2]);
+      expect(r1.status).toBe('fulfilled');
+      expect(r2.status).toBe('rejected');
+      expect(r3.status).toBe('fulfilled');
+      const s1 = (r1 as PromiseFulfilledResult<JournalEvent>).value.seq;
+      const s3 = (r3 as PromiseFulfilledResult<JournalEvent>).value.seq;
+      expect(s3).toBe(s1 + 1); // no gap where the failed command was
+      const ids = (await db.selectFrom('jt_items').select('id').orderBy('id').execute()).map((r) => r.id);
+      expect(ids).toEqual(['a', 'c']);
+      const evs = await journal.read({ afterSeq: s1 - 1, types: ['ItemAdded'] });
+      expect(evs.map((e) => (e.payload as { id: string }).id)).toEqual(['a', 'c']);
+    });
+
+    it('filters by visibility: public plus own for a member, all for admin', async () => {
+      const base = journal.lastSeq();
+      await Promise.all([
+        journal.append({ type: 'V', topic: 't', payload: 1 }),
+        journal.append({ type: 'V', topic: 't', visibility: ['mem_a'], payload: 2 }),
+        journal.append({ type: 'V', topic: 't', visibility: ['mem_b', 'mem_a'], payload: 3 }),
+        journal.append({ type: 'V', topic: 't', visibility: ['mem_b'], payload: 4 }),
+        journal.append({ type: 'V', topic: 't', visibility: [], payload: 5 }),
+      ]);
+      const as = async (m?: string) => (await journal.read({ afterSeq: base, ...(m ? { visibleTo: m } : {}) })).map((e) => e.payload);
+      expect(await as()).toEqual([1, 2, 3, 4, 5]);
+      expect(await as('mem_a')).toEqual([1, 2, 3]);
+      expect(await as('mem_b')).toEqual([1, 3, 4]);
+      expect(await as('mem_c')).toEqual([1]);
+      const all = await journal.read({ afterSeq: base });
+      expect(all[2]?.visibleTo).toEqual(['mem_a', 'mem_b']);
+      expect(all[0]?.visibleTo).toBeNull();
+    });
+
+    it('appendAll stores several events atomically for one command', async () => {
+      const evs = await journal.appendAll([
+        { type: 'TradeMatched', payload: { n: 1 } },
+        { type: 'OrderFilled', payload: { n: 2 } },
+      ]);
+      expect(evs[1]!.seq).toBe(evs[0]!.seq + 1);
+    });
+
+    it('recovers the sequence after a restart and refuses appends once closed', async () => {
+      const last = journal.lastSeq();
+      await journal.close();
+      await expect(journal.append({ type: 'Late', payload: null })).rejects.toMatchObject({ code: 'JOURNAL_CLOSED' });
+      await store.close();
+      await open();
+      expect(journal.lastSeq()).toBe(last);
+      const e = await journal.append({ type: 'AfterRestart', payload: null });
+      expect(e.seq).toBe(last + 1);
+    });
+
+    it('without group commit uses one transaction per command (the benchmark reference)', async () => {
+      const single = createJournal({ db: store.db, clock, reporter: createReporter({ destination: false }) }, { groupCommit: false });
+      await journal.flush();
+      await single.start();
+      const r = createReporter({ destination: false });
+      void r;
+      const evs = await Promise.all(Array.from({ length: 20 }, () => single.append({ type: 'One', payload: null })));
+      expect(new Set(evs.map((e) => e.seq)).size).toBe(20);
+      await single.close();
+      await journal.start(); // pick up the seqs the other writer used
+    });
+  });
+}
