@@ -1,0 +1,102 @@
+/**
+ * End to end with real processes: `bandex serve`, `bandex probe-responder` (delay 10 ms, 25 %
+ * loss) and `bandex probe-agent`, which leases the UDP job the admin scheduled for the agent's
+ * provider, probes the responder and reports; the exchange then shows the injected figures as
+ * verified quality of that provider.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, spawnServe, type Served } from '../support/serve.ts';
+
+const ADMIN = 'bdx_quality_e2e_admin_token_0123456789';
+const children: ChildProcess[] = [];
+let served: Served | undefined;
+
+function cli(args: string[]): { child: ChildProcess; line: (re: RegExp) => Promise<string>; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BANDEX_LOG_LEVEL: 'warn' } });
+  children.push(child);
+  const lines: string[] = [];
+  const waiters: Array<{ re: RegExp; resolve: (l: string) => void }> = [];
+  createInterface({ input: child.stdout! }).on('line', (l) => {
+    lines.push(l);
+    for (const w of waiters.filter((x) => x.re.test(l))) w.resolve(l);
+  });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  return {
+    child,
+    exit,
+    line: (re) =>
+      new Promise((resolve, reject) => {
+        const hit = lines.find((l) => re.test(l));
+        if (hit) return resolve(hit);
+        waiters.push({ re, resolve });
+        void exit.then((c) => reject(new Error(`exited ${String(c)}: ${err}`)));
+        setTimeout(() => reject(new Error(`no line ${String(re)}; stderr: ${err}`)), 25_000).unref();
+      }),
+  };
+}
+
+async function api(method: string, path: string, token: string, body?: unknown) {
+  const res = await fetch(served!.url + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.pid) process.kill(c.pid, 'SIGKILL');
+  await served?.stop();
+});
+
+describe('probe agent end to end (real processes)', () => {
+  it('leases, probes the delaying/dropping responder, and the exchange files verified figures', async () => {
+    const responder = cli(['probe-responder', '--listen', '127.0.3.4:0', '--delay-ms', '10', '--drop-rate', '0.25']);
+    served = await spawnServe({ args: ['--admin-token', ADMIN] });
+    const port = Number(/:(\d+)$/.exec(await responder.line(/listening on/))![1]);
+
+    const member = await api('POST', '/v1/members', ADMIN, { name: `quality-e2e-${process.pid}`, asns: [64999] });
+    expect(member.status).toBe(201);
+    const provider = member.body.id as string;
+    const agent = await api('POST', '/v1/quality/agents', ADMIN, { provider });
+    expect(agent.status).toBe(201);
+    const target = await api('POST', '/v1/quality/targets', ADMIN, {
+      provider,
+      destination: '127.0.3.0/24',
+      target: '127.0.3.4',
+      method: 'udp',
+      port,
+      count: 20,
+      lane: `agent:${provider}`,
+    });
+    expect(target.status).toBe(201);
+
+    const a = cli(['probe-agent', '--url', served.url, '--token', agent.body.token, '--poll-ms', '200', '--packet-interval-ms', '5', '--packet-timeout-ms', '500']);
+    await a.line(/probe agent polling/);
+
+    let q: { status: number; body: { lookup: { samples: number } | null; series: Array<{ sources: Record<string, number> }> } } | undefined;
+    for (let i = 0; i < 100; i++) {
+      q = await api('GET', `/v1/quality?provider=${provider}&destination=127.0.3.0/24`, ADMIN);
+      if ((q.body.lookup?.samples ?? 0) >= 20) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const lookup = q!.body.lookup as unknown as { verified: boolean; samples: number; lossPct: number; latencyMs: number };
+    expect(lookup.verified).toBe(true);
+    expect(lookup.samples).toBe(20);
+    expect(lookup.lossPct).toBe(25); // spread dropping: exactly 5 of 20
+    expect(lookup.latencyMs).toBeGreaterThanOrEqual(9);
+    expect(lookup.latencyMs).toBeLessThan(25);
+    expect(q!.body.series[0].sources).toEqual({ [`agent:${agent.body.id}`]: 1 });
+
+    a.child.kill('SIGTERM');
+    expect(await a.exit).toBe(0);
+    expect(await a.line(/probe agent stopped/)).toMatch(/reported [1-9]/);
+    responder.child.kill('SIGTERM');
+    expect(await responder.exit).toBe(0);
+  }, 60_000);
+});
