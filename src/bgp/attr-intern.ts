@@ -52,9 +52,10 @@ export class AttrIntern {
 }
 
 export function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+  // Typed arrays (extended communities, unknown attribute values) cannot be frozen: they stay as they are.
+  if (o && typeof o === 'object' && !ArrayBuffer.isView(o) && !Object.isFrozen(o)) {
     Object.freeze(o);
-    if (!(o instanceof Uint8Array)) for (const v of Object.values(o as object)) deepFreeze(v);
+    for (const v of Object.values(o as object)) deepFreeze(v);
   }
   return o;
 }

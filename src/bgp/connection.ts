@@ -12,6 +12,8 @@ export interface ConnectionHandlers {
   /** After a batch of messages from one read (cheap liveness tracking for the hold timer). */
   onBatch(): void;
   onHeaderError(e: BgpDecodeError): void;
+  /** A fault of ours while handling a message: the session is reset, the process survives. */
+  onInternalError(e: unknown): void;
   onClose(reason: string): void;
 }
 
@@ -59,11 +61,9 @@ export class Connection {
         return this.handlers.onMessage(msg, type);
       });
     } catch (e) {
-      if (e instanceof BgpDecodeError) {
-        this.handlers.onHeaderError(e);
-        return;
-      }
-      throw e;
+      if (e instanceof BgpDecodeError) this.handlers.onHeaderError(e);
+      else this.handlers.onInternalError(e);
+      return;
     }
     if (delivered && !this.closed) this.handlers.onBatch();
   }

@@ -220,6 +220,12 @@ export class Peer {
         this.countError(e.code, e.subcode, 'sent');
         this.dispatch({ type: 'BGPHeaderErr', notification: { code: e.code, subcode: e.subcode, data: e.data }, reason: e.message });
       },
+      onInternalError: (e: unknown) => {
+        const msg = e instanceof Error ? e.message : String(e);
+        this.sp.log('error', `peer ${this.cfg.address}: internal error handling a message: ${msg}`, { peer: this.cfg.address, stack: e instanceof Error ? e.stack : undefined });
+        this.sp.metrics.inc('bgp_internal_errors_total', this.labels);
+        if (which() === this.conn) this.dispatch({ type: 'UpdateMsgErr', notification: { code: C.ERR_CEASE, subcode: 0 }, reason: `internal error: ${msg}` });
+      },
       onClose: (reason: string) => {
         if (which() !== this.conn) return;
         this.conn = undefined;
@@ -249,6 +255,7 @@ export class Peer {
         onMessage: (msg: Uint8Array, type: number): boolean => this.onRivalMessage(rival, msg, type),
         onBatch: () => {},
         onHeaderError: () => this.closeRival(),
+        onInternalError: () => this.closeRival(),
         onClose: () => {
           if (this.rival === rival) this.rival = undefined;
         },
@@ -258,7 +265,7 @@ export class Peer {
       return;
     }
     // Established (or a second rival): RFC 4271 §6.8 keeps the existing session.
-    const c = new Connection(sock, 'in', { onMessage: () => false, onBatch: () => {}, onHeaderError: () => {}, onClose: () => {} });
+    const c = new Connection(sock, 'in', { onMessage: () => false, onBatch: () => {}, onHeaderError: () => {}, onInternalError: () => {}, onClose: () => {} });
     this.sendNotification(c, { code: C.ERR_CEASE, subcode: C.CEASE_COLLISION });
     c.close();
   }
