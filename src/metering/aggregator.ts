@@ -1,0 +1,174 @@
+/**
+ * Open bins in memory: every flow is mapped to its ports, classified, spread over the bins its
+ * interval covers, and added to the sending port's "out" and the receiving port's "in" — in total,
+ * per counterpart port (provider) and per traffic class; the sender's destination prefixes are
+ * counted too. `drain(upTo)` hands over the bins that ended before `upTo` as additive rows.
+ */
+import type { FlowRecord } from '../flow/index.ts';
+import { classify } from './traffic-class.ts';
+import { spreadOverBins } from './spread.ts';
+import type { PortMapper } from './port-mapper.ts';
+import type { BinRow, DestinationRow } from './metering-repo.ts';
+
+interface Counts { inBytes: number; outBytes: number; inPackets: number; outPackets: number }
+const zero = (): Counts => ({ inBytes: 0, outBytes: 0, inPackets: 0, outPackets: 0 });
+
+class OpenBin {
+  readonly total = zero();
+  readonly providers = new Map<string, Counts>();
+  readonly classes = new Map<string, Counts>();
+  readonly destinations = new Map<string, number>();
+}
+
+export interface AggregatorOptions {
+  binMs: number;
+  byteLayer: 'l3' | 'exported';
+  maxFlowMs: number;
+  topDestinations: number;
+  v4PrefixLength: number;
+  v6PrefixLength: number;
+}
+
+export const UNKNOWN_PROVIDER = 'unknown';
+
+function prefixOf(rec: FlowRecord, v4Len: number, v6Len: number): string {
+  const a = rec.dstAddr;
+  if (rec.ipVersion === 4) {
+    const v = ((a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]) >>> 0;
+    const m = (v & (0xffffffff << (32 - v4Len))) >>> 0;
+    return `${m >>> 24}.${(m >>> 16) & 255}.${(m >>> 8) & 255}.${m & 255}/${v4Len}`;
+  }
+  if (rec.ipVersion === 6) {
+    const g: string[] = [];
+    for (let i = 0; i < 16; i += 2) {
+      const bit = i * 8;
+      let x = (a[i] << 8) | a[i + 1];
+      if (bit >= v6Len) x = 0;
+      else if (bit + 16 > v6Len) x &= 0xffff << (16 - (v6Len - bit));
+      g.push((x & 0xffff).toString(16));
+    }
+    // compress the trailing zero run (prefixes end in zeros)
+    let end = 8;
+    while (end > 0 && g[end - 1] === '0') end--;
+    const text = end === 8 ? g.join(':') : `${g.slice(0, end).join(':')}::`;
+    return `${text}/${v6Len}`;
+  }
+  return '';
+}
+
+export class Aggregator {
+  private readonly ports = new Map<string, Map<number, OpenBin>>();
+  flows = 0;
+  unattributed = 0;
+
+  constructor(private readonly mapper: PortMapper, private readonly o: AggregatorOptions) {}
+
+  private bin(portId: string, binStart: number): OpenBin {
+    let m = this.ports.get(portId);
+    if (!m) {
+      m = new Map();
+      this.ports.set(portId, m);
+    }
+    let b = m.get(binStart);
+    if (!b) {
+      b = new OpenBin();
+      m.set(binStart, b);
+    }
+    return b;
+  }
+
+  ingest(rec: FlowRecord): void {
+    const { from, to } = this.mapper.map(rec);
+    if (!from && !to) {
+      this.unattributed++;
+      return;
+    }
+    this.flows++;
+    const fromId = from?.id;
+    const toId = to?.id;
+    const bytes = this.o.byteLayer === 'l3' ? rec.l3Bytes : rec.bytes;
+    const cls = classify(rec.ipProtocol, rec.srcPort, rec.dstPort);
+    const end = rec.endMs;
+    const start = end - rec.startMs > this.o.maxFlowMs ? end - this.o.maxFlowMs : rec.startMs;
+    const prefix = fromId ? prefixOf(rec, this.o.v4PrefixLength, this.o.v6PrefixLength) : '';
+    const binMs = this.o.binMs;
+    spreadOverBins(start, end, bytes, binMs, (binStart, amount) => {
+      if (fromId) {
+        const b = this.bin(fromId, binStart);
+        b.total.outBytes += amount;
+        counts(b.providers, toId ?? UNKNOWN_PROVIDER).outBytes += amount;
+        counts(b.classes, cls).outBytes += amount;
+        if (prefix) b.destinations.set(prefix, (b.destinations.get(prefix) ?? 0) + amount);
+      }
+      if (toId) {
+        const b = this.bin(toId, binStart);
+        b.total.inBytes += amount;
+        counts(b.providers, fromId ?? UNKNOWN_PROVIDER).inBytes += amount;
+        counts(b.classes, cls).inBytes += amount;
+      }
+    });
+    spreadOverBins(start, end, rec.packets, binMs, (binStart, amount) => {
+      if (fromId) {
+        const b = this.bin(fromId, binStart);
+        b.total.outPackets += amount;
+        counts(b.providers, toId ?? UNKNOWN_PROVIDER).outPackets += amount;
+        counts(b.classes, cls).outPackets += amount;
+      }
+      if (toId) {
+        const b = this.bin(toId, binStart);
+        b.total.inPackets += amount;
+        counts(b.providers, fromId ?? UNKNOWN_PROVIDER).inPackets += amount;
+        counts(b.classes, cls).inPackets += amount;
+      }
+    });
+  }
+
+  openBins(): number {
+    let n = 0;
+    for (const m of this.ports.values()) n += m.size;
+    return n;
+  }
+
+  /** Rows of open bins for one port (live view, not removed). */
+  peek(portId: string, from: number, to: number): { bins: BinRow[]; destinations: DestinationRow[] } {
+    const bins: BinRow[] = [];
+    const destinations: DestinationRow[] = [];
+    const m = this.ports.get(portId);
+    if (m) for (const [binStart, b] of m) if (binStart >= from && binStart < to) this.rowsOf(portId, binStart, b, bins, destinations);
+    return { bins, destinations };
+  }
+
+  /** Removes and returns every bin that ends at or before `upTo` (all bins when upTo is Infinity). */
+  drain(upTo: number): { bins: BinRow[]; destinations: DestinationRow[] } {
+    const bins: BinRow[] = [];
+    const destinations: DestinationRow[] = [];
+    for (const [portId, m] of this.ports) {
+      for (const [binStart, b] of m) {
+        if (binStart + this.o.binMs <= upTo) {
+          this.rowsOf(portId, binStart, b, bins, destinations);
+          m.delete(binStart);
+        }
+      }
+      if (m.size === 0) this.ports.delete(portId);
+    }
+    return { bins, destinations };
+  }
+
+  private rowsOf(portId: string, binStart: number, b: OpenBin, bins: BinRow[], destinations: DestinationRow[]): void {
+    const binMs = this.o.binMs;
+    bins.push({ portId, binMs, binStart, dimension: 'total', key: '', ...b.total });
+    for (const [key, c] of b.providers) bins.push({ portId, binMs, binStart, dimension: 'provider', key, ...c });
+    for (const [key, c] of b.classes) bins.push({ portId, binMs, binStart, dimension: 'class', key, ...c });
+    const top = [...b.destinations].sort((x, y) => y[1] - x[1]).slice(0, this.o.topDestinations);
+    for (const [prefix, bytes] of top) destinations.push({ portId, binMs, binStart, prefix, bytes });
+  }
+}
+
+function counts(m: Map<string, Counts>, key: string): Counts {
+  let c = m.get(key);
+  if (!c) {
+    c = zero();
+    m.set(key, c);
+  }
+  return c;
+}
