@@ -20,7 +20,7 @@ import { type DestBook, destKey } from './book.ts';
 import { marketErrors } from './errors.ts';
 import type { BookSide, Order } from './order.ts';
 import { qualityOf, meetsLimits, rankKey } from './quality-match.ts';
-import { MarketState, clientKey } from './state.ts';
+import { MarketState, type Trade, clientKey, expiryOf } from './state.ts';
 import { TIMER_ORDER_EXPIRY, TIMER_TRADE_END, TIMER_TRADE_START } from './timers.ts';
 import type { MarketEvent, MatchQuality, OrderSpec, OrderView, PortDirectory, TradeRecord } from './types.ts';
 
@@ -123,12 +123,13 @@ export class MarketEngine {
     if (cap % block !== 0) {
       throw marketErrors.make('MARKET_AMEND_INVALID', `capacityMbps ${cap} must be a multiple of minBlockMbps ${block}`, { field: 'capacityMbps' });
     }
-    const sold = o.isBuy ? o.boughtMbps : o.sold!.maxIn(o.spec.start, o.spec.end);
-    const stillOpen = o.isBuy ? cap - o.boughtMbps : cap - o.sold!.minIn(o.spec.start, o.spec.end);
+    const sold = o.isBuy ? o.boughtMbps : o.soldMax(o.spec.start, o.spec.end);
+    const stillOpen = o.isBuy ? cap - o.boughtMbps : cap - o.soldMin(o.spec.start, o.spec.end);
     if (cap < sold || stillOpen < block) {
       throw marketErrors.make('MARKET_AMEND_INVALID', `capacityMbps ${cap} must leave at least one block (${block} Mbps) above the ${sold} Mbps already traded; cancel the order instead`, { field: 'capacityMbps', details: { tradedMbps: sold } });
     }
     const port = this.deps.ports.port(o.spec.portId);
+    if (port) o.port!.capacityMbps = port.capacityMbps;
     if (port && cap > port.capacityMbps) {
       throw marketErrors.make('MARKET_CAPACITY_EXCEEDS_PORT', `capacityMbps ${cap} exceeds the ${port.capacityMbps} Mbps of port ${o.spec.portId}`, { field: 'capacityMbps' });
     }
@@ -180,7 +181,7 @@ export class MarketEngine {
     const st = this.state;
     const tif = o.spec.timeInForce;
     const n = o.isBuy ? this.takeSells(o) : this.takeBuys(o);
-    if (tif === 'FOK' && n > 0 && (o.isBuy ? o.boughtMbps < o.capacityMbps : o.sold!.minIn(o.spec.start, o.spec.end) < o.capacityMbps)) {
+    if (tif === 'FOK' && n > 0 && (o.isBuy ? o.boughtMbps < o.capacityMbps : o.soldMin(o.spec.start, o.spec.end) < o.capacityMbps)) {
       this.rollback(o, n);
       st.close(o, 'cancelled', 'fok-unfilled', now);
       events.push({ type: 'OrderCancelled', at: now, orderId: o.id, reason: 'fok-unfilled' });
@@ -365,14 +366,13 @@ export class MarketEngine {
     const start = buy.spec.start;
     const end = buy.spec.end;
     let q = buy.capacityMbps - buy.boughtMbps;
-    const sf = sell.capacityMbps - sell.sold!.maxIn(start, end);
+    const sf = sell.capacityMbps - sell.soldMax(start, end);
     if (sf < q) q = sf;
-    // Port capacity comes from the registry at every look (a port may be resized or removed).
-    const ports = this.state.ports;
-    const dir = this.deps.ports;
-    const bf = (dir.port(buy.spec.portId)?.capacityMbps ?? 0) - ports.get(buy.spec.portId)!.reserved.maxIn(start, end);
+    const bp = buy.port!;
+    const bf = bp.capacityMbps - bp.reserved.maxIn(start, end);
     if (bf < q) q = bf;
-    const spf = (dir.port(sell.spec.portId)?.capacityMbps ?? 0) - ports.get(sell.spec.portId)!.reserved.maxIn(start, end);
+    const sp = sell.port!;
+    const spf = sp.capacityMbps - sp.reserved.maxIn(start, end);
     if (spf < q) q = spf;
     if (q <= 0) return 0;
     const a = buy.spec.minBlockMbps;
@@ -420,11 +420,10 @@ export class MarketEngine {
         quality: this.fillQuality[i] ?? qualityOf(this.deps.quality, sell, buy),
         aggressor,
         matchedAt: now,
-        status: 'scheduled',
       };
       this.fillQuality[i] = null;
       st.addTrade(t);
-      events.push({ type: 'TradeMatched', at: now, trade: { ...t } });
+      events.push({ type: 'TradeMatched', at: now, trade: t });
       st.settle(r, now);
     }
     taker.updatedAt = now;
@@ -437,21 +436,23 @@ export class MarketEngine {
     if (st.timers.nextAt > now) return;
     for (let due = st.timers.takeDue(now); due; due = st.timers.takeDue(now)) {
       const at = due.at;
-      for (const tm of due.timers) {
-        if (tm.kind === TIMER_ORDER_EXPIRY) {
-          const o = st.orders.get(tm.id);
-          if (!o || o.status !== 'open' || o.level === null) continue;
+      const { kinds, targets } = due.bucket;
+      for (let i = 0; i < kinds.length; i++) {
+        const kind = kinds[i];
+        if (kind === TIMER_ORDER_EXPIRY) {
+          const o = targets[i] as Order;
+          if (o.status !== 'open' || o.level === null || expiryOf(o) !== at) continue;
           const reason = o.spec.expiresAt === at ? 'gtd' : 'period';
           st.close(o, 'expired', reason, at);
           events.push({ type: 'OrderExpired', at, orderId: o.id, reason });
-        } else if (tm.kind === TIMER_TRADE_START) {
-          const t = st.trades.get(tm.id);
-          if (!t || t.status !== 'scheduled') continue;
+        } else if (kind === TIMER_TRADE_START) {
+          const t = targets[i] as Trade;
+          if (t.status !== 'scheduled') continue;
           st.tradeStatus(t, 'active', at);
           events.push({ type: 'TradeActivated', at, tradeId: t.id });
-        } else if (tm.kind === TIMER_TRADE_END) {
-          const t = st.trades.get(tm.id);
-          if (!t || (t.status !== 'scheduled' && t.status !== 'active')) continue;
+        } else if (kind === TIMER_TRADE_END) {
+          const t = targets[i] as Trade;
+          if (t.status !== 'scheduled' && t.status !== 'active') continue;
           st.tradeStatus(t, 'ended', at);
           events.push({ type: 'TradeEnded', at, tradeId: t.id });
         }
@@ -469,6 +470,7 @@ export class MarketEngine {
       st.counters.ordersRejected++;
       throw marketErrors.make('MARKET_PORT_UNKNOWN', `portId ${JSON.stringify(spec.portId)} is not one of your ports`, { field: 'portId' });
     }
+    st.portState(spec.portId).capacityMbps = port.capacityMbps;
     if (spec.capacityMbps > port.capacityMbps) {
       st.counters.ordersRejected++;
       throw marketErrors.make('MARKET_CAPACITY_EXCEEDS_PORT', `capacityMbps ${spec.capacityMbps} exceeds the ${port.capacityMbps} Mbps of port ${spec.portId}`, { field: 'capacityMbps', details: { portCapacityMbps: port.capacityMbps } });
@@ -502,12 +504,15 @@ export class MarketEngine {
     return this.state.orders.get(id);
   }
 
-  ordersOf(memberId: string): readonly OrderView[] {
-    return this.state.ordersByMember.get(memberId) ?? [];
+  /** Re-reads a port's capacity from the registry (call when the registry changes a port). */
+  portChanged(portId: string): void {
+    const p = this.state.ports.get(portId);
+    if (p) p.capacityMbps = this.deps.ports.port(portId)?.capacityMbps ?? 0;
   }
 
-  tradesOf(memberId: string): readonly TradeRecord[] {
-    return this.state.tradesByMember.get(memberId) ?? [];
+  /** Re-reads every known port (after recovery). */
+  refreshPorts(): void {
+    for (const id of this.state.ports.keys()) this.portChanged(id);
   }
 
   /** Aggregated depth of one destination's book: per price, open Mbps and order count. */

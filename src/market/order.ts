@@ -16,8 +16,10 @@ export class Order implements OrderView {
   capacityMbps: number;
   /** Buy only: Mbps bought so far. */
   boughtMbps = 0;
-  /** Sell only: sold capacity over time. */
-  readonly sold: Timeline | null;
+  /** Sell only: Mbps sold for the whole period (the common case, kept as a number). */
+  soldAll = 0;
+  /** Sell only: capacity sold for parts of the period, created on the first such sale. */
+  sold: Timeline | null = null;
   status: OrderStatus = 'open';
   closeReason?: CloseReason;
   readonly acceptedAt: number;
@@ -28,6 +30,8 @@ export class Order implements OrderView {
   next: Order | null = null;
   /** Destination book it rests in (set by the engine). */
   book: unknown = null;
+  /** Reservations of its port (set by the state). */
+  port: { capacityMbps: number; readonly reserved: Timeline } | null = null;
 
   constructor(id: string, seq: number, spec: OrderSpec, at: number) {
     this.id = id;
@@ -36,24 +40,48 @@ export class Order implements OrderView {
     this.isBuy = spec.side === 'buy';
     this.price = spec.price;
     this.capacityMbps = spec.capacityMbps;
-    this.sold = this.isBuy ? null : new Timeline();
     this.acceptedAt = at;
     this.updatedAt = at;
   }
 
   get filledMbps(): number {
-    return this.isBuy ? this.boughtMbps : this.sold!.maxIn(this.spec.start, this.spec.end);
+    return this.isBuy ? this.boughtMbps : this.soldMax(this.spec.start, this.spec.end);
   }
 
-  /** Mbps still free for the whole of [start, end) (buy: the remainder, period ignored). */
-  freeFor(start: number, end: number): number {
-    return this.isBuy ? this.capacityMbps - this.boughtMbps : this.capacityMbps - this.sold!.maxIn(start, end);
+  /** Sell: the most Mbps sold at any instant of [start, end). */
+  soldMax(start: number, end: number): number {
+    return this.sold === null ? this.soldAll : this.soldAll + this.sold.maxIn(start, end);
+  }
+
+  /** Sell: the least Mbps sold at any instant of [start, end). */
+  soldMin(start: number, end: number): number {
+    return this.sold === null ? this.soldAll : this.soldAll + this.sold.minIn(start, end);
+  }
+
+  /** Sell: records `qty` Mbps sold over [start, end) (negative gives it back). */
+  addSold(start: number, end: number, qty: number): void {
+    if (start <= this.spec.start && end >= this.spec.end) this.soldAll += qty;
+    else (this.sold ??= new Timeline()).add(start, end, qty);
+  }
+
+  /** Sell: sold capacity as steps, for snapshots. */
+  soldSteps(): Array<[number, number]> {
+    const s = this.spec;
+    const out: Array<[number, number]> = [];
+    const steps = this.sold?.steps() ?? [];
+    // Express the whole-period part and the partial timeline as one canonical step function.
+    const points = new Set<number>([s.start, s.end, ...steps.map((x) => x[0])]);
+    for (const t of [...points].sort((a, b) => a - b)) {
+      const v = t >= s.start && t < s.end ? this.soldAll + (this.sold ? this.sold.maxIn(t, t + 1) : 0) : (this.sold ? this.sold.maxIn(t, t + 1) : 0);
+      if (out.length === 0 || out[out.length - 1][1] !== v) out.push([t, v]);
+    }
+    return out;
   }
 
   /** Largest capacity still offered at some instant (what the book shows). */
   get openMbps(): number {
     if (this.isBuy) return this.capacityMbps - this.boughtMbps;
-    return this.capacityMbps - this.sold!.minIn(this.spec.start, this.spec.end);
+    return this.capacityMbps - this.soldMin(this.spec.start, this.spec.end);
   }
 
   /** True when no fill of at least one block remains possible. */

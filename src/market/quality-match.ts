@@ -10,9 +10,12 @@ import { destKey } from './book.ts';
 import type { Order } from './order.ts';
 import type { MatchQuality, QualityLimits, Ranking, RankingWeights } from './types.ts';
 
+const NOTHING_KNOWN: MatchQuality = Object.freeze({ verified: false });
+
 export function qualityOf(source: QualitySource, sell: Order, buy: Order): MatchQuality {
   const obs = source.lookup(sell.spec.memberId, destKey(buy.spec.destination, buy.spec.protocol));
   const d = sell.spec.declared;
+  if (obs === undefined && d === undefined) return NOTHING_KNOWN;
   const q: MatchQuality = { verified: false };
   let declaredUsed = false;
   let measuredUsed = false;

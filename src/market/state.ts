@@ -7,11 +7,35 @@ import { Books, type DestBook, destKey } from './book.ts';
 import { Order } from './order.ts';
 import { Timeline } from './timeline.ts';
 import { TIMER_ORDER_EXPIRY, TIMER_TRADE_END, TIMER_TRADE_START, TimerQueue } from './timers.ts';
-import type { CloseReason, MarketEvent, OrderSpec, OrderStatus, TradeRecord } from './types.ts';
+import type { CloseReason, MarketEvent, OrderSpec, OrderStatus, TradeRecord, TradeStatus, TradeView } from './types.ts';
 
 /** What the market has reserved on a port; the port's capacity itself is the registry's. */
 export interface PortState {
+  /** Last known capacity from the registry (refreshed at each order entry and on portChanged). */
+  capacityMbps: number;
   readonly reserved: Timeline;
+}
+
+/** A trade as the state holds it: the immutable facts and the status the clock moves on. */
+export class Trade {
+  readonly r: TradeRecord;
+  status: TradeStatus = 'scheduled';
+  closedAt?: number;
+  closeReason?: string;
+  constructor(r: TradeRecord) {
+    this.r = r;
+  }
+  get id(): string {
+    return this.r.id;
+  }
+  view(): TradeView {
+    return {
+      ...this.r,
+      status: this.status,
+      ...(this.closedAt !== undefined ? { closedAt: this.closedAt } : {}),
+      ...(this.closeReason !== undefined ? { closeReason: this.closeReason } : {}),
+    };
+  }
 }
 
 /** Plain counters bumped on the hot path; the wiring layer exports them to Prometheus. */
@@ -32,11 +56,12 @@ export interface MarketCounters {
 
 export class MarketState {
   readonly books = new Books();
+  /** Open orders only: a closed order leaves memory (the store keeps the history). */
   readonly orders = new Map<string, Order>();
+  /** Client order ids of every order since start (or recovery), for idempotent retries. */
   readonly byClientId = new Map<string, Order>();
-  readonly ordersByMember = new Map<string, Order[]>();
-  readonly trades = new Map<string, TradeRecord>();
-  readonly tradesByMember = new Map<string, TradeRecord[]>();
+  /** Trades not yet ended or cancelled. */
+  readonly trades = new Map<string, Trade>();
   readonly ports = new Map<string, PortState>();
   readonly timers = new TimerQueue();
   /** Time-priority sequence of the newest order (or amendment that lost priority). */
@@ -61,7 +86,7 @@ export class MarketState {
   portState(portId: string): PortState {
     let p = this.ports.get(portId);
     if (!p) {
-      p = { reserved: new Timeline() };
+      p = { capacityMbps: 0, reserved: new Timeline() };
       this.ports.set(portId, p);
     }
     return p;
@@ -73,10 +98,7 @@ export class MarketState {
     if (seq > this.lastSeq) this.lastSeq = seq;
     this.orders.set(id, o);
     if (spec.clientOrderId !== undefined) this.byClientId.set(clientKey(spec.memberId, spec.clientOrderId), o);
-    let list = this.ordersByMember.get(spec.memberId);
-    if (!list) this.ordersByMember.set(spec.memberId, (list = []));
-    list.push(o);
-    this.portState(spec.portId);
+    o.port = this.portState(spec.portId);
     this.counters.ordersAccepted++;
     return o;
   }
@@ -93,7 +115,7 @@ export class MarketState {
       b.bids.insert(o);
       if (b.bids.orders === 1) this.books.noteBidsChanged(b);
     } else b.asks.insert(o);
-    this.timers.add(expiryOf(o), TIMER_ORDER_EXPIRY, o.id);
+    this.timers.add(expiryOf(o), TIMER_ORDER_EXPIRY, o);
   }
 
   unrest(o: Order): void {
@@ -107,6 +129,7 @@ export class MarketState {
 
   close(o: Order, status: OrderStatus, reason: CloseReason | undefined, at: number): void {
     this.unrest(o);
+    this.orders.delete(o.id);
     o.status = status;
     if (reason !== undefined) o.closeReason = reason;
     o.updatedAt = at;
@@ -118,20 +141,20 @@ export class MarketState {
   /** Moves `qty` Mbps of [start,end) from free to sold on the order and both ports (negative undoes). */
   reserve(buy: Order, sell: Order, start: number, end: number, qty: number): void {
     buy.boughtMbps += qty;
-    sell.sold!.add(start, end, qty);
-    this.ports.get(buy.spec.portId)!.reserved.add(start, end, qty);
-    this.ports.get(sell.spec.portId)!.reserved.add(start, end, qty);
+    sell.addSold(start, end, qty);
+    buy.port!.reserved.add(start, end, qty);
+    sell.port!.reserved.add(start, end, qty);
   }
 
   /** Records a trade whose capacity is already reserved, and arms its start and end. */
-  addTrade(t: TradeRecord): void {
-    this.trades.set(t.id, t);
-    pushTo(this.tradesByMember, t.buyerId, t);
-    if (t.sellerId !== t.buyerId) pushTo(this.tradesByMember, t.sellerId, t);
-    this.timers.add(t.start, TIMER_TRADE_START, t.id);
-    this.timers.add(t.end, TIMER_TRADE_END, t.id);
+  addTrade(r: TradeRecord): Trade {
+    const t = new Trade(r);
+    this.trades.set(r.id, t);
+    this.timers.add(r.start, TIMER_TRADE_START, t);
+    this.timers.add(r.end, TIMER_TRADE_END, t);
     this.counters.tradesMatched++;
-    this.counters.mbpsMatched += t.capacityMbps;
+    this.counters.mbpsMatched += r.capacityMbps;
+    return t;
   }
 
   /** After fills: an order with no block left is filled and leaves its book. */
@@ -141,7 +164,8 @@ export class MarketState {
   }
 
   /** Releases a trade's port capacity (end or cancellation); a cancellation also unsells it. */
-  releaseTrade(t: TradeRecord, cancelled: boolean, at: number): void {
+  releaseTrade(tr: Trade, cancelled: boolean, at: number): void {
+    const t = tr.r;
     for (const portId of [t.buyPortId, t.sellPortId]) {
       const p = this.ports.get(portId);
       if (!p) continue;
@@ -150,7 +174,7 @@ export class MarketState {
     }
     if (cancelled) {
       const sell = this.orders.get(t.sellOrderId);
-      if (sell && sell.status === 'open') sell.sold!.add(t.start, t.end, -t.capacityMbps);
+      if (sell && sell.status === 'open') sell.addSold(t.start, t.end, -t.capacityMbps);
     }
   }
 
@@ -165,7 +189,7 @@ export class MarketState {
     this.counters.ordersAmended++;
   }
 
-  tradeStatus(t: TradeRecord, status: TradeRecord['status'], at: number, reason?: string): void {
+  tradeStatus(t: Trade, status: TradeStatus, at: number, reason?: string): void {
     t.status = status;
     if (status === 'active') this.counters.tradesActivated++;
     else {
@@ -174,6 +198,7 @@ export class MarketState {
       if (status === 'ended') this.counters.tradesEnded++;
       else this.counters.tradesCancelled++;
       this.releaseTrade(t, status === 'cancelled', at);
+      this.trades.delete(t.id);
     }
   }
 
@@ -201,9 +226,7 @@ export class MarketState {
         this.close(this.mustOrder(e.orderId), 'expired', e.reason, e.at);
         return;
       case 'TradeMatched': {
-        const t: TradeRecord = { ...e.trade, status: 'scheduled' };
-        delete t.closedAt;
-        delete t.closeReason;
+        const t = e.trade;
         const buy = this.mustOrder(t.buyOrderId);
         const sell = this.mustOrder(t.sellOrderId);
         this.reserve(buy, sell, t.start, t.end, t.capacityMbps);
@@ -230,7 +253,7 @@ export class MarketState {
     return o;
   }
 
-  private mustTrade(id: string): TradeRecord {
+  private mustTrade(id: string): Trade {
     const t = this.trades.get(id);
     if (!t) throw new Error(`market replay: unknown trade ${id}`);
     return t;
@@ -249,7 +272,7 @@ export class MarketState {
       price: o.price,
       capacityMbps: o.capacityMbps,
       boughtMbps: o.boughtMbps,
-      sold: o.sold ? o.sold.steps() : null,
+      sold: o.isBuy ? null : o.soldSteps(),
       status: o.status,
       closeReason: o.closeReason ?? null,
     }));
@@ -266,7 +289,7 @@ export class MarketState {
       if (bids.length || asks.length) books.push({ key: b.key, bids, asks });
     }
     books.sort((a, b) => (a.key < b.key ? -1 : 1));
-    const trades = [...this.trades.values()].map((t) => ({ ...t }));
+    const trades = [...this.trades.values()].map((t) => t.view());
     trades.sort((a, b) => (a.id < b.id ? -1 : 1));
     const ports = [...this.ports.entries()]
       .map(([id, p]) => ({ id, reserved: p.reserved.steps() }))
@@ -289,7 +312,7 @@ export interface MarketSnapshot {
     closeReason: CloseReason | null;
   }>;
   books: Array<{ key: string; bids: Array<{ price: number; ids: string[] }>; asks: Array<{ price: number; ids: string[] }> }>;
-  trades: TradeRecord[];
+  trades: TradeView[];
   ports: Array<{ id: string; reserved: Array<[number, number]> }>;
 }
 
@@ -306,10 +329,4 @@ export function expiryOf(o: Order): number {
   const s = o.spec;
   const natural = o.isBuy ? s.start : s.end;
   return s.expiresAt !== undefined && s.expiresAt < natural ? s.expiresAt : natural;
-}
-
-function pushTo<T>(m: Map<string, T[]>, k: string, v: T): void {
-  const a = m.get(k);
-  if (a) a.push(v);
-  else m.set(k, [v]);
 }

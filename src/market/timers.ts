@@ -10,23 +10,30 @@ export const TIMER_ORDER_EXPIRY = 0;
 export const TIMER_TRADE_START = 1;
 export const TIMER_TRADE_END = 2;
 
-export interface Timer {
-  kind: number;
-  id: string;
+/** The timers due at one time, as parallel arrays (no object per timer). */
+export interface Bucket {
+  kinds: number[];
+  targets: unknown[];
 }
 
 export class TimerQueue {
   private readonly heap: number[] = [];
-  private readonly buckets = new Map<number, Timer[]>();
+  private readonly buckets = new Map<number, Bucket>();
+  private lastAt = NaN;
+  private last: Bucket | null = null;
 
-  add(at: number, kind: number, id: string): void {
-    let b = this.buckets.get(at);
+  /** Arms `target` (an order or a trade) at `at`. */
+  add(at: number, kind: number, target: unknown): void {
+    let b = at === this.lastAt ? this.last : this.buckets.get(at);
     if (!b) {
-      b = [];
+      b = { kinds: [], targets: [] };
       this.buckets.set(at, b);
       this.push(at);
     }
-    b.push({ kind, id });
+    this.lastAt = at;
+    this.last = b;
+    b.kinds.push(kind);
+    b.targets.push(target);
   }
 
   /** Earliest time with pending timers, or Infinity. */
@@ -35,17 +42,21 @@ export class TimerQueue {
   }
 
   /** Removes and returns the timers of the earliest time if it is ≤ now. */
-  takeDue(now: number): { at: number; timers: Timer[] } | undefined {
+  takeDue(now: number): { at: number; bucket: Bucket } | undefined {
     if (!this.heap.length || this.heap[0] > now) return undefined;
     const at = this.pop();
-    const timers = this.buckets.get(at)!;
+    const bucket = this.buckets.get(at)!;
     this.buckets.delete(at);
-    return { at, timers };
+    if (this.lastAt === at) {
+      this.lastAt = NaN;
+      this.last = null;
+    }
+    return { at, bucket };
   }
 
   get size(): number {
     let n = 0;
-    for (const b of this.buckets.values()) n += b.length;
+    for (const b of this.buckets.values()) n += b.kinds.length;
     return n;
   }
 

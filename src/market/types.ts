@@ -91,6 +91,7 @@ export interface MatchQuality {
   verified: boolean;
 }
 
+/** The facts of a trade, fixed when it is matched (what `TradeMatched` carries). */
 export interface TradeRecord {
   readonly id: string;
   readonly buyOrderId: string;
@@ -113,9 +114,13 @@ export interface TradeRecord {
   /** Which side arrived and took liquidity. */
   readonly aggressor: Side;
   readonly matchedAt: number;
-  status: TradeStatus;
-  closedAt?: number;
-  closeReason?: string;
+}
+
+/** A trade with its current status (scheduled → active → ended, or cancelled). */
+export interface TradeView extends TradeRecord {
+  readonly status: TradeStatus;
+  readonly closedAt?: number;
+  readonly closeReason?: string;
 }
 
 /** Public, read-only view of an order. */

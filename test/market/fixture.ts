@@ -44,11 +44,11 @@ export class Fixture {
   }
 
   buy(member: string, input: Partial<OrderInput> = {}) {
-    return this.order(member, { side: 'buy', ...input });
+    return this.order(member, { ...input, side: 'buy' });
   }
 
   sell(member: string, input: Partial<OrderInput> = {}) {
-    return this.order(member, { side: 'sell', ...input });
+    return this.order(member, { ...input, side: 'sell' });
   }
 
   measure(member: string, dest: string, q: Partial<QualityObservation>): void {

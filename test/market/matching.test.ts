@@ -216,14 +216,16 @@ describe('capacity timeline and ports', () => {
     f.ports.set('p-a', { memberId: 'a', capacityMbps: 1000 });
     f.sell('a', { capacityMbps: 1000, end: '2027-03-01T00:00:00Z' });
     const t = f.buy('b').trades[0];
-    expect(t.status).toBe('scheduled');
+    const live = f.engine.state.trades.get(t.id)!;
+    expect(live.status).toBe('scheduled');
     f.clock.set(DEC);
     expect(f.tick().map((e) => e.type)).toEqual(['TradeActivated']);
-    expect(f.engine.state.trades.get(t.id)!.status).toBe('active');
+    expect(live.status).toBe('active');
     f.clock.set(JAN);
     const ev = f.tick();
     expect(ev.map((e) => e.type)).toEqual(['TradeEnded']);
-    expect(f.engine.state.trades.get(t.id)!.status).toBe('ended');
+    expect(live.status).toBe('ended');
+    expect(f.engine.state.trades.has(t.id)).toBe(false);
     // The port is free again for February.
     expect(f.buy('c', { start: '2027-02-01T00:00:00Z', end: '2027-03-01T00:00:00Z' }).trades).toHaveLength(1);
   });
