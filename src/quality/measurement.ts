@@ -58,11 +58,18 @@ export function validateMeasurement(m: Measurement, field = ''): Measurement {
   return { ...m, destination: dest as string, target };
 }
 
+// Every probe run names its destination; the same few thousand strings come back all the time.
+const canonCache = new Map<string, string | undefined>();
+
 /** `any4` → `0.0.0.0/0`, `any6` → `::/0`, CIDR → canonical CIDR; undefined when invalid. */
 export function canonicalDestination(s: string): string | undefined {
   if (s === 'any4' || s === 'any') return '0.0.0.0/0';
   if (s === 'any6') return '::/0';
-  return canonicalPrefix(s);
+  if (canonCache.has(s)) return canonCache.get(s);
+  const c = canonicalPrefix(s);
+  if (canonCache.size >= 100_000) canonCache.clear();
+  canonCache.set(s, c);
+  return c;
 }
 
 /** The host route covering one address (`/32` or `/128`), for third-party results naming only a target. */

@@ -112,7 +112,7 @@ export class QualityDb implements QualitySource {
   /** Validates and adds one measurement; returns it in canonical form. Throws QUALITY_BAD_MEASUREMENT. */
   ingest(input: Measurement): Measurement {
     const m = validateMeasurement(input);
-    const pfx = (parsePrefix(m.destination) as { ok: true; prefix: Prefix }).prefix;
+    const pfx = this.prefixOf(m.destination);
     const p = this.provider(m.provider);
     const trie = m.verified ? p.verified : p.claimed;
     const touch = (dest: string, prefix: Prefix, explicit: boolean): void => {
@@ -126,7 +126,7 @@ export class QualityDb implements QualitySource {
     touch(m.destination, pfx, true);
     if (pfx.len > 0) {
       const agg = pfx.family === 4 ? '0.0.0.0/0' : '::/0';
-      touch(agg, (parsePrefix(agg) as { ok: true; prefix: Prefix }).prefix, false);
+      touch(agg, this.prefixOf(agg), false);
     }
     if (m.verified) {
       p.all.addRun(m.at, m.sent, m.rtts);
@@ -220,8 +220,7 @@ export class QualityDb implements QualitySource {
 
   private evaluate(c: ClassState, w: SlidingWindow, provider: string, destination: string | undefined): ClassState {
     const cfg = this.config.classes;
-    const st = w.stats();
-    const lat = st.received >= cfg.minSamples ? (cfg.statistic === 'mean' ? st.meanMs : cfg.statistic === 'median' ? st.medianMs : st.p95Ms) : null;
+    const lat = w.receivedCount >= cfg.minSamples ? w.latency(cfg.statistic) : null;
     const now = this.clock.now();
     const next = evaluateClass(cfg, c, lat ?? undefined, now);
     if (next.current !== c.current && this.deps.onClassChange) {
@@ -235,6 +234,19 @@ export class QualityDb implements QualitySource {
       });
     }
     return next;
+  }
+
+  private readonly prefixes = new Map<string, Prefix>();
+
+  /** Parsed form of a canonical destination, cached: ingest runs for the same few destinations. */
+  private prefixOf(canonical: string): Prefix {
+    let p = this.prefixes.get(canonical);
+    if (!p) {
+      p = (parsePrefix(canonical) as { ok: true; prefix: Prefix }).prefix;
+      if (this.prefixes.size >= 100_000) this.prefixes.clear();
+      this.prefixes.set(canonical, p);
+    }
+    return p;
   }
 
   private provider(id: string): ProviderEntry {

@@ -22,7 +22,7 @@ export function wilsonInterval(successes: number, trials: number, z = Z95): { lo
 }
 
 /** Median of an ascending array (mean of the two middle values for an even count). */
-export function medianSorted(a: readonly number[]): number {
+export function medianSorted(a: ArrayLike<number>): number {
   const n = a.length;
   if (n === 0) return NaN;
   const mid = n >> 1;
@@ -30,7 +30,7 @@ export function medianSorted(a: readonly number[]): number {
 }
 
 /** Nearest-rank percentile (q in 0..1) of an ascending array: the smallest value with at least q of the samples at or below it. */
-export function percentileSorted(a: readonly number[], q: number): number {
+export function percentileSorted(a: ArrayLike<number>, q: number): number {
   const n = a.length;
   if (n === 0) return NaN;
   const rank = Math.max(1, Math.ceil(q * n));
@@ -46,10 +46,10 @@ export function jitterStep(j: number, previousRtt: number, rtt: number): number 
   return j + (Math.abs(rtt - previousRtt) - j) / 16;
 }
 
-/** Index of the first element ≥ x in an ascending array. */
-export function lowerBound(a: readonly number[], x: number): number {
+/** Index of the first element ≥ x among the first `n` of an ascending array. */
+export function lowerBound(a: ArrayLike<number>, x: number, n = a.length): number {
   let lo = 0;
-  let hi = a.length;
+  let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (a[mid] < x) lo = mid + 1;
