@@ -101,7 +101,7 @@ function decodeRate(dgs: Buffer[]): { recordsPerSec: number; perDatagram: number
   for (let round = 0; round < 5; round++) {
     n = 0;
     const t0 = process.hrtime.bigint();
-    let el = 0;
+    let el: number;
     do {
       for (const g of dgs) d.decode(g, '127.0.0.1', sink);
       el = Number(process.hrtime.bigint() - t0) / 1e9;
