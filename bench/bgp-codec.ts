@@ -65,7 +65,7 @@ function encodeTable(routes: Route[]): Uint8Array[] {
   const ctx = { fourOctet: true };
   const cache = new Map<PathAttributes, Uint8Array>();
   return [
-    ...packUpdates(out.takeDirty().values(), {
+    ...packUpdates((out.markAllDirty(), out.takeChanges()), {
       maxLength: 4096,
       addPathIpv4: false,
       addPathIpv6: false,

@@ -94,6 +94,8 @@ export interface ParsedPrefix {
 
 /** Parses canonical CIDR; host bits must be zero. Returns undefined on anything else. */
 export function parsePrefix(s: string): ParsedPrefix | undefined {
+  const fast = parseIPv4PrefixFast(s);
+  if (fast) return fast;
   const slash = s.indexOf('/');
   if (slash < 0) return undefined;
   const addr = s.slice(0, slash);
@@ -114,6 +116,52 @@ export function parsePrefix(s: string): ParsedPrefix | undefined {
   }
   if (!hostBitsZero(bytes, length)) return undefined;
   return { family, bytes, length };
+}
+
+/**
+ * Hand-rolled IPv4 "a.b.c.d/len" parser for hot paths (the Adj-RIB-Out takes millions): strict (no
+ * leading zeros, host bits zero) and allocation-free. Returns address × 64 + length, or -1.
+ */
+export function parseIPv4PrefixPacked(s: string): number {
+  let addr = 0;
+  let part = 0;
+  let v = -1;
+  let digits = 0;
+  let i = 0;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 && v === 0) return -1;
+      v = v < 0 ? c - 48 : v * 10 + (c - 48);
+      if (v > 255 || ++digits > 3) return -1;
+    } else if ((c === 46 && part < 3) || (c === 47 && part === 3)) {
+      if (v < 0) return -1;
+      addr = addr * 256 + v;
+      part++;
+      v = -1;
+      digits = 0;
+      if (c === 47) break;
+    } else return -1;
+  }
+  if (part !== 4 || i >= s.length) return -1;
+  let len = -1;
+  for (i++; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57 || len === 0) return -1; // digits only, no leading zero
+    len = len < 0 ? c - 48 : len * 10 + (c - 48);
+    if (len > 32) return -1;
+  }
+  if (len < 0) return -1;
+  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+  if ((addr & ~mask) >>> 0 !== 0) return -1;
+  return addr * 64 + len;
+}
+
+function parseIPv4PrefixFast(s: string): ParsedPrefix | undefined {
+  const p = parseIPv4PrefixPacked(s);
+  if (p < 0) return undefined;
+  const addr = Math.floor(p / 64);
+  return { family: 'ipv4', bytes: new Uint8Array([addr >>> 24, (addr >>> 16) & 255, (addr >>> 8) & 255, addr & 255]), length: p % 64 };
 }
 
 export function parsePrefixOrThrow(s: string, field = 'prefix'): ParsedPrefix {

@@ -516,6 +516,7 @@ export class Peer {
       clearTimeout(this.grTimer);
       this.grTimer = undefined;
     }
+    this.out.tracking = true;
     this.out.markAllDirty();
     this.eorPending = true;
     this.scheduleFlush();
@@ -530,7 +531,7 @@ export class Peer {
     this.ctxMemo = undefined;
     this.refreshFamilies.clear();
     this.eorPending = false;
-    this.out.dirty = new Map();
+    this.out.reset();
     if (!wasUp) return;
     // RFC 4724 §4.2: a peer that announced graceful restart keeps its routes (stale) across a TCP failure.
     const gr = n?.gracefulRestart;
@@ -594,12 +595,11 @@ export class Peer {
     const c = this.conn;
     const n = this.negotiated;
     if (!c || !n || this.fsm.name !== 'Established' || this.flushing) return;
-    const dirty = this.out.takeDirty();
     const fams = new Set(n.families);
     const refresh = [...this.refreshFamilies];
     this.refreshFamilies.clear();
     const enhanced = n.enhancedRouteRefresh;
-    const changes = [...dirty.values()].filter((d) => fams.has(d.entry.family));
+    const changes = this.out.takeChanges().filter((d) => fams.has(d.entry.family));
     const gen = packUpdates(changes, {
       maxLength: n.extendedMessages ? C.MAX_EXTENDED_MESSAGE_LENGTH : C.MAX_MESSAGE_LENGTH,
       addPathIpv4: n.addPathSend.includes('ipv4'),
@@ -637,11 +637,11 @@ export class Peer {
       }
       for (const m of tail) this.send(m, m[18], c);
       c.uncork();
-      sentPrefixes = changes.filter((d) => d.announce).length;
+      for (const d of changes) if (d.announce) sentPrefixes++;
       this.counters.prefixesSent += sentPrefixes;
       if (sentPrefixes) this.sp.metrics.inc('bgp_prefixes_sent_total', this.labels, sentPrefixes);
       this.flushing = false;
-      if (this.out.dirty.size || this.refreshFamilies.size) this.scheduleFlush();
+      if (this.out.pending || this.refreshFamilies.size) this.scheduleFlush();
     };
     pump();
   }

@@ -21,7 +21,7 @@ export interface PackOptions {
 }
 
 function nlriSize(e: OutEntry, addPath: boolean): number {
-  return 1 + e.bytes.length + (addPath ? 4 : 0);
+  return 1 + ((e.length + 7) >> 3) + (addPath ? 4 : 0);
 }
 
 function writeNlri(out: Uint8Array, p: number, e: OutEntry, addPath: boolean): number {
@@ -32,8 +32,10 @@ function writeNlri(out: Uint8Array, p: number, e: OutEntry, addPath: boolean): n
     out[p++] = e.pathId & 255;
   }
   out[p++] = e.length;
-  out.set(e.bytes, p);
-  return p + e.bytes.length;
+  const n = (e.length + 7) >> 3;
+  if (e.bytes) out.set(e.bytes, p);
+  else for (let i = 0; i < n; i++) out[p + i] = (e.addr >>> (24 - 8 * i)) & 255;
+  return p + n;
 }
 
 /** How many entries from `i` fit in `room` bytes. */
@@ -52,15 +54,15 @@ function fit(list: OutEntry[], i: number, room: number, addPath: boolean): [numb
 export function* packUpdates(changes: Iterable<{ entry: OutEntry; announce: boolean }>, o: PackOptions): Generator<Uint8Array> {
   const withdraw4: OutEntry[] = [];
   const withdraw6: OutEntry[] = [];
-  // Group announcements by attribute object, then by the encoded section (equal sets merge).
-  const byAttrs = new Map<PathAttributes, OutEntry[]>();
+  // Group announcements by attribute object and family, then merge groups whose exported sections are equal.
+  const byAttrs = new Map<PathAttributes, [OutEntry[], OutEntry[]]>();
   for (const c of changes) {
-    if (!c.announce) (c.entry.family === 'ipv4' ? withdraw4 : withdraw6).push(c.entry);
+    const e = c.entry;
+    if (!c.announce) (e.family === 'ipv4' ? withdraw4 : withdraw6).push(e);
     else {
-      const a = c.entry.route.attrs;
-      let l = byAttrs.get(a);
-      if (!l) byAttrs.set(a, (l = []));
-      l.push(c.entry);
+      let l = byAttrs.get(e.route.attrs);
+      if (!l) byAttrs.set(e.route.attrs, (l = [[], []]));
+      l[e.family === 'ipv4' ? 0 : 1].push(e);
     }
   }
   const max = o.maxLength;
@@ -90,32 +92,32 @@ export function* packUpdates(changes: Iterable<{ entry: OutEntry; announce: bool
     i = j;
     yield msg;
   }
-  // Merge groups whose exported sections are byte-identical.
-  const groups = new Map<string, { family: Family; section: Uint8Array; nextHop: string; ll?: string; list: OutEntry[] }>();
-  for (const [attrs, list] of byAttrs) {
+  const groups = new Map<string, { family: Family; section: Uint8Array; nextHop: string; ll?: string; lists: OutEntry[][] }>();
+  for (const [attrs, lists] of byAttrs) {
     for (const fam of ['ipv4', 'ipv6'] as Family[]) {
-      const mine = list.filter((e) => e.family === fam);
+      const mine = lists[fam === 'ipv4' ? 0 : 1];
       if (mine.length === 0) continue;
       const ex = o.exportAttrs(attrs, fam);
-      const key = `${fam}|${ex.nextHop}|${ex.nextHopLinkLocal ?? ''}|${Buffer.from(ex.section).toString('latin1')}`;
+      const key = `${fam}|${ex.nextHop}|${ex.nextHopLinkLocal ?? ''}|${Buffer.from(ex.section.buffer, ex.section.byteOffset, ex.section.length).toString('latin1')}`;
       const g = groups.get(key);
-      if (g) g.list.push(...mine);
-      else groups.set(key, { family: fam, section: ex.section, nextHop: ex.nextHop, ...(ex.nextHopLinkLocal ? { ll: ex.nextHopLinkLocal } : {}), list: mine });
+      if (g) g.lists.push(mine);
+      else groups.set(key, { family: fam, section: ex.section, nextHop: ex.nextHop, ...(ex.nextHopLinkLocal ? { ll: ex.nextHopLinkLocal } : {}), lists: [mine] });
     }
   }
   for (const g of groups.values()) {
+    const list = g.lists.length === 1 ? g.lists[0] : g.lists.flat();
     if (g.family === 'ipv4') {
       const room = max - 23 - g.section.length;
-      for (let i = 0; i < g.list.length; ) {
-        const [j, used] = fit(g.list, i, room, o.addPathIpv4);
-        if (j === i) return; // attributes too large for any NLRI: nothing can be sent
+      for (let i = 0; i < list.length; ) {
+        const [j, used] = fit(list, i, room, o.addPathIpv4);
+        if (j === i) break; // attributes too large for any NLRI: this group cannot be sent
         const msg = new Uint8Array(23 + g.section.length + used);
         writeHeader(msg, 0, msg.length, C.MSG_UPDATE);
         msg[21] = g.section.length >> 8;
         msg[22] = g.section.length & 255;
         msg.set(g.section, 23);
         let p = 23 + g.section.length;
-        for (let k = i; k < j; k++) p = writeNlri(msg, p, g.list[k], o.addPathIpv4);
+        for (let k = i; k < j; k++) p = writeNlri(msg, p, list[k], o.addPathIpv4);
         i = j;
         yield msg;
       }
@@ -124,9 +126,9 @@ export function* packUpdates(changes: Iterable<{ entry: OutEntry; announce: bool
       encodeMpNextHop(nh, C.AFI_IPV6, g.nextHop, g.ll);
       const mpHead = 4 + 3 + nh.len + 1; // attr header (extended) + afi/safi + nh + reserved
       const room = max - 23 - g.section.length - mpHead;
-      for (let i = 0; i < g.list.length; ) {
-        const [j, used] = fit(g.list, i, room, o.addPathIpv6);
-        if (j === i) return;
+      for (let i = 0; i < list.length; ) {
+        const [j, used] = fit(list, i, room, o.addPathIpv6);
+        if (j === i) break;
         const mpLen = 3 + nh.len + 1 + used;
         const attrLen = g.section.length + 4 + mpLen;
         const msg = new Uint8Array(23 + attrLen);
@@ -140,7 +142,7 @@ export function* packUpdates(changes: Iterable<{ entry: OutEntry; announce: bool
         msg.set(nh.buf.subarray(0, nh.len), p);
         p += nh.len;
         msg[p++] = 0;
-        for (let k = i; k < j; k++) p = writeNlri(msg, p, g.list[k], o.addPathIpv6);
+        for (let k = i; k < j; k++) p = writeNlri(msg, p, list[k], o.addPathIpv6);
         msg.set(g.section, p);
         i = j;
         yield msg;
