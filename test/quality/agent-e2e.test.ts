@@ -34,7 +34,7 @@ function cli(args: string[]): { child: ChildProcess; line: (re: RegExp) => Promi
         if (hit) return resolve(hit);
         waiters.push({ re, resolve });
         void exit.then((c) => reject(new Error(`exited ${String(c)}: ${err}`)));
-        setTimeout(() => reject(new Error(`no line ${String(re)}; stderr: ${err}`)), 25_000).unref();
+        setTimeout(() => reject(new Error(`no line ${String(re)}; stderr: ${err}`)), 60_000).unref();
       }),
   };
 }
@@ -57,7 +57,7 @@ afterAll(async () => {
 describe('probe agent end to end (real processes)', () => {
   it('leases, probes the delaying/dropping responder, and the exchange files verified figures', async () => {
     const responder = cli(['probe-responder', '--listen', '127.0.3.4:0', '--delay-ms', '10', '--drop-rate', '0.25']);
-    served = await spawnServe({ args: ['--admin-token', ADMIN] });
+    served = await spawnServe({ args: ['--admin-token', ADMIN], timeoutMs: 60_000 });
     const port = Number(/:(\d+)$/.exec(await responder.line(/listening on/))![1]);
 
     const member = await api('POST', '/v1/members', ADMIN, { name: `quality-e2e-${process.pid}`, asns: [64999] });
@@ -80,7 +80,9 @@ describe('probe agent end to end (real processes)', () => {
     await a.line(/probe agent polling/);
 
     let q: { status: number; body: { lookup: { samples: number } | null; series: Array<{ sources: Record<string, number> }> } } | undefined;
-    for (let i = 0; i < 100; i++) {
+    // Generous: on a loaded 2-core machine the agent's tsx start alone can take many seconds.
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
       q = await api('GET', `/v1/quality?provider=${provider}&destination=127.0.3.0/24`, ADMIN);
       if ((q.body.lookup?.samples ?? 0) >= 20) break;
       await new Promise((r) => setTimeout(r, 200));
@@ -90,7 +92,7 @@ describe('probe agent end to end (real processes)', () => {
     expect(lookup.samples).toBe(20);
     expect(lookup.lossPct).toBe(25); // spread dropping: exactly 5 of 20
     expect(lookup.latencyMs).toBeGreaterThanOrEqual(9);
-    expect(lookup.latencyMs).toBeLessThan(25);
+    expect(lookup.latencyMs).toBeLessThan(60); // precise tolerances: probers and netns tests; here the whole chain
     expect(q!.body.series[0].sources).toEqual({ [`agent:${agent.body.id}`]: 1 });
 
     a.child.kill('SIGTERM');
@@ -98,5 +100,5 @@ describe('probe agent end to end (real processes)', () => {
     expect(await a.line(/probe agent stopped/)).toMatch(/reported [1-9]/);
     responder.child.kill('SIGTERM');
     expect(await responder.exit).toBe(0);
-  }, 60_000);
+  }, 150_000);
 });

