@@ -25,6 +25,8 @@ import { createReporter, randomIds, systemClock, type Clock, type IdSource, type
 import { createRegistry, type Registry } from './registry/index.ts';
 import { createJournal, createStore, type Journal, type Store, type StoreConfig } from './store/index.ts';
 import { createRegistryRepo } from './store/repos/registry-repo.ts';
+import routeRoutes from './api/routes/routes.ts';
+import trafficRoutes from './api/routes/traffic.ts';
 // @bandex:imports — areas add their imports above this line
 
 /** Every running component, by name. Areas add one line at the marked place. */
@@ -69,6 +71,8 @@ const ROUTES: RouteModule[] = [
   systemRoutes,
   registryRoutes,
   eventRoutes,
+  routeRoutes,
+  trafficRoutes,
   // @bandex:routes — areas add their route module (default export of src/api/routes/<area>.ts) above this line
 ];
 
@@ -104,7 +108,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<App> {
   const ids = opts.ids ?? randomIds(clock);
   const reporter = opts.reporter ?? createReporter({ level: config.server.logLevel });
   const store = createStore(opts.store ?? storeConfigOf(config), { reporter });
-  const started: Service[] = [];
+  const started: { name: string; s: Service }[] = [];
   let journal: Journal | undefined;
   try {
     await store.migrate();
@@ -116,7 +120,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<App> {
       const s = entry.create(deps);
       (services as unknown as Record<string, Service>)[entry.name] = s;
       await s.start?.();
-      started.push(s);
+      started.push({ name: entry.name, s });
     }
     const ctx: ApiContext = { config, clock, ids, reporter, store, journal, services };
     const fastify = await buildHttp(ctx);
@@ -128,16 +132,22 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<App> {
       services,
       close() {
         closing ??= (async () => {
+          const log = reporter.log;
           await fastify.close();
-          for (const s of started.reverse()) await s.stop?.();
+          log.info('shutdown: HTTP closed, in-flight requests finished');
+          for (const { name, s } of started.reverse()) {
+            await s.stop?.();
+            log.info({ service: name }, 'shutdown: service stopped');
+          }
           await j.close();
+          log.info({ seq: j.lastSeq() }, 'shutdown: journal flushed');
           await store.close();
         })();
         return closing;
       },
     };
   } catch (e) {
-    for (const s of started.reverse()) await s.stop?.();
+    for (const { s } of started.reverse()) await s.stop?.();
     await journal?.close();
     await store.close();
     throw e;
@@ -155,6 +165,21 @@ async function buildHttp(ctx: ApiContext): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(typeboxValidatorCompiler);
   installErrorHandling(app, reporter);
+  // Graceful close: Node closes idle keep-alive connections only once, when close() starts; a
+  // connection that finishes its in-flight request afterwards would stay open until the
+  // keep-alive timeout. Answer in-flight requests with `Connection: close` and keep sweeping.
+  let closing = false;
+  let sweeper: NodeJS.Timeout | undefined;
+  app.addHook('preClose', async () => {
+    closing = true;
+    sweeper = setInterval(() => app.server.closeIdleConnections(), 25);
+    sweeper.unref();
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) void reply.header('connection', 'close');
+    return payload;
+  });
+  app.addHook('onClose', async () => clearInterval(sweeper));
   const requests = reporter.counter('bandex_http_requests_total', 'HTTP requests by route and status', ['method', 'route', 'status']);
   app.addHook('onResponse', async (req, reply) => {
     requests.inc({ method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });

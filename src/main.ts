@@ -39,8 +39,11 @@ export async function runServer(config: BandexConfig, opts: RunOptions = {}): Pr
   const stop = () => {
     stopping ??= (async () => {
       const timer = setTimeout(() => {
-        reporter.log.error('shutdown took longer than server.shutdownTimeoutMs; exiting');
-        process.exit(1);
+        app.fastify.server.getConnections((_e, open) =>
+          reporter.log.error({ openConnections: open, resources: process.getActiveResourcesInfo() }, 'shutdown took longer than server.shutdownTimeoutMs; exiting'),
+        );
+        setTimeout(() => process.exit(1), 100).unref();
+        return;
       }, config.server.shutdownTimeoutMs);
       timer.unref();
       await app.close();

@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, createReporter, type JournalEvent } from '../../src/lib/index.ts';
 import { createJournal, createStore, type Journal, type Store, type StoreConfig } from '../../src/store/index.ts';
@@ -66,7 +67,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     it('a failing projection rejects only its own caller and leaves no rows, the others commit', async () => {
       await store.db.schema.createTable('jt_items').ifNotExists().addColumn('id', 'text', (c) => c.primaryKey()).execute();
-      const db = store.db as unknown as import('kysely').Kysely<{ jt_items: { id: string } }>;
+      const db = store.db as unknown as Kysely<{ jt_items: { id: string } }>;
       const ok1 = journal.append({ type: 'ItemAdded', payload: { id: 'a' } }, async (tx) => {
         await (tx as unknown as typeof db).insertInto('jt_items').values({ id: 'a' }).execute();
       });
@@ -132,8 +133,6 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const single = createJournal({ db: store.db, clock, reporter: createReporter({ destination: false }) }, { groupCommit: false });
       await journal.flush();
       await single.start();
-      const r = createReporter({ destination: false });
-      void r;
       const evs = await Promise.all(Array.from({ length: 20 }, () => single.append({ type: 'One', payload: null })));
       expect(new Set(evs.map((e) => e.seq)).size).toBe(20);
       await single.close();

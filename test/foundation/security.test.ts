@@ -29,7 +29,7 @@ interface Fixture {
   revokedToken: string;
 }
 
-const member = (f: Fixture) => ({ name: `m-${Math.random()}`, asns: [4200000000 + Math.floor(Math.random() * 1e6)] });
+const member = () => ({ name: `m-${Math.random()}`, asns: [4200000000 + Math.floor(Math.random() * 1e6)] });
 const port = (f: Fixture) => ({ memberId: f.alice, name: `p-${Math.random()}`, capacityMbps: 100, routerIps: [`10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`] });
 
 const ROWS: Row[] = [

@@ -57,7 +57,7 @@ export async function spawnServe(opts: SpawnOptions = {}): Promise<Served> {
     }),
   );
   const url = await new Promise<string>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`bandex serve did not start: ${out}\n${err}`)), opts.timeoutMs ?? 20_000);
+    const timer = setTimeout(() => rej(new Error(`bandex serve did not start: ${out}\n${err}`)), opts.timeoutMs ?? 90_000);
     const check = () => {
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) {
