@@ -25,8 +25,6 @@ import { createReporter, randomIds, systemClock, type Clock, type IdSource, type
 import { createRegistry, type Registry } from './registry/index.ts';
 import { createJournal, createStore, type Journal, type Store, type StoreConfig } from './store/index.ts';
 import { createRegistryRepo } from './store/repos/registry-repo.ts';
-import routeRoutes from './api/routes/routes.ts';
-import trafficRoutes from './api/routes/traffic.ts';
 // @bandex:imports — areas add their imports above this line
 
 /** Every running component, by name. Areas add one line at the marked place. */
@@ -71,8 +69,6 @@ const ROUTES: RouteModule[] = [
   systemRoutes,
   registryRoutes,
   eventRoutes,
-  routeRoutes,
-  trafficRoutes,
   // @bandex:routes — areas add their route module (default export of src/api/routes/<area>.ts) above this line
 ];
 

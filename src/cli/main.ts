@@ -7,14 +7,12 @@ import { Command } from 'commander';
 import { register as events } from './commands/events.ts';
 import { register as registry } from './commands/registry.ts';
 import { register as serve } from './commands/serve.ts';
-import { register as routes } from './commands/routes.ts';
 // @bandex:command-imports — areas add `import { register as market } from './commands/market.ts';` above this line
 
 const COMMANDS: ((program: Command) => void)[] = [
   serve,
   registry,
   events,
-  routes,
   // @bandex:commands — areas add `market,` above this line
 ];
 
