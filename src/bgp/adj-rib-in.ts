@@ -34,6 +34,29 @@ export class PrefixTable {
     return s;
   }
 
+  /** IPv4 without path id: the hot path of a full table. */
+  setV4(addr: number, len: number, e: AttrEntry): AttrEntry | undefined {
+    let m = this.v4[len];
+    if (!m) m = this.v4[len] = new Map();
+    const k = PrefixTable.v4Key(addr, len);
+    const prev = m.get(k);
+    m.set(k, e);
+    if (!prev) this.count++;
+    return prev;
+  }
+
+  deleteV4(addr: number, len: number): AttrEntry | undefined {
+    const m = this.v4[len];
+    if (!m) return undefined;
+    const k = PrefixTable.v4Key(addr, len);
+    const prev = m.get(k);
+    if (prev) {
+      m.delete(k);
+      this.count--;
+    }
+    return prev;
+  }
+
   /** Inserts/replaces; returns the previous entry. `bytes` holds the (masked) network bytes. */
   set(bytes: Uint8Array, len: number, pathId: number, e: AttrEntry): AttrEntry | undefined {
     let prev: AttrEntry | undefined;
@@ -144,6 +167,31 @@ export class AdjRibIn {
       }
     }
     return !prev;
+  }
+
+  /** IPv4 without path id; returns true when the prefix is new. */
+  addV4(addr: number, len: number, e: AttrEntry): boolean {
+    const intern = this.intern;
+    intern.ref(e);
+    const prev = this.live.ipv4.setV4(addr, len, e);
+    if (prev) intern.unref(prev);
+    const st = this.stale.ipv4;
+    if (st) {
+      const old = st.deleteV4(addr, len);
+      if (old) {
+        intern.unref(old);
+        return false;
+      }
+    }
+    return !prev;
+  }
+
+  removeV4(addr: number, len: number): boolean {
+    const prev = this.live.ipv4.deleteV4(addr, len);
+    if (prev) this.intern.unref(prev);
+    const old = this.stale.ipv4?.deleteV4(addr, len);
+    if (old) this.intern.unref(old);
+    return prev !== undefined || old !== undefined;
   }
 
   /** Returns true when something was removed. */

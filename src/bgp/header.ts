@@ -77,26 +77,38 @@ export class MessageFramer {
 
   /** Calls `onMessage(msg, type)` for each complete message; throws BgpDecodeError on a bad header. */
   push(chunk: Uint8Array, onMessage: (msg: Uint8Array, type: number) => boolean | void): void {
-    let buf = chunk;
-    if (this.pending) {
-      const joined = new Uint8Array(this.pending.length + chunk.length);
-      joined.set(this.pending);
-      joined.set(chunk, this.pending.length);
-      buf = joined;
-      this.pending = undefined;
-    }
     let off = 0;
-    while (buf.length - off >= HEADER_LENGTH) {
-      const { length, type } = checkHeader(buf, off, this.maxLength);
-      if (buf.length - off < length) break;
-      const stop = onMessage(buf.subarray(off, off + length), type);
-      off += length;
-      if (stop === false) {
-        this.pending = undefined;
+    if (this.pending) {
+      // Complete the straddling message by copying only its missing bytes, not the whole chunk.
+      let p = this.pending;
+      if (p.length < HEADER_LENGTH) {
+        const take = Math.min(HEADER_LENGTH - p.length, chunk.length);
+        p = concat(p, chunk.subarray(0, take));
+        off = take;
+        if (p.length < HEADER_LENGTH) {
+          this.pending = p;
+          return;
+        }
+      }
+      const { length, type } = checkHeader(p, 0, this.maxLength);
+      const need = length - p.length;
+      if (chunk.length - off < need) {
+        this.pending = concat(p, chunk.subarray(off));
         return;
       }
+      const msg = concat(p, chunk.subarray(off, off + need));
+      off += need;
+      this.pending = undefined;
+      if (onMessage(msg, type) === false) return;
     }
-    if (off < buf.length) this.pending = buf.slice(off);
+    while (chunk.length - off >= HEADER_LENGTH) {
+      const { length, type } = checkHeader(chunk, off, this.maxLength);
+      if (chunk.length - off < length) break;
+      const stop = onMessage(chunk.subarray(off, off + length), type);
+      off += length;
+      if (stop === false) return;
+    }
+    if (off < chunk.length) this.pending = chunk.slice(off);
   }
 
   /** Bytes waiting for the rest of their message. */
@@ -107,4 +119,11 @@ export class MessageFramer {
   reset(): void {
     this.pending = undefined;
   }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }

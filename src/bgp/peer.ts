@@ -436,6 +436,7 @@ export class Peer {
           this.sp.emit('routes', { peer: this.cfg.address, family: ch.family, announced: ch.announcedRoutes ?? [], withdrawn: ch.withdrawnPrefixes ?? [] });
         }
       }
+      for (const ch of r.changes) this.sp.metrics.set('bgp_prefixes_accepted', { peer: this.cfg.address, family: ch.family }, this.rib.count(ch.family));
       if (r.endOfRib) this.onEndOfRib(r.endOfRib);
       this.checkMaxPrefix();
     } catch (e) {

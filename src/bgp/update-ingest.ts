@@ -11,7 +11,7 @@ import { buildAttributes, decodeAttributes, missingMandatory, reconcileAs4 } fro
 import { AttrIntern, deepFreeze, type AttrRecord, type AttrRef } from './attr-intern.ts';
 import type { AdjRibIn } from './adj-rib-in.ts';
 import { forEachPrefix } from './nlri.ts';
-import { formatPrefix, type Family } from './ip.ts';
+import { formatIPv4, formatPrefix, type Family } from './ip.ts';
 import { afiFamily, decodeMpNextHop, splitUpdate } from './update.ts';
 import type { CodecContext, Route } from './types.ts';
 
@@ -112,6 +112,28 @@ function change(changes: FamilyChange[], f: Family, collect: boolean): FamilyCha
   return c;
 }
 
+/**
+ * IPv4 NLRI without path ids straight into numbers (RFC 4271 §4.3); trailing bits beyond the length
+ * are cleared. A malformed field resets the session (RFC 7606 §5.3). Returns the prefix count.
+ */
+function v4Walk(b: Uint8Array, start: number, end: number, cb: (addr: number, len: number) => void): number {
+  let p = start;
+  let n = 0;
+  while (p < end) {
+    const len = b[p++];
+    if (len > 32) throw new BgpDecodeError(`prefix length ${len} exceeds 32`, C.ERR_UPDATE, C.UPD_INVALID_NETWORK);
+    const nb = (len + 7) >> 3;
+    if (p + nb > end) throw new BgpDecodeError('prefix overruns the NLRI field', C.ERR_UPDATE, C.UPD_INVALID_NETWORK);
+    let addr = 0;
+    for (let i = 0; i < 4; i++) addr = addr * 256 + (i < nb ? b[p + i] : 0);
+    p += nb;
+    if (len < 32) addr = len === 0 ? 0 : (addr & ((0xffffffff << (32 - len)) >>> 0)) >>> 0;
+    cb(addr, len);
+    n++;
+  }
+  return n;
+}
+
 export function ingestUpdate(msg: Uint8Array, ctx: IngestContext, intern: AttrIntern, rib: AdjRibIn, collect: boolean): IngestResult {
   const buf = Buffer.isBuffer(msg) ? msg : Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength);
   const s = splitUpdate(buf);
@@ -124,6 +146,15 @@ export function ingestUpdate(msg: Uint8Array, ctx: IngestContext, intern: AttrIn
   const ap6 = ctx.addPathIpv6 === true;
   const withdraw = (f: Family, addPath: boolean, start: number, end: number): void => {
     const c = change(res.changes, f, collect);
+    if (f === 'ipv4' && !addPath) {
+      v4Walk(buf, start, end, (addr, len) => {
+        if (rib.removeV4(addr, len)) {
+          c.withdrawn++;
+          c.withdrawnPrefixes?.push(`${formatIPv4(addr)}/${len}`);
+        }
+      });
+      return;
+    }
     forEachPrefix(buf, start, end, f, addPath, (addr, len, pathId) => {
       if (rib.remove(f, addr, len, pathId)) {
         c.withdrawn++;
@@ -138,6 +169,15 @@ export function ingestUpdate(msg: Uint8Array, ctx: IngestContext, intern: AttrIn
       return;
     }
     const c = change(res.changes, f, collect);
+    if (f === 'ipv4' && !addPath) {
+      const routes = c.announcedRoutes;
+      const n = v4Walk(buf, start, end, routes ? (addr, len) => {
+        rib.addV4(addr, len, ref);
+        routes.push({ prefix: `${formatIPv4(addr)}/${len}`, attrs: ref.attrs });
+      } : (addr, len) => rib.addV4(addr, len, ref));
+      c.announced += n;
+      return;
+    }
     forEachPrefix(buf, start, end, f, addPath, (addr, len, pathId) => {
       rib.add(f, addr, len, pathId, ref);
       c.announced++;
