@@ -25,11 +25,15 @@ import { createReporter, randomIds, systemClock, type Clock, type IdSource, type
 import { createRegistry, type Registry } from './registry/index.ts';
 import { createJournal, createStore, type Journal, type Store, type StoreConfig } from './store/index.ts';
 import { createRegistryRepo } from './store/repos/registry-repo.ts';
+import { createMarket, type MarketService, type MarketConfig } from './market/index.ts';
+import marketRoutes from './api/routes/market.ts';
+import { createMarketRepo } from './store/repos/market-repo.ts';
 // @bandex:imports — areas add their imports above this line
 
 /** Every running component, by name. Areas add one line at the marked place. */
 export interface Services {
   registry: Registry;
+  market: MarketService;
   // @bandex:service-types — areas add `market: MarketService;` above this line
 }
 
@@ -62,6 +66,7 @@ export function service<K extends keyof Services>(name: K, create: (deps: Servic
 /** Created and started in this order, stopped in reverse. */
 const SERVICES: ServiceEntry[] = [
   service('registry', (d) => createRegistry({ repo: createRegistryRepo(d.store.db, d.journal), clock: d.clock, ids: d.ids, reporter: d.reporter })),
+  service('market', (d) => createMarket({ clock: d.clock, ids: d.ids, reporter: d.reporter, repo: createMarketRepo(d.store.db, d.journal), quality: d.services.quality, ports: { port: (id) => d.services.registry.getPort(id) } }, d.config.market as MarketConfig)),
   // @bandex:services — areas add `service('market', (d) => createMarket({ ... }, d.config.market)),` above this line
 ];
 
@@ -69,6 +74,7 @@ const ROUTES: RouteModule[] = [
   systemRoutes,
   registryRoutes,
   eventRoutes,
+  marketRoutes,
   // @bandex:routes — areas add their route module (default export of src/api/routes/<area>.ts) above this line
 ];
 

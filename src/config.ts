@@ -12,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { defineErrors } from './lib/index.ts';
+import { marketConfigDefaults } from './market/config.ts';
 // @bandex:config-imports — areas add `import { marketConfigDefaults } from './market/config.ts';` above this line
 
 export const configErrors = defineErrors('config', {
@@ -55,6 +56,7 @@ export const configSections = {
   server: serverDefaults,
   store: storeDefaults,
   api: apiDefaults,
+  market: marketConfigDefaults,
   // @bandex:config-sections — areas add `market: marketConfigDefaults,` above this line
 };
 

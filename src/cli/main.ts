@@ -7,12 +7,14 @@ import { Command } from 'commander';
 import { register as events } from './commands/events.ts';
 import { register as registry } from './commands/registry.ts';
 import { register as serve } from './commands/serve.ts';
+import { register as market } from './commands/market.ts';
 // @bandex:command-imports — areas add `import { register as market } from './commands/market.ts';` above this line
 
 const COMMANDS: ((program: Command) => void)[] = [
   serve,
   registry,
   events,
+  market,
   // @bandex:commands — areas add `market,` above this line
 ];
 

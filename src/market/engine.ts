@@ -98,7 +98,7 @@ export class MarketEngine {
     this.tickInto(now, events);
     if (o.status !== 'open') throw closedError(o);
     this.state.close(o, 'cancelled', 'member', now);
-    events.push({ type: 'OrderCancelled', at: now, orderId, reason: 'member' });
+    events.push({ type: 'OrderCancelled', at: now, orderId, memberId, reason: 'member' });
     return events;
   }
 
@@ -137,11 +137,11 @@ export class MarketEngine {
     const seq = keptPriority ? o.seq : st.lastSeq + 1;
     if (keptPriority) {
       st.amendApply(o, seq, price, cap, now);
-      events.push({ type: 'OrderAmended', at: now, orderId, seq, price, capacityMbps: cap, keptPriority });
+      events.push({ type: 'OrderAmended', at: now, orderId, memberId, seq, price, capacityMbps: cap, keptPriority });
     } else {
       st.unrest(o); // out of the book while it matches as a taker; takeAndRest rests the rest
       st.amendApply(o, seq, price, cap, now);
-      events.push({ type: 'OrderAmended', at: now, orderId, seq, price, capacityMbps: cap, keptPriority });
+      events.push({ type: 'OrderAmended', at: now, orderId, memberId, seq, price, capacityMbps: cap, keptPriority });
       this.takeAndRest(o, now, events);
     }
     this.tickInto(now, events);
@@ -159,7 +159,7 @@ export class MarketEngine {
       throw marketErrors.make('MARKET_TRADE_CLOSED', `trade ${tradeId} is already ${t.status}`, { field: 'tradeId' });
     }
     this.state.tradeStatus(t, 'cancelled', now, reason);
-    events.push({ type: 'TradeCancelled', at: now, tradeId, reason });
+    events.push({ type: 'TradeCancelled', at: now, tradeId, buyerId: t.r.buyerId, sellerId: t.r.sellerId, reason });
     return events;
   }
 
@@ -184,7 +184,7 @@ export class MarketEngine {
     if (tif === 'FOK' && n > 0 && (o.isBuy ? o.boughtMbps < o.capacityMbps : o.soldMin(o.spec.start, o.spec.end) < o.capacityMbps)) {
       this.rollback(o, n);
       st.close(o, 'cancelled', 'fok-unfilled', now);
-      events.push({ type: 'OrderCancelled', at: now, orderId: o.id, reason: 'fok-unfilled' });
+      events.push({ type: 'OrderCancelled', at: now, orderId: o.id, memberId: o.spec.memberId, reason: 'fok-unfilled' });
       return;
     }
     if (n > 0) this.commit(o, n, now, events);
@@ -196,7 +196,7 @@ export class MarketEngine {
     if (tif === 'IOC' || tif === 'FOK') {
       const reason = tif === 'FOK' ? 'fok-unfilled' : 'ioc-remainder';
       st.close(o, 'cancelled', reason, now);
-      events.push({ type: 'OrderCancelled', at: now, orderId: o.id, reason });
+      events.push({ type: 'OrderCancelled', at: now, orderId: o.id, memberId: o.spec.memberId, reason });
       return;
     }
     st.rest(o);
@@ -444,17 +444,17 @@ export class MarketEngine {
           if (o.status !== 'open' || o.level === null || expiryOf(o) !== at) continue;
           const reason = o.spec.expiresAt === at ? 'gtd' : 'period';
           st.close(o, 'expired', reason, at);
-          events.push({ type: 'OrderExpired', at, orderId: o.id, reason });
+          events.push({ type: 'OrderExpired', at, orderId: o.id, memberId: o.spec.memberId, reason });
         } else if (kind === TIMER_TRADE_START) {
           const t = targets[i] as Trade;
           if (t.status !== 'scheduled') continue;
           st.tradeStatus(t, 'active', at);
-          events.push({ type: 'TradeActivated', at, tradeId: t.id });
+          events.push({ type: 'TradeActivated', at, tradeId: t.id, buyerId: t.r.buyerId, sellerId: t.r.sellerId });
         } else if (kind === TIMER_TRADE_END) {
           const t = targets[i] as Trade;
           if (t.status !== 'scheduled' && t.status !== 'active') continue;
           st.tradeStatus(t, 'ended', at);
-          events.push({ type: 'TradeEnded', at, tradeId: t.id });
+          events.push({ type: 'TradeEnded', at, tradeId: t.id, buyerId: t.r.buyerId, sellerId: t.r.sellerId });
         }
       }
     }

@@ -21,3 +21,8 @@ export { validateOrder, validateAmend, MAX_PRICE_MICROS, MAX_CAPACITY_MBPS, type
 export { tradeValue } from './trade-value.ts';
 export { Timeline } from './timeline.ts';
 export { destKey } from './book.ts';
+export { createMarket, type MarketService, type MarketDeps } from './service.ts';
+export { marketConfigDefaults, type MarketConfig } from './config.ts';
+export type { MarketRepository, OrderRow, TradeRow, ListQuery } from './market-repo.ts';
+export { MARKET_EVENT_TYPES, encodeEvent, decodeEvent } from './event-codec.ts';
+export { presentOrder, presentTrade, presentPublicTrade } from './present.ts';

@@ -64,6 +64,12 @@ export class MarketState {
   readonly trades = new Map<string, Trade>();
   readonly ports = new Map<string, PortState>();
   readonly timers = new TimerQueue();
+  /**
+   * When set, every order and trade a primitive changes is pushed here (with repeats), so the
+   * caller can write their new rows; null on the bare engine (benchmarks).
+   */
+  touchedOrders: Order[] | null = null;
+  touchedTrades: Trade[] | null = null;
   /** Time-priority sequence of the newest order (or amendment that lost priority). */
   lastSeq = 0;
   readonly counters: MarketCounters = {
@@ -100,6 +106,7 @@ export class MarketState {
     if (spec.clientOrderId !== undefined) this.byClientId.set(clientKey(spec.memberId, spec.clientOrderId), o);
     o.port = this.portState(spec.portId);
     this.counters.ordersAccepted++;
+    this.touchedOrders?.push(o);
     return o;
   }
 
@@ -130,6 +137,7 @@ export class MarketState {
   close(o: Order, status: OrderStatus, reason: CloseReason | undefined, at: number): void {
     this.unrest(o);
     this.orders.delete(o.id);
+    this.touchedOrders?.push(o);
     o.status = status;
     if (reason !== undefined) o.closeReason = reason;
     o.updatedAt = at;
@@ -141,6 +149,7 @@ export class MarketState {
   /** Moves `qty` Mbps of [start,end) from free to sold on the order and both ports (negative undoes). */
   reserve(buy: Order, sell: Order, start: number, end: number, qty: number): void {
     buy.boughtMbps += qty;
+    if (this.touchedOrders) this.touchedOrders.push(buy, sell);
     sell.addSold(start, end, qty);
     buy.port!.reserved.add(start, end, qty);
     sell.port!.reserved.add(start, end, qty);
@@ -154,6 +163,7 @@ export class MarketState {
     this.timers.add(r.end, TIMER_TRADE_END, t);
     this.counters.tradesMatched++;
     this.counters.mbpsMatched += r.capacityMbps;
+    this.touchedTrades?.push(t);
     return t;
   }
 
@@ -187,10 +197,12 @@ export class MarketState {
     o.updatedAt = at;
     if (seq > this.lastSeq) this.lastSeq = seq;
     this.counters.ordersAmended++;
+    this.touchedOrders?.push(o);
   }
 
   tradeStatus(t: Trade, status: TradeStatus, at: number, reason?: string): void {
     t.status = status;
+    this.touchedTrades?.push(t);
     if (status === 'active') this.counters.tradesActivated++;
     else {
       t.closedAt = at;

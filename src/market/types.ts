@@ -144,18 +144,19 @@ export type MarketEvent =
       type: 'OrderAmended';
       at: number;
       orderId: string;
+      memberId: string;
       seq: number;
       price: number;
       capacityMbps: number;
       /** True when the amendment kept time priority. */
       keptPriority: boolean;
     }
-  | { type: 'OrderCancelled'; at: number; orderId: string; reason: CloseReason }
-  | { type: 'OrderExpired'; at: number; orderId: string; reason: CloseReason }
+  | { type: 'OrderCancelled'; at: number; orderId: string; memberId: string; reason: CloseReason }
+  | { type: 'OrderExpired'; at: number; orderId: string; memberId: string; reason: CloseReason }
   | { type: 'TradeMatched'; at: number; trade: TradeRecord }
-  | { type: 'TradeActivated'; at: number; tradeId: string }
-  | { type: 'TradeEnded'; at: number; tradeId: string }
-  | { type: 'TradeCancelled'; at: number; tradeId: string; reason: string };
+  | { type: 'TradeActivated'; at: number; tradeId: string; buyerId: string; sellerId: string }
+  | { type: 'TradeEnded'; at: number; tradeId: string; buyerId: string; sellerId: string }
+  | { type: 'TradeCancelled'; at: number; tradeId: string; buyerId: string; sellerId: string; reason: string };
 
 export type MarketEventType = MarketEvent['type'];
 

@@ -5,9 +5,11 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { FoundationTables } from './schema/foundation.ts';
+import type { MarketTables } from './schema/market.ts';
 // @bandex:table-imports — areas add `import type { MarketTables } from './schema/market.ts';` above this line
 
 export type Database = FoundationTables
+  & MarketTables
   // @bandex:tables — areas add `  & MarketTables` above this line
   ;
 

@@ -1,0 +1,109 @@
+/**
+ * Market events as journal payloads and back. Payloads are JSON: money as decimal strings of the
+ * currency (micro-unit exact), times as epoch ms. `decodeEvent(encodeEvent(e))` equals `e`, which
+ * is what lets a replay of the journal rebuild the books exactly (tested).
+ */
+import { type NewEvent, formatMoney, parseMoney } from '../lib/index.ts';
+import type { MarketEvent, MarketEventType, OrderSpec, TradeRecord } from './types.ts';
+
+export const MARKET_EVENT_TYPES: readonly MarketEventType[] = [
+  'OrderAccepted', 'OrderAmended', 'OrderCancelled', 'OrderExpired',
+  'TradeMatched', 'TradeActivated', 'TradeEnded', 'TradeCancelled',
+];
+
+export const money = (micros: number): string => formatMoney(BigInt(micros), 2);
+export const unmoney = (s: string): number => Number(parseMoney(s) ?? NaN);
+
+export function specToJson(s: OrderSpec): Record<string, unknown> {
+  return {
+    ...s,
+    price: money(s.price),
+    ...(s.weights
+      ? { weights: { latency: money(s.weights.latency), loss: money(s.weights.loss), distance: money(s.weights.distance) } }
+      : {}),
+  };
+}
+
+export function specFromJson(j: Record<string, unknown>): OrderSpec {
+  const w = j.weights as Record<string, string> | undefined;
+  return {
+    ...(j as unknown as OrderSpec),
+    price: unmoney(j.price as string),
+    ...(w ? { weights: { latency: unmoney(w.latency), loss: unmoney(w.loss), distance: unmoney(w.distance) } } : {}),
+  };
+}
+
+export function tradeToJson(t: TradeRecord): Record<string, unknown> {
+  return { ...t, price: money(t.price) };
+}
+
+export function tradeFromJson(j: Record<string, unknown>): TradeRecord {
+  return { ...(j as unknown as TradeRecord), price: unmoney(j.price as string) };
+}
+
+/** Who may see a market event and on which topic it streams. */
+export function encodeEvent(e: MarketEvent): NewEvent {
+  switch (e.type) {
+    case 'OrderAccepted':
+      return {
+        type: e.type,
+        actor: `member:${e.spec.memberId}`,
+        topic: 'orders',
+        visibility: [e.spec.memberId],
+        payload: { at: e.at, orderId: e.orderId, seq: e.seq, spec: specToJson(e.spec) },
+      };
+    case 'OrderAmended':
+      return { type: e.type, actor: `member:${e.memberId}`, topic: 'orders', visibility: [e.memberId], payload: { ...e, price: money(e.price) } };
+    case 'OrderCancelled':
+    case 'OrderExpired':
+      return {
+        type: e.type,
+        actor: e.type === 'OrderCancelled' && e.reason === 'member' ? `member:${e.memberId}` : 'market',
+        topic: 'orders',
+        visibility: [e.memberId],
+        payload: { ...e },
+      };
+    case 'TradeMatched':
+      return {
+        type: e.type,
+        actor: 'market',
+        topic: 'trades',
+        visibility: e.trade.buyerId === e.trade.sellerId ? [e.trade.buyerId] : [e.trade.buyerId, e.trade.sellerId],
+        payload: { at: e.at, trade: tradeToJson(e.trade) },
+      };
+    case 'TradeActivated':
+    case 'TradeEnded':
+    case 'TradeCancelled':
+      return { type: e.type, actor: 'market', topic: 'trades', visibility: e.buyerId === e.sellerId ? [e.buyerId] : [e.buyerId, e.sellerId], payload: { ...e } };
+  }
+}
+
+export function decodeEvent(type: string, p: Record<string, unknown>): MarketEvent | undefined {
+  switch (type) {
+    case 'OrderAccepted':
+      return { type, at: p.at as number, orderId: p.orderId as string, seq: p.seq as number, spec: specFromJson(p.spec as Record<string, unknown>) };
+    case 'OrderAmended':
+      return {
+        type,
+        at: p.at as number,
+        orderId: p.orderId as string,
+        memberId: p.memberId as string,
+        seq: p.seq as number,
+        price: unmoney(p.price as string),
+        capacityMbps: p.capacityMbps as number,
+        keptPriority: p.keptPriority as boolean,
+      };
+    case 'OrderCancelled':
+    case 'OrderExpired':
+      return { type, at: p.at as number, orderId: p.orderId as string, memberId: p.memberId as string, reason: p.reason as never };
+    case 'TradeMatched':
+      return { type, at: p.at as number, trade: tradeFromJson(p.trade as Record<string, unknown>) };
+    case 'TradeActivated':
+    case 'TradeEnded':
+      return { type, at: p.at as number, tradeId: p.tradeId as string, buyerId: p.buyerId as string, sellerId: p.sellerId as string };
+    case 'TradeCancelled':
+      return { type, at: p.at as number, tradeId: p.tradeId as string, buyerId: p.buyerId as string, sellerId: p.sellerId as string, reason: p.reason as string };
+    default:
+      return undefined;
+  }
+}

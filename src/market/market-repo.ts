@@ -1,0 +1,46 @@
+/**
+ * What the market needs from storage (implemented in src/store/repos/market-repo.ts): journal a
+ * batch of events with the rows they change in one transaction, replay the journal's market
+ * events in order at start, and answer the members' order and trade lists.
+ */
+import type { NewEvent } from '../lib/index.ts';
+import type { CloseReason, OrderSpec, OrderStatus, TradeRecord, TradeStatus } from './types.ts';
+
+/** An order's row: the spec as accepted plus its state when the batch was taken. */
+export interface OrderRow {
+  id: string;
+  spec: OrderSpec;
+  seq: number;
+  price: number;
+  capacityMbps: number;
+  filledMbps: number;
+  status: OrderStatus;
+  closeReason: CloseReason | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface TradeRow {
+  record: TradeRecord;
+  status: TradeStatus;
+  closedAt: number | null;
+  closeReason: string | null;
+}
+
+export interface ListQuery {
+  limit: number;
+  /** Cursor: the id of the last item of the previous page. */
+  after?: string;
+}
+
+export interface MarketRepository {
+  /** Journals `events` and upserts the rows, in one transaction; resolves after the commit. */
+  record(events: NewEvent[], orders: OrderRow[], trades: TradeRow[]): Promise<void>;
+  /** Calls `apply` with every journaled event of `types`, in journal order; returns how many. */
+  replay(types: readonly string[], pageSize: number, apply: (type: string, payload: unknown) => void): Promise<number>;
+  getOrder(id: string): Promise<OrderRow | undefined>;
+  /** A member's orders by id (ids sort by creation); `open` filters on status. */
+  listOrders(memberId: string, q: ListQuery & { open?: boolean }): Promise<OrderRow[]>;
+  /** Trades where the member is buyer or seller, by id. */
+  listTrades(memberId: string, q: ListQuery): Promise<TradeRow[]>;
+}

@@ -1,0 +1,85 @@
+/**
+ * Orders and trades as members see them over the API, the CLI and the stream: money as decimal
+ * strings, times ISO 8601, capacity integer Mbps.
+ */
+import { formatMoney, toIso } from '../lib/index.ts';
+import type { OrderRow, TradeRow } from './market-repo.ts';
+import { tradeValue } from './trade-value.ts';
+
+const money = (micros: number): string => formatMoney(BigInt(micros), 2);
+
+export function presentOrder(r: OrderRow): Record<string, unknown> {
+  const s = r.spec;
+  return {
+    id: r.id,
+    ...(s.clientOrderId !== undefined ? { clientOrderId: s.clientOrderId } : {}),
+    memberId: s.memberId,
+    side: s.side,
+    destination: s.destination,
+    protocol: s.protocol,
+    prefixType: s.prefixType,
+    trafficType: s.trafficType,
+    capacityMbps: r.capacityMbps,
+    minBlockMbps: s.minBlockMbps,
+    ...(s.orderType === 'market' ? { priceGuard: money(r.price) } : { price: money(r.price) }),
+    orderType: s.orderType,
+    timeInForce: s.timeInForce,
+    ...(s.expiresAt !== undefined ? { expiresAt: toIso(s.expiresAt) } : {}),
+    start: toIso(s.start),
+    end: toIso(s.end),
+    portId: s.portId,
+    ...(s.limits ? { quality: s.limits } : s.declared ? { quality: s.declared } : {}),
+    ...(s.ranking ? { ranking: s.ranking } : {}),
+    ...(s.weights ? { weights: { latency: money(s.weights.latency), loss: money(s.weights.loss), distance: money(s.weights.distance) } } : {}),
+    status: r.status,
+    filledMbps: r.filledMbps,
+    ...(r.closeReason ? { closeReason: r.closeReason } : {}),
+    priority: r.seq,
+    createdAt: toIso(r.createdAt),
+    updatedAt: toIso(r.updatedAt),
+  };
+}
+
+export function presentTrade(r: TradeRow): Record<string, unknown> {
+  const t = r.record;
+  return {
+    id: t.id,
+    buyOrderId: t.buyOrderId,
+    sellOrderId: t.sellOrderId,
+    buyerId: t.buyerId,
+    sellerId: t.sellerId,
+    buyPortId: t.buyPortId,
+    sellPortId: t.sellPortId,
+    destination: t.destination,
+    protocol: t.protocol,
+    prefixType: t.prefixType,
+    trafficType: t.trafficType,
+    capacityMbps: t.capacityMbps,
+    price: money(t.price),
+    value: formatMoney(tradeValue(BigInt(t.price), t.capacityMbps, t.start, t.end), 2),
+    start: toIso(t.start),
+    end: toIso(t.end),
+    quality: t.quality,
+    aggressor: t.aggressor,
+    matchedAt: toIso(t.matchedAt),
+    status: r.status,
+    ...(r.closedAt !== null ? { closedAt: toIso(r.closedAt) } : {}),
+    ...(r.closeReason !== null ? { closeReason: r.closeReason } : {}),
+  };
+}
+
+/** A trade as the public sees it (market.trades): no members, orders or ports. */
+export function presentPublicTrade(t: TradeRow['record']): Record<string, unknown> {
+  return {
+    destination: t.destination,
+    protocol: t.protocol,
+    prefixType: t.prefixType,
+    capacityMbps: t.capacityMbps,
+    price: money(t.price),
+    start: toIso(t.start),
+    end: toIso(t.end),
+    verified: t.quality.verified,
+    aggressor: t.aggressor,
+    matchedAt: toIso(t.matchedAt),
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * The market's storage: one journal command per batch of market commands (group commit on top
+ * of the journal's), whose projection upserts the changed order and trade rows with multi-row
+ * statements; replay reads the journal's market events in seq order.
+ */
+
+import type { ListQuery, MarketRepository, OrderRow, TradeRow } from '../../market/market-repo.ts';
+import { specFromJson, specToJson, tradeFromJson, tradeToJson } from '../../market/event-codec.ts';
+import type { CloseReason, OrderStatus, TradeStatus } from '../../market/types.ts';
+import type { Db, Tx } from '../database.ts';
+import type { Journal } from '../journal.ts';
+import type { MarketOrdersTable, MarketTradesTable } from '../schema/market.ts';
+
+// 17 columns × 1500 rows stays under SQLite's 32 766 bound parameters (and PostgreSQL's 65 535).
+const ROWS_PER_STATEMENT = 1500;
+
+function orderValues(r: OrderRow): MarketOrdersTable {
+  const s = r.spec;
+  return {
+    id: r.id,
+    member_id: s.memberId,
+    client_order_id: s.clientOrderId ?? null,
+    side: s.side,
+    destination: s.destination,
+    protocol: s.protocol,
+    price: String(r.price),
+    capacity_mbps: r.capacityMbps,
+    filled_mbps: r.filledMbps,
+    status: r.status,
+    close_reason: r.closeReason,
+    seq: r.seq,
+    start_at: s.start,
+    end_at: s.end,
+    spec: JSON.stringify(specToJson(s)),
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+  };
+}
+
+function tradeValues(r: TradeRow): MarketTradesTable {
+  const t = r.record;
+  return {
+    id: t.id,
+    buyer_id: t.buyerId,
+    seller_id: t.sellerId,
+    buy_order_id: t.buyOrderId,
+    sell_order_id: t.sellOrderId,
+    destination: t.destination,
+    capacity_mbps: t.capacityMbps,
+    price: String(t.price),
+    start_at: t.start,
+    end_at: t.end,
+    status: r.status,
+    closed_at: r.closedAt,
+    close_reason: r.closeReason,
+    record: JSON.stringify(tradeToJson(t)),
+    matched_at: t.matchedAt,
+  };
+}
+
+function orderFromRow(x: MarketOrdersTable): OrderRow {
+  return {
+    id: x.id,
+    spec: specFromJson(JSON.parse(x.spec) as Record<string, unknown>),
+    seq: Number(x.seq),
+    price: Number(x.price),
+    capacityMbps: Number(x.capacity_mbps),
+    filledMbps: Number(x.filled_mbps),
+    status: x.status as OrderStatus,
+    closeReason: x.close_reason as CloseReason | null,
+    createdAt: Number(x.created_at),
+    updatedAt: Number(x.updated_at),
+  };
+}
+
+function tradeFromRow(x: MarketTradesTable): TradeRow {
+  return {
+    record: tradeFromJson(JSON.parse(x.record) as Record<string, unknown>),
+    status: x.status as TradeStatus,
+    closedAt: x.closed_at === null ? null : Number(x.closed_at),
+    closeReason: x.close_reason,
+  };
+}
+
+async function upsertOrders(tx: Tx, rows: OrderRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    await tx
+      .insertInto('market_orders')
+      .values(rows.slice(i, i + ROWS_PER_STATEMENT).map(orderValues))
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet((eb) => ({
+          price: eb.ref('excluded.price'),
+          capacity_mbps: eb.ref('excluded.capacity_mbps'),
+          filled_mbps: eb.ref('excluded.filled_mbps'),
+          status: eb.ref('excluded.status'),
+          close_reason: eb.ref('excluded.close_reason'),
+          seq: eb.ref('excluded.seq'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
+  }
+}
+
+async function upsertTrades(tx: Tx, rows: TradeRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    await tx
+      .insertInto('market_trades')
+      .values(rows.slice(i, i + ROWS_PER_STATEMENT).map(tradeValues))
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet((eb) => ({
+          status: eb.ref('excluded.status'),
+          closed_at: eb.ref('excluded.closed_at'),
+          close_reason: eb.ref('excluded.close_reason'),
+        })),
+      )
+      .execute();
+  }
+}
+
+export function createMarketRepo(db: Db, journal: Journal): MarketRepository {
+  return {
+    async record(events, orders, trades) {
+      if (events.length === 0 && orders.length === 0 && trades.length === 0) return;
+      await journal.appendAll(events, async (tx) => {
+        if (orders.length) await upsertOrders(tx, orders);
+        if (trades.length) await upsertTrades(tx, trades);
+      });
+    },
+
+    async replay(types, pageSize, apply) {
+      let after = 0;
+      let n = 0;
+      for (;;) {
+        const rows = await db
+          .selectFrom('journal')
+          .select(['seq', 'type', 'payload'])
+          .where('seq', '>', after)
+          .where('type', 'in', [...types])
+          .orderBy('seq')
+          .limit(pageSize)
+          .execute();
+        for (const r of rows) {
+          apply(r.type, JSON.parse(r.payload));
+          n++;
+        }
+        if (rows.length < pageSize) return n;
+        after = Number(rows[rows.length - 1].seq);
+      }
+    },
+
+    async getOrder(id) {
+      const r = await db.selectFrom('market_orders').selectAll().where('id', '=', id).executeTakeFirst();
+      return r ? orderFromRow(r) : undefined;
+    },
+
+    async listOrders(memberId, q: ListQuery & { open?: boolean }) {
+      let s = db.selectFrom('market_orders').selectAll().where('member_id', '=', memberId);
+      if (q.after !== undefined) s = s.where('id', '>', q.after);
+      if (q.open === true) s = s.where('status', '=', 'open');
+      else if (q.open === false) s = s.where('status', '<>', 'open');
+      const rows = await s.orderBy('id').limit(q.limit).execute();
+      return rows.map(orderFromRow);
+    },
+
+    async listTrades(memberId, q) {
+      let s = db
+        .selectFrom('market_trades')
+        .selectAll()
+        .where((eb) => eb.or([eb('buyer_id', '=', memberId), eb('seller_id', '=', memberId)]));
+      if (q.after !== undefined) s = s.where('id', '>', q.after);
+      const rows = await s.orderBy('id').limit(q.limit).execute();
+      return rows.map(tradeFromRow);
+    },
+  };
+}
+

@@ -1,0 +1,50 @@
+/** Tables of the market (src/market): orders and trades, projections of the journal's market events. */
+
+export interface MarketOrdersTable {
+  id: string;
+  member_id: string;
+  /** Null when the member gave none. Unique per member. */
+  client_order_id: string | null;
+  side: string;
+  /** Canonical CIDR or `any`. */
+  destination: string;
+  protocol: string;
+  /** Micro-units per Mbps per month (integer as text); the price guard for market orders. */
+  price: string;
+  capacity_mbps: number;
+  filled_mbps: number;
+  status: string;
+  close_reason: string | null;
+  /** Time priority sequence (changes when an amendment loses priority). */
+  seq: number;
+  start_at: number;
+  end_at: number;
+  /** The order as accepted (JSON of the engine's spec, money as decimal strings). */
+  spec: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MarketTradesTable {
+  id: string;
+  buyer_id: string;
+  seller_id: string;
+  buy_order_id: string;
+  sell_order_id: string;
+  destination: string;
+  capacity_mbps: number;
+  price: string;
+  start_at: number;
+  end_at: number;
+  status: string;
+  closed_at: number | null;
+  close_reason: string | null;
+  /** The trade's facts as matched (JSON, money as decimal strings). */
+  record: string;
+  matched_at: number;
+}
+
+export interface MarketTables {
+  market_orders: MarketOrdersTable;
+  market_trades: MarketTradesTable;
+}
