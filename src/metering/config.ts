@@ -30,8 +30,8 @@ export const flowConfigDefaults = {
   /** Socket receive buffer per listener, bytes. */
   recvBufferSize: 8 * 1024 * 1024,
   templateTimeoutSeconds: 1800,
-  /** Sampling interval per exporter address when the exporter announces none, e.g. {"192.0.2.1": 1000}. */
-  sampling: {} as Record<string, number>,
+  /** Sampling interval per exporter when the exporter announces none: 'ADDR=N[,ADDR=N]'. */
+  sampling: '',
 };
 export type FlowConfig = typeof flowConfigDefaults;
 
@@ -43,6 +43,20 @@ export function checkMeteringConfig(c: MeteringConfig): void {
   if (c.flushDelaySeconds < 0 || c.flushIntervalSeconds <= 0) throw bad('flushDelaySeconds', 'and flushIntervalSeconds must be positive');
   if (c.v4PrefixLength < 8 || c.v4PrefixLength > 32) throw bad('v4PrefixLength', 'must be 8..32');
   if (c.v6PrefixLength < 16 || c.v6PrefixLength > 128) throw bad('v6PrefixLength', 'must be 16..128');
+}
+
+/** Parses flow.sampling 'ADDR=N[,ADDR=N]'. */
+export function parseSampling(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!text.trim()) return out;
+  for (const part of text.split(',')) {
+    const m = /^\s*([0-9a-fA-F:.]+)\s*=\s*(\d+)\s*$/.exec(part);
+    if (!m || Number(m[2]) < 1) {
+      throw meteringErrors.make('METERING_BAD_CONFIG', `flow.sampling entry '${part}' is not ADDR=N with N >= 1`, { field: 'flow.sampling' });
+    }
+    out[m[1]] = Number(m[2]);
+  }
+  return out;
 }
 
 /** Parses 'HOST:PORT[,HOST:PORT]' ('[v6]:port' for IPv6). */

@@ -23,3 +23,6 @@ export { spreadOverBins } from './spread.ts';
 export { meteringConfigDefaults, flowConfigDefaults, checkMeteringConfig, parseListen } from './config.ts';
 export type { MeteringConfig, FlowConfig } from './config.ts';
 export { meteringErrors } from './errors.ts';
+export { createFlowService } from './flow-service.ts';
+export type { FlowService } from './flow-service.ts';
+export { parseSampling } from './config.ts';

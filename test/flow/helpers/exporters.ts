@@ -32,8 +32,8 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: nu
   });
 }
 
-export async function runSoftflowd(pcap: string, to: Target, version: 5 | 9 | 10, dir: string, sampling?: number): Promise<string> {
-  const args = ['-r', pcap, '-a', '-n', `${to.host}:${to.port}`, '-v', String(version), '-p', join(dir, `sfd-${version}-${sampling ?? 1}.pid`), '-6'];
+export async function runSoftflowd(pcap: string, to: Target, version: 5 | 9 | 10, dir: string, sampling?: number, extra: string[] = []): Promise<string> {
+  const args = ['-r', pcap, '-a', '-n', `${to.host}:${to.port}`, '-v', String(version), '-p', join(dir, `sfd-${version}-${sampling ?? 1}-${to.port}.pid`), '-6', ...extra];
   if (sampling) args.push('-s', String(sampling));
   const r = await run('softflowd', args, 20_000);
   if (r.code !== 0) throw new Error(`softflowd exited ${r.code}: ${r.output}`);
