@@ -28,12 +28,17 @@ import { createRegistryRepo } from './store/repos/registry-repo.ts';
 import { createMarket, type MarketService, type MarketConfig } from './market/index.ts';
 import marketRoutes from './api/routes/market.ts';
 import { createMarketRepo } from './store/repos/market-repo.ts';
+import { createMetering, createFlowService, type MeteringService, type MeteringConfig, type FlowConfig, type FlowService } from './metering/index.ts';
+import trafficRoutes from './api/routes/traffic.ts';
+import { createMeteringRepo } from './store/repos/metering-repo.ts';
 // @bandex:imports — areas add their imports above this line
 
 /** Every running component, by name. Areas add one line at the marked place. */
 export interface Services {
   registry: Registry;
   market: MarketService;
+  metering: MeteringService;
+  flow: FlowService;
   // @bandex:service-types — areas add `market: MarketService;` above this line
 }
 
@@ -67,6 +72,8 @@ export function service<K extends keyof Services>(name: K, create: (deps: Servic
 const SERVICES: ServiceEntry[] = [
   service('registry', (d) => createRegistry({ repo: createRegistryRepo(d.store.db, d.journal), clock: d.clock, ids: d.ids, reporter: d.reporter })),
   service('market', (d) => createMarket({ clock: d.clock, ids: d.ids, reporter: d.reporter, repo: createMarketRepo(d.store.db, d.journal), quality: d.services.quality, ports: { port: (id) => d.services.registry.getPort(id) } }, d.config.market as MarketConfig)),
+  service('metering', (d) => createMetering({ clock: d.clock, reporter: d.reporter, ports: d.services.registry, repo: createMeteringRepo(d.store.db, d.journal, (id) => d.services.registry.getPort(id)?.memberId) }, d.config.metering as MeteringConfig)),
+  service('flow', (d) => createFlowService({ clock: d.clock, reporter: d.reporter, sink: d.services.metering.sink }, d.config.flow as FlowConfig)),
   // @bandex:services — areas add `service('market', (d) => createMarket({ ... }, d.config.market)),` above this line
 ];
 
@@ -75,6 +82,7 @@ const ROUTES: RouteModule[] = [
   registryRoutes,
   eventRoutes,
   marketRoutes,
+  trafficRoutes,
   // @bandex:routes — areas add their route module (default export of src/api/routes/<area>.ts) above this line
 ];
 

@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { defineErrors } from './lib/index.ts';
 import { marketConfigDefaults } from './market/config.ts';
+import { flowConfigDefaults, meteringConfigDefaults } from './metering/config.ts';
 // @bandex:config-imports — areas add `import { marketConfigDefaults } from './market/config.ts';` above this line
 
 export const configErrors = defineErrors('config', {
@@ -57,6 +58,8 @@ export const configSections = {
   store: storeDefaults,
   api: apiDefaults,
   market: marketConfigDefaults,
+  metering: meteringConfigDefaults,
+  flow: flowConfigDefaults,
   // @bandex:config-sections — areas add `market: marketConfigDefaults,` above this line
 };
 

@@ -8,6 +8,7 @@ import { register as events } from './commands/events.ts';
 import { register as registry } from './commands/registry.ts';
 import { register as serve } from './commands/serve.ts';
 import { register as market } from './commands/market.ts';
+import { register as traffic } from './commands/traffic.ts';
 // @bandex:command-imports — areas add `import { register as market } from './commands/market.ts';` above this line
 
 const COMMANDS: ((program: Command) => void)[] = [
@@ -15,6 +16,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   registry,
   events,
   market,
+  traffic,
   // @bandex:commands — areas add `market,` above this line
 ];
 

@@ -6,10 +6,12 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { FoundationTables } from './schema/foundation.ts';
 import type { MarketTables } from './schema/market.ts';
+import type { MeteringTables } from './schema/metering.ts';
 // @bandex:table-imports — areas add `import type { MarketTables } from './schema/market.ts';` above this line
 
 export type Database = FoundationTables
   & MarketTables
+  & MeteringTables
   // @bandex:tables — areas add `  & MarketTables` above this line
   ;
 
