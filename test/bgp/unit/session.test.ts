@@ -226,6 +226,43 @@ describe('sessions over loopback', () => {
     expect(p.b.adjRibIn(P).find((r) => r.prefix === '20.0.5.0/24')!.attrs.med).toBe(5);
   });
 
+  it('sends UPDATEs beyond 4096 octets only with extended messages (RFC 8654)', async () => {
+    const big: PathAttributes = { ...v4attrs, communities: Array.from({ length: 1100 }, (_, i) => 65001 * 65536 + i) };
+    const ext = await mk({}, {}, { extendedMessages: true }, { extendedMessages: true });
+    await established(ext);
+    expect(ext.b.peer(P)!.negotiated!.extendedMessages).toBe(true);
+    ext.a.announce(P, [{ prefix: '10.1.0.0/24', attrs: big }]);
+    await waitFor(() => ext.b.routeCountIn(P) === 1);
+    expect(ext.b.adjRibIn(P)[0].attrs.communities).toHaveLength(1100);
+    const plain = await mk({}, {}, { extendedMessages: true }, {});
+    await established(plain);
+    expect(plain.b.peer(P)!.negotiated!.extendedMessages).toBe(false);
+    plain.a.announce(P, [{ prefix: '10.1.0.0/24', attrs: big }, { prefix: '10.2.0.0/24', attrs: v4attrs }]);
+    await waitFor(() => plain.b.routeCountIn(P) === 1);
+    expect(plain.b.adjRibIn(P)[0].prefix).toBe('10.2.0.0/24');
+    expect(plain.b.peer(P)!.state).toBe('Established');
+  });
+
+  it('carries several paths per prefix with add-path (RFC 7911)', async () => {
+    const p = await mk({}, {}, { addPath: 'send' }, { addPath: 'receive' });
+    await established(p);
+    expect(p.b.peer(P)!.negotiated).toMatchObject({ addPathReceive: ['ipv4', 'ipv6'], addPathSend: [] });
+    p.a.announce(P, [
+      { prefix: '10.1.0.0/24', pathId: 1, attrs: v4attrs },
+      { prefix: '10.1.0.0/24', pathId: 2, attrs: { ...v4attrs, nextHop: '203.0.113.2' } },
+      { prefix: '2001:db8::/32', pathId: 5, attrs: v6attrs },
+    ]);
+    await waitFor(() => p.b.routeCountIn(P) === 3);
+    const v4 = p.b.adjRibIn(P, { family: 'ipv4' }).sort((x, y) => (x.pathId ?? 0) - (y.pathId ?? 0));
+    expect(v4.map((r) => [r.prefix, r.pathId, r.attrs.nextHop])).toEqual([
+      ['10.1.0.0/24', 1, '203.0.113.1'],
+      ['10.1.0.0/24', 2, '203.0.113.2'],
+    ]);
+    p.a.withdraw(P, [{ prefix: '10.1.0.0/24', pathId: 1 }]);
+    await waitFor(() => p.b.routeCountIn(P) === 2);
+    expect(p.b.adjRibIn(P, { family: 'ipv4' })[0].pathId).toBe(2);
+  });
+
   it('adds, changes and removes peers at runtime; bad input changes nothing', async () => {
     const p = await mk();
     await established(p);
