@@ -118,7 +118,7 @@ export class GobgpDaemon implements BgpDaemon {
   async start(): Promise<void> {
     const conf = join(this.dir, 'gobgpd.toml');
     writeFileSync(conf, gobgpConfig(this.opts));
-    this.proc = startProcess('gobgpd', ['-f', conf, '-p', '--api-hosts', `${this.address}:${this.apiPort}`, '--pprof-disable'], {
+    this.proc = startProcess('gobgpd', ['-f', conf, '-p', '--api-hosts', `${this.address}:${this.apiPort}`, '--pprof-disable', ...(process.env.GOBGP_LOG ? ['-l', process.env.GOBGP_LOG] : [])], {
       logFile: join(this.dir, 'gobgpd.log'),
     });
     await waitFor('gobgp api', async () => ((await run('gobgp', ['-u', this.address, '-p', String(this.apiPort), 'global'], 3000)).code === 0 ? true : undefined), 15_000, 100);
@@ -151,7 +151,11 @@ export class GobgpDaemon implements BgpDaemon {
     return parseGobgpRib(r.stdout);
   }
   async receivedCount(address: string, family: Family): Promise<number> {
-    return (await this.receivedRoutes(address, family)).length;
+    // The neighbor's per-family counters; far cheaper than dumping the Adj-RIB-In as JSON.
+    const j = (await this.neighborInfo(address)) as { afi_safis?: { state?: { family?: { afi?: number }; received?: number } }[] };
+    const afi = family === 'ipv4' ? 1 : 2;
+    const s = j.afi_safis?.find((x) => x.state?.family?.afi === afi)?.state;
+    return s?.received ?? 0;
   }
   private routeArgs(r: DaemonRoute): string[] {
     const fam = familyOf(r.prefix);
@@ -188,8 +192,10 @@ export class GobgpDaemon implements BgpDaemon {
     await this.gobgp('neighbor', address, 'enable');
   }
   async lastErrorText(address: string): Promise<string> {
-    const lines = this.log().split('\n').filter((l) => l.includes(address) || /notification/i.test(l));
-    return lines.join('\n');
+    // GoBGP logs no NOTIFICATION codes; its neighbor counters say how many it received.
+    const st = ((await this.neighborInfo(address)) as { state?: { messages?: unknown } }).state;
+    const lines = this.log().split('\n').filter((l) => l.includes(address) && /reason|notification|error/i.test(l));
+    return `${JSON.stringify(st?.messages ?? {})}\n${lines.join('\n')}`;
   }
   log(): string {
     return this.proc?.log() ?? '';

@@ -133,7 +133,10 @@ export function run(cmd: string, args: string[], timeoutMs = 15_000, input?: str
 
 export async function runOk(cmd: string, args: string[], timeoutMs = 15_000): Promise<string> {
   const r = await run(cmd, args, timeoutMs);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}): ${r.stderr || r.stdout}`);
+  if (r.code !== 0) {
+    const line = `${cmd} ${args.join(' ')}`;
+    throw new Error(`${line.length > 300 ? `${line.slice(0, 300)}…` : line} failed (${r.code}): ${(r.stderr || r.stdout).slice(0, 2000)}`);
+  }
   return r.stdout;
 }
 

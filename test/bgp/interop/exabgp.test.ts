@@ -9,6 +9,7 @@ defineInteropSuite({
   bulkFromDaemon: 10000,
   // ExaBGP 4.2.21 resets the session on ROUTE-REFRESH once enhanced route refresh is negotiated.
   peerExtra: { enhancedRouteRefresh: false },
-  badPeerAsText: /bad peer as/i,
-  maxPrefixText: /maximum number of prefixes/i,
+  // the NOTIFICATION events ExaBGP's API process received
+  badPeerAsText: /"code":\s*2,\s*"subcode":\s*2/,
+  maxPrefixText: /"code":\s*6,\s*"subcode":\s*1/,
 });

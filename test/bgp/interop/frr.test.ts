@@ -6,7 +6,11 @@ defineInteropSuite({
   slot: 2,
   daemonSendsRefresh: true,
   twoOctetSide: 'speaker',
-  bulkFromDaemon: 5000,
-  badPeerAsText: /bad peer as/i,
-  maxPrefixText: /maximum number of prefixes/i,
+  bulkFromDaemon: 10000,
+  // FRR 8.4 ignores ROUTE-REFRESH (enhanced RR negotiated) until it has sent End-of-RIB, and it sends
+  // End-of-RIB only to peers that advertise graceful restart: so we advertise it (bgp_packet.c).
+  peerExtra: { gracefulRestart: true },
+  // lastNotificationReason / lastResetDueTo in `show bgp neighbors X json`
+  badPeerAsText: /Bad Peer AS/i,
+  maxPrefixText: /Maximum Number of Prefixes Reached/i,
 });
