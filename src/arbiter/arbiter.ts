@@ -59,8 +59,12 @@ export interface Timers {
 export interface ArbiterDeps {
   readonly clock: Clock;
   readonly reporter: Reporter;
-  /** src/bgp's speaker, created in route-server mode (RFC 7947: transparent). */
-  readonly speaker: Speaker;
+  /**
+   * src/bgp's speaker, created in route-server mode (RFC 7947: transparent). Without one the
+   * arbiter still files routes and computes exports (the looking glass shows what would be
+   * sent), but talks to nobody.
+   */
+  readonly speaker?: Speaker;
   readonly members: MemberSource;
   readonly trades: TradeSource;
   /** Shared registry (the API reads it); one is created when absent. */
@@ -136,9 +140,9 @@ export function createArbiter(deps: ArbiterDeps, config: ArbiterConfig): Arbiter
         const ann = d.announce.filter((r) => r.family === fam);
         const wd = d.withdraw.filter((p) => (p.includes(':') ? 6 : 4) === fam);
         if (!ann.length && !wd.length) continue;
-        for (const peer of sessionsFor(member, fam)) {
-          if (wd.length) speaker.withdraw(peer, wd);
-          if (ann.length) speaker.announce(peer, ann.map(exportToBgp));
+        for (const peer of speaker ? sessionsFor(member, fam) : []) {
+          if (wd.length) speaker!.withdraw(peer, wd);
+          if (ann.length) speaker!.announce(peer, ann.map(exportToBgp));
         }
         m.announced.inc(ann.length);
         m.exportWithdrawn.inc(wd.length);
@@ -179,8 +183,8 @@ export function createArbiter(deps: ArbiterDeps, config: ArbiterConfig): Arbiter
           ? { maxPrefix: { limit, action: 'restart' as const, restartAfterSec: config.maxPrefixRestartSec ?? 300 } }
           : {}),
       };
-      if (speaker.peer(r)) speaker.updatePeer(r, cfg);
-      else {
+      if (speaker?.peer(r)) speaker.updatePeer(r, cfg);
+      else if (speaker) {
         speaker.addPeer({ address: r, ...cfg });
         // A new session starts empty on both sides; give it the member's current exports.
         const routes = engine.exportsFor(mr.memberId).filter((x) => sessionsFor(mr.memberId, x.family).includes(r));
@@ -190,7 +194,7 @@ export function createArbiter(deps: ArbiterDeps, config: ArbiterConfig): Arbiter
     }
     for (const gone of before) {
       peers.delete(gone);
-      speaker.removePeer(gone).catch((e: unknown) => reporter.error('arbiter', 'PEER_REMOVE_FAILED', e, { peer: gone }));
+      speaker?.removePeer(gone).catch((e: unknown) => reporter.error('arbiter', 'PEER_REMOVE_FAILED', e, { peer: gone }));
       applyChanges(registry.dropSession(gone));
     }
   }
@@ -245,8 +249,8 @@ export function createArbiter(deps: ArbiterDeps, config: ArbiterConfig): Arbiter
     engine,
     async start() {
       running = true;
-      speaker.on('routes', onRoutes);
-      speaker.on('state', onState);
+      speaker?.on('routes', onRoutes);
+      speaker?.on('state', onState);
       for (const mr of deps.members.list()) syncMember(mr);
       unsub.push(
         deps.members.subscribe((mr) => {
@@ -264,16 +268,16 @@ export function createArbiter(deps: ArbiterDeps, config: ArbiterConfig): Arbiter
           arm(engine.tick(clock.now()));
         }),
       );
-      await speaker.start();
+      await speaker?.start();
       arbiter.tick();
     },
     async stop() {
       running = false;
       arm(undefined);
       for (const u of unsub.splice(0)) u();
-      speaker.off('routes', onRoutes);
-      speaker.off('state', onState);
-      await speaker.stop();
+      speaker?.off('routes', onRoutes);
+      speaker?.off('state', onState);
+      await speaker?.stop();
     },
     tick() {
       const next = engine.tick(clock.now());

@@ -33,8 +33,12 @@ export function registryMemberSource(reader: RegistryReader, events: EventSource
         const p = e.payload as { memberId?: string; id?: string };
         const memberId = e.type.startsWith('Member') ? p.id : p.memberId;
         if (memberId === undefined) return;
-        const mr = memberRouting(reader, memberId);
-        if (mr) fn(mr);
+        // Subscribers run right after commit, before the registry has applied the change to its
+        // memory (it does so when its append resolves): read it a turn later.
+        setImmediate(() => {
+          const mr = memberRouting(reader, memberId);
+          if (mr) fn(mr);
+        });
       });
     },
   };

@@ -85,7 +85,7 @@ async function waitRoutes(r: Router, fam: 4 | 6, want: string[], what: string): 
       150,
     );
   } catch (e) {
-    throw new Error(`${String(e)}; last seen ${JSON.stringify(last)}`);
+    throw new Error(`${String(e)}; last seen ${JSON.stringify(last)}`, { cause: e });
   }
 }
 

@@ -1,8 +1,8 @@
 /** The trade route registry's tables (registered prefixes, routing policies), written through the journal. */
-import type { RegisteredPrefix, RoutingPolicy } from '../registry/route-model.ts';
-import type { RouteRegistryRepo } from '../registry/route-repo.ts';
-import type { Db } from './database.ts';
-import type { Journal } from './journal.ts';
+import type { RegisteredPrefix, RoutingPolicy } from '../../registry/route-model.ts';
+import type { RouteRegistryRepo } from '../../registry/route-repo.ts';
+import type { Db } from '../database.ts';
+import type { Journal } from '../journal.ts';
 
 export function createRoutesRepo(db: Db, journal: Journal): RouteRegistryRepo {
   return {
