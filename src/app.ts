@@ -31,6 +31,9 @@ import { createMarketRepo } from './store/repos/market-repo.ts';
 import { createMetering, createFlowService, type MeteringService, type MeteringConfig, type FlowConfig, type FlowService } from './metering/index.ts';
 import trafficRoutes from './api/routes/traffic.ts';
 import { createMeteringRepo } from './store/repos/metering-repo.ts';
+import { createArbiterService, type ArbiterService } from './arbiter/service.ts';
+import routeRoutes from './api/routes/routes.ts';
+import { createRoutesRepo } from './store/repos/arbiter-repo.ts';
 // @bandex:imports — areas add their imports above this line
 
 /** Every running component, by name. Areas add one line at the marked place. */
@@ -39,6 +42,7 @@ export interface Services {
   market: MarketService;
   metering: MeteringService;
   flow: FlowService;
+  arbiter: ArbiterService;
   // @bandex:service-types — areas add `market: MarketService;` above this line
 }
 
@@ -74,6 +78,7 @@ const SERVICES: ServiceEntry[] = [
   service('market', (d) => createMarket({ clock: d.clock, ids: d.ids, reporter: d.reporter, repo: createMarketRepo(d.store.db, d.journal), quality: d.services.quality, ports: { port: (id) => d.services.registry.getPort(id) } }, d.config.market as MarketConfig)),
   service('metering', (d) => createMetering({ clock: d.clock, reporter: d.reporter, ports: d.services.registry, repo: createMeteringRepo(d.store.db, d.journal, (id) => d.services.registry.getPort(id)?.memberId) }, d.config.metering as MeteringConfig)),
   service('flow', (d) => createFlowService({ clock: d.clock, reporter: d.reporter, sink: d.services.metering.sink }, d.config.flow as FlowConfig)),
+  service('arbiter', (d) => createArbiterService({ clock: d.clock, reporter: d.reporter, members: d.services.registry, events: d.journal, repo: createRoutesRepo(d.store.db, d.journal), append: (e) => d.journal.append(e) }, d.config.bgp)),
   // @bandex:services — areas add `service('market', (d) => createMarket({ ... }, d.config.market)),` above this line
 ];
 
@@ -83,6 +88,7 @@ const ROUTES: RouteModule[] = [
   eventRoutes,
   marketRoutes,
   trafficRoutes,
+  routeRoutes,
   // @bandex:routes — areas add their route module (default export of src/api/routes/<area>.ts) above this line
 ];
 

@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { defineErrors } from './lib/index.ts';
 import { marketConfigDefaults } from './market/config.ts';
 import { flowConfigDefaults, meteringConfigDefaults } from './metering/config.ts';
+import { bgpConfigDefaults } from './arbiter/config.ts';
 // @bandex:config-imports — areas add `import { marketConfigDefaults } from './market/config.ts';` above this line
 
 export const configErrors = defineErrors('config', {
@@ -60,6 +61,7 @@ export const configSections = {
   market: marketConfigDefaults,
   metering: meteringConfigDefaults,
   flow: flowConfigDefaults,
+  bgp: bgpConfigDefaults,
   // @bandex:config-sections — areas add `market: marketConfigDefaults,` above this line
 };
 

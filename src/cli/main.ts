@@ -9,6 +9,7 @@ import { register as registry } from './commands/registry.ts';
 import { register as serve } from './commands/serve.ts';
 import { register as market } from './commands/market.ts';
 import { register as traffic } from './commands/traffic.ts';
+import { register as routes } from './commands/routes.ts';
 // @bandex:command-imports — areas add `import { register as market } from './commands/market.ts';` above this line
 
 const COMMANDS: ((program: Command) => void)[] = [
@@ -17,6 +18,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   events,
   market,
   traffic,
+  routes,
   // @bandex:commands — areas add `market,` above this line
 ];
 
