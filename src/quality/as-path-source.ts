@@ -3,7 +3,7 @@
  * each provider announced towards a destination (B1, B7). The quality domain only needs this
  * one question answered, so it declares it here and the app hands in an adapter over the registry.
  */
-import { PrefixTrie, parsePrefix } from '../lib/index.ts';
+import { type Prefix, PrefixTrie, parsePrefix } from '../lib/index.ts';
 import { canonicalDestination } from './measurement.ts';
 
 export interface AsPathSource {
@@ -34,4 +34,18 @@ export class StaticAsPaths implements AsPathSource {
     if (!t || !r?.ok) return undefined;
     return t.longestMatch(r.prefix)?.value;
   }
+}
+
+/**
+ * An AsPathSource over a function of a parsed prefix, e.g. the route registry's covering route
+ * of the provider (wired in src/app.ts). Parsing and `any4`/`any6` are handled here.
+ */
+export function asPathsFrom(hops: (provider: string, destination: Prefix) => number | undefined): AsPathSource {
+  return {
+    asHops(provider, destination) {
+      const d = canonicalDestination(destination);
+      const r = d ? parsePrefix(d) : undefined;
+      return r?.ok ? hops(provider, r.prefix) : undefined;
+    },
+  };
 }

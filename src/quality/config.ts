@@ -3,6 +3,7 @@
  * refuses unknown keys and type changes); range checks happen in the factories, which throw
  * QUALITY_BAD_CONFIG naming the path.
  */
+import { type EventFeedConfig, eventFeedDefaults } from './event-feed.ts';
 import type { ResponseClass } from './response-classes.ts';
 import { defaultClassConfig } from './response-classes.ts';
 import type { ProbeTarget } from './scheduler.ts';
@@ -37,6 +38,8 @@ export interface QualityConfig {
   sourceAddresses: SourceAddressBinding[];
   /** Probe jobs handed to one agent per lease call, at most. */
   maxLease: number;
+  /** Targets from registered prefixes and interest from orders/trades, read from the journal. */
+  feed: EventFeedConfig;
 }
 
 export const qualityConfigDefaults: QualityConfig = {
@@ -56,4 +59,5 @@ export const qualityConfigDefaults: QualityConfig = {
   targets: [],
   sourceAddresses: [],
   maxLease: 20,
+  feed: { ...eventFeedDefaults },
 };

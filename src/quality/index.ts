@@ -35,3 +35,4 @@ export * from './config.ts';
 export * from './quality-repository.ts';
 export * from './quality-service.ts';
 export * from './probe-agent.ts';
+export * from './event-feed.ts';

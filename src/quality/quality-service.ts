@@ -11,10 +11,11 @@
  *   never outrank a verified measurement.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Clock, IdSource, Reporter } from '../lib/index.ts';
+import type { Clock, EventSource, IdSource, Reporter } from '../lib/index.ts';
 import type { AsPathSource } from './as-path-source.ts';
 import type { QualityConfig } from './config.ts';
 import { qualityErrors } from './errors.ts';
+import { createEventFeed } from './event-feed.ts';
 import { type ImportOptions, parseAtlasPing } from './import-atlas.ts';
 import { parseQualityCsv } from './import-csv.ts';
 import { type Measurement, validateMeasurement } from './measurement.ts';
@@ -33,6 +34,8 @@ export interface QualityDeps {
   reporter: Reporter;
   repo: QualityRepository;
   asPaths?: AsPathSource;
+  /** The journal: registered prefixes become targets, orders and trades raise interest. */
+  events?: EventSource;
 }
 
 export interface JobResult {
@@ -103,6 +106,7 @@ export function createQuality(deps: QualityDeps, config: QualityConfig): Quality
   const agents = new Map<string, ProbeAgentRecord>();
   const agentByHash = new Map<string, ProbeAgentRecord>();
   let running = false;
+  let unsubscribe: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
   const inflight = new Set<Promise<void>>();
 
@@ -205,12 +209,17 @@ export function createQuality(deps: QualityDeps, config: QualityConfig): Quality
           reporter.error('quality', 'QUALITY_REPLAY_SKIPPED', e, { id: m.id });
         }
       }
+      if (deps.events) {
+        const feed = createEventFeed({ scheduler, addTarget: (t) => service.addTarget(t), removeTarget: (k) => service.removeTarget(k), reporter }, config.feed);
+        unsubscribe = deps.events.subscribe((e) => feed.handle(e));
+      }
       log.log.info({ targets: scheduler.size, replayed: past.length, agents: agentByHash.size }, 'quality started');
       running = config.probing;
       pump();
     },
 
     async stop() {
+      unsubscribe?.();
       running = false;
       clearTimeout(timer);
       await Promise.allSettled([...inflight]);

@@ -81,7 +81,7 @@ describeStores(
 
     it('gives probe jobs to the provider’s agent, files its results verified, and revokes it', async () => {
       const reg = await env.call('POST', '/v1/quality/agents', { body: { provider: env.alice.id } });
-      expect(reg.status).toBe(201);
+      expect(reg.status, JSON.stringify(reg.body)).toBe(201);
       const token = reg.body.token as string;
       expect((await env.call('POST', '/v1/quality/agents', { token: env.alice.token, body: { provider: env.alice.id } })).status).toBe(403);
       const t = await env.call('POST', '/v1/quality/targets', {
@@ -108,6 +108,22 @@ describeStores(
       const list = await env.call('GET', '/v1/quality/agents');
       expect(list.body.items.find((a: { id: string }) => a.id === reg.body.id).revokedAt).not.toBeNull();
       expect(JSON.stringify(list.body)).not.toContain('tokenHash');
+    });
+
+    it('turns a prefix a member registers into a probe target through that member (B6), and drops it again', async () => {
+      const targets = async () => (await env.call('GET', '/v1/quality/targets')).body.items as Array<{ key: string; weight: number; target: string; method: string }>;
+      const key = `${env.bob.id}|185.199.108.0/24|icmp|185.199.108.1|`;
+      const until = async (ok: () => Promise<boolean>) => {
+        for (let i = 0; i < 100 && !(await ok()); i++) await new Promise((r) => setTimeout(r, 20));
+      };
+      const reg = await env.call('POST', `/v1/members/${env.bob.id}/prefixes`, { token: env.bob.token, body: { prefix: '185.199.108.0/24' } });
+      expect(reg.status, JSON.stringify(reg.body)).toBe(201);
+      await until(async () => (await targets()).some((t) => t.key === key));
+      expect((await targets()).find((t) => t.key === key)).toMatchObject({ target: '185.199.108.1', method: 'icmp', weight: 1 });
+      const del = await env.call('DELETE', `/v1/members/${env.bob.id}/prefixes`, { token: env.bob.token, query: { prefix: '185.199.108.0/24' } });
+      expect(del.status).toBe(200);
+      await until(async () => !(await targets()).some((t) => t.key === key));
+      expect((await targets()).some((t) => t.key === key)).toBe(false);
     });
 
     it('keeps measurements, targets and agents across a restart', async () => {

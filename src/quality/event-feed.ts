@@ -1,0 +1,169 @@
+/**
+ * What the rest of the exchange tells the quality component, read from the journal (the
+ * quality domain imports no other domain): 
+ * - B6 member set-up: a prefix a member registers (`RoutePrefixRegistered`) becomes a probe target
+ *   through that member (its first host address), removed again on `RoutePrefixUnregistered`;
+ * - A4 relevance: open sell orders (`OrderAccepted` … `OrderCancelled`/`OrderExpired`) and live
+ *   trades (`TradeMatched` … `TradeEnded`/`TradeCancelled`) raise the scheduler's interest in the
+ *   seller's path towards that destination, so traded paths are probed more often.
+ * Payloads are read defensively: an event of an unexpected shape is counted and skipped.
+ */
+import type { JournalEvent, Reporter } from '../lib/index.ts';
+import { formatIP, parsePrefix } from '../lib/index.ts';
+import { canonicalDestination } from './measurement.ts';
+import { type ActiveMethod, type ProbeScheduler, type ProbeTarget, targetKey } from './scheduler.ts';
+
+export interface EventFeedConfig {
+  /** Create probe targets for registered prefixes. */
+  routeTargets: boolean;
+  routeTargetMethod: string;
+  /** Port for tcp/udp route targets. */
+  routeTargetPort: number;
+  /** `exchange` or `agent` (the member's own probe agents run them). */
+  routeTargetLane: string;
+  /** Interest added per open sell order and per live trade of a (seller, destination). */
+  orderInterest: number;
+  tradeInterest: number;
+}
+
+export const eventFeedDefaults: EventFeedConfig = {
+  routeTargets: true,
+  routeTargetMethod: 'icmp',
+  routeTargetPort: 7362,
+  routeTargetLane: 'exchange',
+  orderInterest: 1,
+  tradeInterest: 4,
+};
+
+export interface EventFeedDeps {
+  scheduler: ProbeScheduler;
+  addTarget(t: ProbeTarget): Promise<string>;
+  removeTarget(key: string): Promise<boolean>;
+  reporter: Reporter;
+}
+
+/** The first host of a prefix (network + 1; the address itself for /32 and /128): a conventional router address. */
+export function firstHost(cidr: string): string | undefined {
+  const r = parsePrefix(cidr);
+  if (!r.ok) return undefined;
+  const b = Uint8Array.from(r.prefix.bytes);
+  const max = b.length * 8;
+  if (r.prefix.len < max - 1) {
+    for (let i = b.length - 1; i >= 0; i--) {
+      if (b[i] === 255) b[i] = 0;
+      else {
+        b[i]++;
+        break;
+      }
+    }
+  }
+  return formatIP(r.prefix.family, b);
+}
+
+const obj = (v: unknown): Record<string, unknown> | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+
+export function createEventFeed(deps: EventFeedDeps, cfg: EventFeedConfig): { handle(e: JournalEvent): void } {
+  const skipped = deps.reporter.counter('bandex_quality_feed_skipped_total', 'Journal events the quality feed could not read', ['type']);
+  const interest = new Map<string, { provider: string; destination: string; orders: Set<string>; trades: Set<string> }>();
+  const orderKey = new Map<string, string>();
+  const tradeKey = new Map<string, string>();
+
+  function bump(provider: string, destination: string, kind: 'orders' | 'trades', id: string, add: boolean): void {
+    const key = `${provider}|${destination}`;
+    let e = interest.get(key);
+    if (!e) {
+      if (!add) return;
+      interest.set(key, (e = { provider, destination, orders: new Set(), trades: new Set() }));
+    }
+    if (add) e[kind].add(id);
+    else e[kind].delete(id);
+    (kind === 'orders' ? orderKey : tradeKey)[add ? 'set' : 'delete'](id, key);
+    const w = e.orders.size * cfg.orderInterest + e.trades.size * cfg.tradeInterest;
+    deps.scheduler.setInterest(provider, destination, w);
+    if (w === 0) interest.delete(key);
+  }
+
+  function drop(map: Map<string, string>, id: string | undefined, kind: 'orders' | 'trades'): void {
+    const key = id ? map.get(id) : undefined;
+    const e = key ? interest.get(key) : undefined;
+    if (e && id) bump(e.provider, e.destination, kind, id, false);
+  }
+
+  function routeTarget(p: Record<string, unknown> | undefined): ProbeTarget | undefined {
+    const member = str(p?.memberId);
+    const dest = canonicalDestination(str(p?.prefix) ?? '');
+    const host = dest ? firstHost(dest) : undefined;
+    if (!member || !dest || !host) return undefined;
+    const method = (['icmp', 'tcp', 'udp'].includes(cfg.routeTargetMethod) ? cfg.routeTargetMethod : 'icmp') as ActiveMethod;
+    return {
+      provider: member,
+      destination: dest,
+      target: host,
+      method,
+      ...(method === 'icmp' ? {} : { port: cfg.routeTargetPort }),
+      lane: cfg.routeTargetLane === 'agent' ? `agent:${member}` : 'exchange',
+    };
+  }
+
+  const fail = (type: string, err?: unknown): void => {
+    skipped.inc({ type });
+    if (err !== undefined) deps.reporter.error('quality', 'QUALITY_FEED_FAILED', err, { type });
+  };
+
+  function handle(e: JournalEvent): void {
+    const p = obj(e.payload);
+    switch (e.type) {
+      case 'RoutePrefixRegistered': {
+        if (!cfg.routeTargets) return;
+        const t = routeTarget(p);
+        if (!t) return fail(e.type);
+        deps.addTarget(t).catch((err: unknown) => fail(e.type, err));
+        return;
+      }
+      case 'RoutePrefixUnregistered': {
+        const t = routeTarget(p);
+        // The key is derived, not remembered, so this works for targets made before a restart.
+        if (t && deps.scheduler.targets().some((x) => x.key === targetKey(t))) {
+          deps.removeTarget(targetKey(t)).catch((err: unknown) => fail(e.type, err));
+        }
+        return;
+      }
+      case 'OrderAccepted': {
+        const spec = obj(p?.spec);
+        const id = str(p?.orderId);
+        const dest = canonicalDestination(str(spec?.destination) ?? '');
+        const member = str(spec?.memberId);
+        if (!spec || !id || !member || !dest) return fail(e.type);
+        if (spec.side === 'sell') bump(member, dest, 'orders', id, true);
+        return;
+      }
+      case 'OrderCancelled':
+      case 'OrderExpired':
+        return drop(orderKey, str(p?.orderId), 'orders');
+      case 'TradeMatched': {
+        const t = obj(p?.trade);
+        const id = str(t?.id) ?? str(t?.tradeId);
+        const seller = str(t?.sellerId);
+        const dest = canonicalDestination(str(t?.destination) ?? '');
+        if (!id || !seller || !dest) return fail(e.type);
+        bump(seller, dest, 'trades', id, true);
+        return;
+      }
+      case 'TradeEnded':
+      case 'TradeCancelled':
+        return drop(tradeKey, str(p?.tradeId), 'trades');
+      default:
+    }
+  }
+
+  return {
+    handle(e) {
+      try {
+        handle(e);
+      } catch (err) {
+        fail(e.type, err);
+      }
+    },
+  };
+}

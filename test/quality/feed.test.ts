@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { type JournalEvent, createReporter, sequentialIds } from '../../src/lib/index.ts';
+import { ProbeScheduler, type ProbeTarget, createEventFeed, eventFeedDefaults, firstHost } from '../../src/quality/index.ts';
+
+let seq = 0;
+const ev = (type: string, payload: unknown): JournalEvent => ({ seq: ++seq, time: 0, type, actor: 'market', topic: null, visibleTo: null, payload });
+
+function setup() {
+  const scheduler = new ProbeScheduler(sequentialIds());
+  const reporter = createReporter({ destination: false });
+  const feed = createEventFeed(
+    {
+      scheduler,
+      reporter,
+      addTarget: async (t: ProbeTarget) => scheduler.upsertTarget(t, 0),
+      removeTarget: async (k: string) => scheduler.removeTarget(k),
+    },
+    eventFeedDefaults,
+  );
+  scheduler.upsertTarget({ provider: 'mem_s', destination: '198.51.100.0/24', target: '198.51.100.1', method: 'icmp' }, 0);
+  scheduler.upsertTarget({ provider: 'mem_s', destination: '192.0.2.0/24', target: '192.0.2.1', method: 'icmp' }, 0);
+  const weight = (d: string) => scheduler.targets().find((t) => t.destination === d)!.weight;
+  return { scheduler, reporter, feed, weight };
+}
+
+describe('journal feed into the scheduler (A4 relevance)', () => {
+  it('raises interest in a seller’s path while its sell orders are open and its trades live', () => {
+    const { feed, weight } = setup();
+    // Payload shapes as src/market/event-codec.ts writes them.
+    feed.handle(ev('OrderAccepted', { at: 0, orderId: 'o1', seq: 1, spec: { memberId: 'mem_s', side: 'sell', destination: '198.51.100.0/24' } }));
+    feed.handle(ev('OrderAccepted', { at: 0, orderId: 'o2', seq: 2, spec: { memberId: 'mem_b', side: 'buy', destination: '198.51.100.0/24' } }));
+    expect(weight('198.51.100.0/24')).toBe(2);
+    feed.handle(ev('TradeMatched', { at: 0, trade: { id: 't1', buyerId: 'mem_b', sellerId: 'mem_s', destination: '198.51.100.0/24' } }));
+    expect(weight('198.51.100.0/24')).toBe(6);
+    expect(weight('192.0.2.0/24')).toBe(1);
+    feed.handle(ev('OrderCancelled', { at: 0, orderId: 'o1', memberId: 'mem_s', reason: 'member' }));
+    feed.handle(ev('TradeEnded', { at: 0, tradeId: 't1', buyerId: 'mem_b', sellerId: 'mem_s' }));
+    expect(weight('198.51.100.0/24')).toBe(1);
+  });
+
+  it('counts and skips events of an unexpected shape without throwing', async () => {
+    const { feed, reporter } = setup();
+    feed.handle(ev('TradeMatched', { trade: 'nonsense' }));
+    feed.handle(ev('OrderAccepted', null));
+    feed.handle(ev('SomethingElse', { x: 1 }));
+    expect(await reporter.registry.getSingleMetricAsString('bandex_quality_feed_skipped_total')).toMatch(/type="TradeMatched"} 1[\s\S]*type="OrderAccepted"} 1/);
+  });
+
+  it('picks the first host of a prefix as the probe address', () => {
+    expect(firstHost('198.51.100.0/24')).toBe('198.51.100.1');
+    expect(firstHost('10.0.255.255/32')).toBe('10.0.255.255');
+    expect(firstHost('2001:db8::/32')).toBe('2001:db8::1');
+    expect(firstHost('10.0.0.0/31')).toBe('10.0.0.0');
+  });
+});
