@@ -34,11 +34,16 @@ import { createMeteringRepo } from './store/repos/metering-repo.ts';
 import { createArbiterService, type ArbiterService } from './arbiter/service.ts';
 import routeRoutes from './api/routes/routes.ts';
 import { createRoutesRepo } from './store/repos/arbiter-repo.ts';
+import { asPathsFrom, createQuality, type QualityConfig, type QualityService } from './quality/index.ts';
+import { asPathLength } from './registry/route-model.ts';
+import qualityRoutes from './api/routes/quality.ts';
+import { createQualityRepo } from './store/repos/quality-repo.ts';
 // @bandex:imports — areas add their imports above this line
 
 /** Every running component, by name. Areas add one line at the marked place. */
 export interface Services {
   registry: Registry;
+  quality: QualityService;
   market: MarketService;
   metering: MeteringService;
   flow: FlowService;
@@ -75,6 +80,7 @@ export function service<K extends keyof Services>(name: K, create: (deps: Servic
 /** Created and started in this order, stopped in reverse. */
 const SERVICES: ServiceEntry[] = [
   service('registry', (d) => createRegistry({ repo: createRegistryRepo(d.store.db, d.journal), clock: d.clock, ids: d.ids, reporter: d.reporter })),
+  service('quality', (d) => createQuality({ clock: d.clock, ids: d.ids, reporter: d.reporter, repo: createQualityRepo(d.store.db, d.journal), events: d.journal, asPaths: asPathsFrom((p, pfx) => { const r = (d.services as Partial<Services>).arbiter?.registry.memberCoveringRoute(p, pfx); return r && asPathLength(r.attrs.asPath); }) }, d.config.quality as QualityConfig)),
   service('market', (d) => createMarket({ clock: d.clock, ids: d.ids, reporter: d.reporter, repo: createMarketRepo(d.store.db, d.journal), quality: d.services.quality, ports: { port: (id) => d.services.registry.getPort(id) } }, d.config.market as MarketConfig)),
   service('metering', (d) => createMetering({ clock: d.clock, reporter: d.reporter, ports: d.services.registry, repo: createMeteringRepo(d.store.db, d.journal, (id) => d.services.registry.getPort(id)?.memberId) }, d.config.metering as MeteringConfig)),
   service('flow', (d) => createFlowService({ clock: d.clock, reporter: d.reporter, sink: d.services.metering.sink }, d.config.flow as FlowConfig)),
@@ -89,6 +95,7 @@ const ROUTES: RouteModule[] = [
   marketRoutes,
   trafficRoutes,
   routeRoutes,
+  qualityRoutes,
   // @bandex:routes — areas add their route module (default export of src/api/routes/<area>.ts) above this line
 ];
 

@@ -15,6 +15,7 @@ import { defineErrors } from './lib/index.ts';
 import { marketConfigDefaults } from './market/config.ts';
 import { flowConfigDefaults, meteringConfigDefaults } from './metering/config.ts';
 import { bgpConfigDefaults } from './arbiter/config.ts';
+import { qualityConfigDefaults } from './quality/config.ts';
 // @bandex:config-imports — areas add `import { marketConfigDefaults } from './market/config.ts';` above this line
 
 export const configErrors = defineErrors('config', {
@@ -62,6 +63,7 @@ export const configSections = {
   metering: meteringConfigDefaults,
   flow: flowConfigDefaults,
   bgp: bgpConfigDefaults,
+  quality: qualityConfigDefaults,
   // @bandex:config-sections — areas add `market: marketConfigDefaults,` above this line
 };
 

@@ -10,6 +10,7 @@ import { register as serve } from './commands/serve.ts';
 import { register as market } from './commands/market.ts';
 import { register as traffic } from './commands/traffic.ts';
 import { register as routes } from './commands/routes.ts';
+import { register as quality } from './commands/quality.ts';
 // @bandex:command-imports — areas add `import { register as market } from './commands/market.ts';` above this line
 
 const COMMANDS: ((program: Command) => void)[] = [
@@ -19,6 +20,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   market,
   traffic,
   routes,
+  quality,
   // @bandex:commands — areas add `market,` above this line
 ];
 

@@ -8,12 +8,14 @@ import type { FoundationTables } from './schema/foundation.ts';
 import type { MarketTables } from './schema/market.ts';
 import type { MeteringTables } from './schema/metering.ts';
 import type { ArbiterTables } from './schema/arbiter.ts';
+import type { QualityTables } from './schema/quality.ts';
 // @bandex:table-imports — areas add `import type { MarketTables } from './schema/market.ts';` above this line
 
 export type Database = FoundationTables
   & MarketTables
   & MeteringTables
   & ArbiterTables
+  & QualityTables
   // @bandex:tables — areas add `  & MarketTables` above this line
   ;
 

@@ -11,6 +11,7 @@ import * as m0003 from './0003-foundation-idempotency.ts';
 import * as m0100 from './0100-market-tables.ts';
 import * as m0300 from './0300-metering-bins.ts';
 import * as m0400 from './0400-arbiter-routes.ts';
+import * as m0200 from './0200-quality-tables.ts';
 // @bandex:migration-imports — areas add `import * as m0100 from './0100-market-orders.ts';` above this line
 
 export const migrations: Migration[] = [
@@ -20,5 +21,6 @@ export const migrations: Migration[] = [
   { id: '0100-market-tables', up: m0100.up },
   { id: '0300-metering-bins', up: m0300.up },
   { id: '0400-arbiter-routes', up: m0400.up },
+  { id: '0200-quality-tables', up: m0200.up },
   // @bandex:migrations — areas add `{ id: '0100-market-orders', up: m0100.up },` above this line
 ];
