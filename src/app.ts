@@ -25,29 +25,29 @@ import { createReporter, randomIds, systemClock, type Clock, type IdSource, type
 import { createRegistry, type Registry } from './registry/index.ts';
 import { createJournal, createStore, type Journal, type Store, type StoreConfig } from './store/index.ts';
 import { createRegistryRepo } from './store/repos/registry-repo.ts';
-import { createMarket, type MarketService, type MarketConfig } from './market/index.ts';
-import marketRoutes from './api/routes/market.ts';
-import { createMarketRepo } from './store/repos/market-repo.ts';
-import { createMetering, createFlowService, type MeteringService, type MeteringConfig, type FlowConfig, type FlowService } from './metering/index.ts';
-import trafficRoutes from './api/routes/traffic.ts';
-import { createMeteringRepo } from './store/repos/metering-repo.ts';
-import { createArbiterService, type ArbiterService } from './arbiter/service.ts';
-import routeRoutes from './api/routes/routes.ts';
-import { createRoutesRepo } from './store/repos/arbiter-repo.ts';
 import { asPathsFrom, createQuality, type QualityConfig, type QualityService } from './quality/index.ts';
 import { asPathLength } from './registry/route-model.ts';
 import qualityRoutes from './api/routes/quality.ts';
 import { createQualityRepo } from './store/repos/quality-repo.ts';
+import { createArbiterService, type ArbiterService } from './arbiter/service.ts';
+import routeRoutes from './api/routes/routes.ts';
+import { createRoutesRepo } from './store/repos/arbiter-repo.ts';
+import { createMetering, createFlowService, type MeteringService, type MeteringConfig, type FlowConfig, type FlowService } from './metering/index.ts';
+import trafficRoutes from './api/routes/traffic.ts';
+import { createMeteringRepo } from './store/repos/metering-repo.ts';
+import { createMarket, type MarketService, type MarketConfig } from './market/index.ts';
+import marketRoutes from './api/routes/market.ts';
+import { createMarketRepo } from './store/repos/market-repo.ts';
 // @bandex:imports — areas add their imports above this line
 
 /** Every running component, by name. Areas add one line at the marked place. */
 export interface Services {
   registry: Registry;
   quality: QualityService;
-  market: MarketService;
+  arbiter: ArbiterService;
   metering: MeteringService;
   flow: FlowService;
-  arbiter: ArbiterService;
+  market: MarketService;
   // @bandex:service-types — areas add `market: MarketService;` above this line
 }
 
@@ -81,10 +81,10 @@ export function service<K extends keyof Services>(name: K, create: (deps: Servic
 const SERVICES: ServiceEntry[] = [
   service('registry', (d) => createRegistry({ repo: createRegistryRepo(d.store.db, d.journal), clock: d.clock, ids: d.ids, reporter: d.reporter })),
   service('quality', (d) => createQuality({ clock: d.clock, ids: d.ids, reporter: d.reporter, repo: createQualityRepo(d.store.db, d.journal), events: d.journal, asPaths: asPathsFrom((p, pfx) => { const r = (d.services as Partial<Services>).arbiter?.registry.memberCoveringRoute(p, pfx); return r && asPathLength(r.attrs.asPath); }) }, d.config.quality as QualityConfig)),
-  service('market', (d) => createMarket({ clock: d.clock, ids: d.ids, reporter: d.reporter, repo: createMarketRepo(d.store.db, d.journal), quality: d.services.quality, ports: { port: (id) => d.services.registry.getPort(id) } }, d.config.market as MarketConfig)),
+  service('arbiter', (d) => createArbiterService({ clock: d.clock, reporter: d.reporter, members: d.services.registry, events: d.journal, repo: createRoutesRepo(d.store.db, d.journal), append: (e) => d.journal.append(e) }, d.config.bgp)),
   service('metering', (d) => createMetering({ clock: d.clock, reporter: d.reporter, ports: d.services.registry, repo: createMeteringRepo(d.store.db, d.journal, (id) => d.services.registry.getPort(id)?.memberId) }, d.config.metering as MeteringConfig)),
   service('flow', (d) => createFlowService({ clock: d.clock, reporter: d.reporter, sink: d.services.metering.sink }, d.config.flow as FlowConfig)),
-  service('arbiter', (d) => createArbiterService({ clock: d.clock, reporter: d.reporter, members: d.services.registry, events: d.journal, repo: createRoutesRepo(d.store.db, d.journal), append: (e) => d.journal.append(e) }, d.config.bgp)),
+  service('market', (d) => createMarket({ clock: d.clock, ids: d.ids, reporter: d.reporter, repo: createMarketRepo(d.store.db, d.journal), quality: d.services.quality, ports: { port: (id) => d.services.registry.getPort(id) } }, d.config.market as MarketConfig)),
   // @bandex:services — areas add `service('market', (d) => createMarket({ ... }, d.config.market)),` above this line
 ];
 
@@ -92,10 +92,10 @@ const ROUTES: RouteModule[] = [
   systemRoutes,
   registryRoutes,
   eventRoutes,
-  marketRoutes,
-  trafficRoutes,
-  routeRoutes,
   qualityRoutes,
+  routeRoutes,
+  trafficRoutes,
+  marketRoutes,
   // @bandex:routes — areas add their route module (default export of src/api/routes/<area>.ts) above this line
 ];
 
@@ -135,7 +135,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<App> {
   let journal: Journal | undefined;
   try {
     await store.migrate();
-    journal = createJournal({ db: store.db, clock, reporter }, { groupCommit: config.store.groupCommit, maxBatch: config.store.maxBatch });
+    journal = createJournal({ db: store.db, dialect: store.dialect, ...(store.sqlite ? { sqlite: store.sqlite } : {}), clock, reporter }, { groupCommit: config.store.groupCommit, maxBatch: config.store.maxBatch });
     await journal.start();
     const services = {} as Services;
     const deps: ServiceDeps = { config, clock, ids, reporter, store, journal, services };

@@ -12,10 +12,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { defineErrors } from './lib/index.ts';
+import { qualityConfigDefaults } from './quality/config.ts';
+import { bgpConfigDefaults } from './arbiter/config.ts';
 import { marketConfigDefaults } from './market/config.ts';
 import { flowConfigDefaults, meteringConfigDefaults } from './metering/config.ts';
-import { bgpConfigDefaults } from './arbiter/config.ts';
-import { qualityConfigDefaults } from './quality/config.ts';
 // @bandex:config-imports — areas add `import { marketConfigDefaults } from './market/config.ts';` above this line
 
 export const configErrors = defineErrors('config', {
@@ -59,11 +59,11 @@ export const configSections = {
   server: serverDefaults,
   store: storeDefaults,
   api: apiDefaults,
+  quality: qualityConfigDefaults,
+  bgp: bgpConfigDefaults,
   market: marketConfigDefaults,
   metering: meteringConfigDefaults,
   flow: flowConfigDefaults,
-  bgp: bgpConfigDefaults,
-  quality: qualityConfigDefaults,
   // @bandex:config-sections — areas add `market: marketConfigDefaults,` above this line
 };
 

@@ -7,20 +7,20 @@ import { Command } from 'commander';
 import { register as events } from './commands/events.ts';
 import { register as registry } from './commands/registry.ts';
 import { register as serve } from './commands/serve.ts';
+import { register as quality } from './commands/quality.ts';
+import { register as routes } from './commands/routes.ts';
 import { register as market } from './commands/market.ts';
 import { register as traffic } from './commands/traffic.ts';
-import { register as routes } from './commands/routes.ts';
-import { register as quality } from './commands/quality.ts';
 // @bandex:command-imports — areas add `import { register as market } from './commands/market.ts';` above this line
 
 const COMMANDS: ((program: Command) => void)[] = [
   serve,
   registry,
   events,
+  quality,
+  routes,
   market,
   traffic,
-  routes,
-  quality,
   // @bandex:commands — areas add `market,` above this line
 ];
 

@@ -33,6 +33,12 @@ export interface StoreDeps {
 export interface Store {
   readonly db: Kysely<Database>;
   readonly dialect: Dialect;
+  /**
+   * The better-sqlite3 handle behind `db` (SQLite only). Statements run on it inside a Kysely
+   * transaction are part of that transaction (one connection); the journal uses it for its
+   * prepared insert, the one hot path where Kysely's query building would dominate.
+   */
+  readonly sqlite?: SqliteDatabase.Database;
   /** Applies pending migrations; returns the ids applied now. */
   migrate(): Promise<string[]>;
   close(): Promise<void>;
@@ -43,6 +49,7 @@ const NUMERIC_OID = 1700;
 
 export function createStore(cfg: StoreConfig, deps: StoreDeps = {}): Store {
   let db: Kysely<Database>;
+  let sqlite: SqliteDatabase.Database | undefined;
   if (cfg.kind === 'sqlite') {
     if (cfg.path !== ':memory:') mkdirSync(dirname(cfg.path), { recursive: true });
     const raw = new SqliteDatabase(cfg.path);
@@ -51,6 +58,7 @@ export function createStore(cfg: StoreConfig, deps: StoreDeps = {}): Store {
     raw.pragma('foreign_keys = ON');
     raw.pragma('busy_timeout = 5000');
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+    sqlite = raw;
   } else {
     const pool = new pg.Pool({
       connectionString: cfg.url,
@@ -70,6 +78,7 @@ export function createStore(cfg: StoreConfig, deps: StoreDeps = {}): Store {
   return {
     db,
     dialect,
+    ...(sqlite ? { sqlite } : {}),
     async migrate() {
       try {
         await sql`select 1`.execute(db);

@@ -5,17 +5,17 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { FoundationTables } from './schema/foundation.ts';
-import type { MarketTables } from './schema/market.ts';
-import type { MeteringTables } from './schema/metering.ts';
 import type { ArbiterTables } from './schema/arbiter.ts';
 import type { QualityTables } from './schema/quality.ts';
+import type { MarketTables } from './schema/market.ts';
+import type { MeteringTables } from './schema/metering.ts';
 // @bandex:table-imports — areas add `import type { MarketTables } from './schema/market.ts';` above this line
 
 export type Database = FoundationTables
-  & MarketTables
-  & MeteringTables
   & ArbiterTables
   & QualityTables
+  & MarketTables
+  & MeteringTables
   // @bandex:tables — areas add `  & MarketTables` above this line
   ;
 

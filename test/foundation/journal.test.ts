@@ -21,7 +21,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     const open = async () => {
       store = createStore(cfg, { reporter });
       await store.migrate();
-      journal = createJournal({ db: store.db, clock, reporter });
+      journal = createJournal({ db: store.db, dialect: store.dialect, ...(store.sqlite ? { sqlite: store.sqlite } : {}), clock, reporter });
       await journal.start();
     };
 

@@ -8,19 +8,19 @@ import type { Migration } from '../migrate.ts';
 import * as m0001 from './0001-foundation-journal.ts';
 import * as m0002 from './0002-foundation-registry.ts';
 import * as m0003 from './0003-foundation-idempotency.ts';
-import * as m0100 from './0100-market-tables.ts';
-import * as m0300 from './0300-metering-bins.ts';
 import * as m0400 from './0400-arbiter-routes.ts';
 import * as m0200 from './0200-quality-tables.ts';
+import * as m0100 from './0100-market-tables.ts';
+import * as m0300 from './0300-metering-bins.ts';
 // @bandex:migration-imports — areas add `import * as m0100 from './0100-market-orders.ts';` above this line
 
 export const migrations: Migration[] = [
   { id: '0001-foundation-journal', up: m0001.up },
   { id: '0002-foundation-registry', up: m0002.up },
   { id: '0003-foundation-idempotency', up: m0003.up },
-  { id: '0100-market-tables', up: m0100.up },
-  { id: '0300-metering-bins', up: m0300.up },
   { id: '0400-arbiter-routes', up: m0400.up },
   { id: '0200-quality-tables', up: m0200.up },
+  { id: '0100-market-tables', up: m0100.up },
+  { id: '0300-metering-bins', up: m0300.up },
   // @bandex:migrations — areas add `{ id: '0100-market-orders', up: m0100.up },` above this line
 ];

@@ -1,0 +1,111 @@
+/**
+ * Journal throughput: acknowledged events per second (the promise of append() resolved, i.e.
+ * committed) with group commit vs the reference, one transaction per event, in the same run,
+ * on SQLite (WAL, synchronous=FULL: every commit fsynced) and PostgreSQL (127.0.0.1:5432).
+ * Goal: ≥ 50 000 acknowledged events/s on SQLite with group commit.
+ * Writes bench/results/journal.json. Options: --events N (default 200000), --quick.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createReporter, systemClock } from '../src/lib/index.ts';
+import { createJournal, createStore, type StoreConfig } from '../src/store/index.ts';
+import { createTempDatabase } from '../test/support/postgres.ts';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const arg = (name: string, d: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : d;
+};
+const EVENTS = arg('--events', quick ? 20_000 : 200_000);
+const REFERENCE_EVENTS = Math.max(1000, Math.floor(EVENTS / 40));
+/** Commands in flight at once, as many API requests / matching results would be. */
+const WINDOW = 5000;
+
+interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  reference: string;
+  referenceValue: number;
+  goal: string;
+  met: boolean;
+}
+
+async function run(cfg: StoreConfig, groupCommit: boolean, events: number): Promise<number> {
+  const reporter = createReporter({ destination: false });
+  const store = createStore(cfg, { reporter });
+  await store.migrate();
+  const journal = createJournal({ db: store.db, dialect: store.dialect, ...(store.sqlite ? { sqlite: store.sqlite } : {}), clock: systemClock, reporter }, { groupCommit, maxBatch: WINDOW });
+  await journal.start();
+  const payload = (i: number) => ({ orderId: `ord_${i}`, side: i % 2 ? 'buy' : 'sell', price: '12.500000', capacityMbps: 1000 });
+  const t0 = process.hrtime.bigint();
+  for (let done = 0; done < events; ) {
+    const n = Math.min(WINDOW, events - done);
+    const wave: Promise<unknown>[] = [];
+    for (let i = 0; i < n; i++) {
+      const k = done + i;
+      wave.push(journal.append({ type: 'OrderPlaced', actor: 'bench', topic: 'orders', visibility: k % 4 === 0 ? [`mem_${k % 50}`] : 'public', payload: payload(k) }));
+    }
+    await Promise.all(wave);
+    done += n;
+  }
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  await journal.close();
+  await store.close();
+  return events / secs;
+}
+
+async function bench(label: string, make: () => Promise<{ cfg: StoreConfig; cleanup(): Promise<void> }>, goal: number | null): Promise<Figure> {
+  const a = await make();
+  const grouped = await run(a.cfg, true, EVENTS);
+  await a.cleanup();
+  const b = await make();
+  const single = await run(b.cfg, false, REFERENCE_EVENTS);
+  await b.cleanup();
+  const fig: Figure = {
+    name: `journal acknowledged events/s, group commit, ${label}`,
+    value: Math.round(grouped),
+    unit: 'events/s',
+    reference: `one transaction per event, ${label}`,
+    referenceValue: Math.round(single),
+    goal: goal === null ? 'faster than the reference' : `>= ${goal} events/s`,
+    met: goal === null ? grouped > single : grouped >= goal,
+  };
+  console.log(
+    `${label.padEnd(34)} group commit ${fig.value.toLocaleString('en').padStart(9)} ev/s   one tx/event ${fig.referenceValue.toLocaleString('en').padStart(7)} ev/s   ratio ${(grouped / single).toFixed(1)}x   goal ${fig.goal}: ${fig.met ? 'met' : 'NOT met'}`,
+  );
+  return fig;
+}
+
+const figures: Figure[] = [];
+console.log(`journal benchmark: ${EVENTS} events with group commit, ${REFERENCE_EVENTS} with one transaction per event, ${WINDOW} in flight`);
+figures.push(
+  await bench(
+    'SQLite (WAL, synchronous=FULL)',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'bandex-bench-'));
+      return { cfg: { kind: 'sqlite', path: join(dir, 'j.sqlite'), synchronous: 'full' }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+    },
+    50_000,
+  ),
+);
+try {
+  figures.push(
+    await bench(
+      'PostgreSQL (127.0.0.1)',
+      async () => {
+        const db = await createTempDatabase('bandex_bench');
+        return { cfg: { kind: 'postgres', url: db.url }, cleanup: () => db.drop() };
+      },
+      null,
+    ),
+  );
+} catch (e) {
+  console.log(`PostgreSQL skipped: ${(e as Error).message}`);
+}
+const out = resolve(import.meta.dirname, 'results');
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, 'journal.json'), JSON.stringify({ figures }, null, 2) + '\n');
+console.log('wrote bench/results/journal.json');
