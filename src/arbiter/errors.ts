@@ -1,10 +1,15 @@
-/** Error codes of the arbiter (route server policy and looking glass). */
+/**
+ * Error codes of the arbiter (route server policy and looking glass). The trade route registry's
+ * own codes (ROUTES_*) live in src/registry/route-errors.ts; importing it here lists them with
+ * the arbiter's in docs/errors.md.
+ */
 import { defineErrors } from '../lib/index.ts';
+import '../registry/route-errors.ts';
 
 export const arbiterErrors = defineErrors('arbiter', {
-  ARBITER_MEMBER_UNKNOWN: {
-    kind: 'not_found',
-    description: 'The route server knows no member with this id (it has no port with a router address yet).',
+  ARBITER_CONFIG_INVALID: {
+    kind: 'invalid',
+    description: 'A `bgp` setting is malformed (listen must be HOST:PORT or [IPv6]:PORT, routerId an IPv4 address); `field` names it.',
   },
   ARBITER_PORT_UNKNOWN: {
     kind: 'not_found',

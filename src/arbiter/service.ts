@@ -68,7 +68,7 @@ export function parseBgpListen(s: string): { host: string; port: number } {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s);
   const port = m ? Number(m[2]) : NaN;
   if (!m || !parseIP(m[1]) || !(port >= 1 && port <= 65535)) {
-    throw arbiterErrors.make('ARBITER_FILE_UNREADABLE', `bgp.listen must be HOST:PORT or [IPv6]:PORT, got ${JSON.stringify(s)}`, {
+    throw arbiterErrors.make('ARBITER_CONFIG_INVALID', `bgp.listen must be HOST:PORT or [IPv6]:PORT, got ${JSON.stringify(s)}`, {
       field: 'bgp.listen',
     });
   }
@@ -93,7 +93,7 @@ export function createArbiterService(deps: ArbiterServiceDeps, config: BgpConfig
     const listen = parseBgpListen(config.listen);
     const routerId = config.routerId || (listen.host.includes(':') ? '' : listen.host);
     if (!routerId || routerId === '0.0.0.0') {
-      throw arbiterErrors.make('ARBITER_NOT_LISTENING', 'bgp.routerId must be set (an IPv4 address) when bgp.listen is not an IPv4 address', {
+      throw arbiterErrors.make('ARBITER_CONFIG_INVALID', 'bgp.routerId must be set (an IPv4 address) when bgp.listen is not an IPv4 address', {
         field: 'bgp.routerId',
       });
     }
