@@ -16,9 +16,9 @@ export class Timeline {
     const t = this.times;
     const n = t.length;
     if (n === 0 || end <= t[0] || start >= t[n - 1]) return 0;
-    let i = this.floorIndex(start);
+    const i = this.floorIndex(start);
+    // Before the first breakpoint the level is 0; every step starting inside [start, end) counts.
     let max = i < 0 ? 0 : this.levels[i];
-    if (i < 0) i = 0;
     for (let j = i + 1; j < n && t[j] < end; j++) if (this.levels[j] > max) max = this.levels[j];
     return max;
   }
