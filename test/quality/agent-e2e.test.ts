@@ -5,6 +5,9 @@
  * verified quality of that provider.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, spawnServe, type Served } from '../support/serve.ts';
@@ -77,7 +80,13 @@ describe('probe agent end to end (real processes)', () => {
     expect(target.status).toBe(201);
 
     const a = cli(['probe-agent', '--url', served.url, '--token', agent.body.token, '--poll-ms', '200', '--packet-interval-ms', '5', '--packet-timeout-ms', '500']);
+    // Meanwhile the CLI equivalent of POST /v1/quality/measurements: import a CSV file.
+    const dir = mkdtempSync(join(tmpdir(), 'bxq-cli-'));
+    const csv = join(dir, 'm.csv');
+    writeFileSync(csv, `time,provider,destination,target,sent,rtts\n${new Date().toISOString()},${provider},192.0.2.0/24,192.0.2.1,4,7;8;*;9\n`);
+    const imp = cli(['quality', 'import', '--url', served.url, '--token', ADMIN, '--format', 'csv', '--file', csv, '--source', 'csv:partner']);
     await a.line(/probe agent polling/);
+    expect(await imp.line(/stored 1 measurements/)).toBeTruthy();
 
     let q: { status: number; body: { lookup: { samples: number } | null; series: Array<{ sources: Record<string, number> }> } } | undefined;
     // Generous: on a loaded 2-core machine the agent's tsx start alone can take many seconds.
@@ -94,6 +103,15 @@ describe('probe agent end to end (real processes)', () => {
     expect(lookup.latencyMs).toBeGreaterThanOrEqual(9);
     expect(lookup.latencyMs).toBeLessThan(60); // precise tolerances: probers and netns tests; here the whole chain
     expect(q!.body.series[0].sources).toEqual({ [`agent:${agent.body.id}`]: 1 });
+
+    // The CLI equivalent of GET /v1/quality, as JSON.
+    const show = cli(['quality', 'show', '--url', served.url, '--token', ADMIN, '--provider', provider, '--destination', '192.0.2.0/24', '--json']);
+    const out: string[] = [];
+    show.child.stdout!.on('data', (d: Buffer) => out.push(d.toString()));
+    expect(await show.exit).toBe(0);
+    const shown = JSON.parse(out.join(''));
+    expect(shown.lookup).toMatchObject({ verified: true, samples: 4, lossPct: 25, latencyMs: 8 });
+    rmSync(dir, { recursive: true, force: true });
 
     a.child.kill('SIGTERM');
     expect(await a.exit).toBe(0);

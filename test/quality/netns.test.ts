@@ -73,7 +73,7 @@ describe('probing through a provider chosen by source address (namespaces)', () 
 
   it('UDP echo through link B measures the 30 ms delay and 20 % loss injected in the namespace', async () => {
     const beforeB = txPackets(ns, links.b.inner);
-    const run = await udpProbe({ target: DEST, port: udpPort, count: 50, intervalMs: 5, timeoutMs: 1000, sourceAddress: B_SRC });
+    const run = await udpProbe({ target: DEST, port: udpPort, count: 50, intervalMs: 5, timeoutMs: 2000, sourceAddress: B_SRC });
     const w = new SlidingWindow({ maxSamples: 1000, maxAgeMs: 1e9 });
     w.addRun(run.at, run.sent, run.rtts);
     const s = w.stats();
