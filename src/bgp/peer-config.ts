@@ -18,7 +18,11 @@ export interface PeerConfig {
   /** Default true; false = behave as an old 2-octet-only speaker (RFC 6793 OLD). */
   fourOctetAsn?: boolean;
   maxPrefix?: { limit: number; action: 'warn' | 'teardown' | 'restart'; restartAfterSec?: number };
-  /** Advertise graceful restart and act as helper for a restarting peer (RFC 4724). */
+  /**
+   * Advertise graceful restart and act as helper for a restarting peer (RFC 4724). Note: FRR 8.4
+   * sends End-of-RIB only to GR-capable peers and ignores ROUTE-REFRESH until it has sent it, so
+   * `refresh()` towards FRR needs this on.
+   */
   gracefulRestart?: boolean;
   addPath?: 'receive' | 'send' | 'both';
   extendedMessages?: boolean;
