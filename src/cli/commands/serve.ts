@@ -12,6 +12,7 @@ interface ServeFlags {
   database?: string;
   listen?: string;
   adminToken?: string;
+  flowListen?: string;
   set: string[];
 }
 
@@ -22,7 +23,8 @@ function configFrom(o: ServeFlags): BandexConfig {
   if (o.listen !== undefined) server.listen = o.listen;
   if (o.adminToken !== undefined) server.adminToken = o.adminToken;
   const file = o.config ?? process.env.BANDEX_CONFIG;
-  return loadConfig({ ...(file ? { file } : {}), env: process.env, flags: { server }, set: o.set });
+  const flow: ConfigInput['flow'] = o.flowListen !== undefined ? { listen: o.flowListen } : undefined;
+  return loadConfig({ ...(file ? { file } : {}), env: process.env, flags: { server, ...(flow ? { flow } : {}) }, set: o.set });
 }
 
 function withServerOptions(cmd: Command): Command {
@@ -32,6 +34,7 @@ function withServerOptions(cmd: Command): Command {
     .option('--database <url>', 'postgres://… to use PostgreSQL instead of SQLite (server.database)')
     .option('--listen <host:port>', 'HTTP address, default 127.0.0.1:8080 (server.listen)')
     .option('--admin-token <token>', 'bootstrap admin key (or BANDEX_ADMIN_TOKEN)')
+    .option('--flow-listen <host:port>', 'UDP address(es) of the flow collector, comma-separated (flow.listen)')
     .option('--set <section.key=value>', 'any other setting; repeatable', collect, []);
 }
 
