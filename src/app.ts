@@ -21,7 +21,7 @@ import systemRoutes from './api/routes/system.ts';
 import { registerStream } from './api/stream.ts';
 import { typeboxValidatorCompiler } from './api/validation.ts';
 import { makeConfig, type BandexConfig } from './config.ts';
-import { createReporter, randomIds, systemClock, type Clock, type IdSource, type Reporter } from './lib/index.ts';
+import { commonErrors, createReporter, randomIds, systemClock, type Clock, type IdSource, type Reporter } from './lib/index.ts';
 import { createRegistry, type Registry } from './registry/index.ts';
 import { createJournal, createStore, type Journal, type Store, type StoreConfig } from './store/index.ts';
 import { createRegistryRepo } from './store/repos/registry-repo.ts';
@@ -80,7 +80,7 @@ export function service<K extends keyof Services>(name: K, create: (deps: Servic
 /** Created and started in this order, stopped in reverse. */
 const SERVICES: ServiceEntry[] = [
   service('registry', (d) => createRegistry({ repo: createRegistryRepo(d.store.db, d.journal), clock: d.clock, ids: d.ids, reporter: d.reporter })),
-  service('quality', (d) => createQuality({ clock: d.clock, ids: d.ids, reporter: d.reporter, repo: createQualityRepo(d.store.db, d.journal), events: d.journal, asPaths: asPathsFrom((p, pfx) => { const r = (d.services as Partial<Services>).arbiter?.registry.memberCoveringRoute(p, pfx); return r && asPathLength(r.attrs.asPath); }) }, d.config.quality as QualityConfig)),
+  service('quality', (d) => createQuality({ clock: d.clock, ids: d.ids, reporter: d.reporter, repo: createQualityRepo(d.store.db, d.journal), events: d.journal, memberOfPort: (id) => d.services.registry.getPort(id)?.memberId, asPaths: asPathsFrom((p, pfx) => { const r = (d.services as Partial<Services>).arbiter?.registry.memberCoveringRoute(p, pfx); return r && asPathLength(r.attrs.asPath); }) }, d.config.quality as QualityConfig)),
   service('arbiter', (d) => createArbiterService({ clock: d.clock, reporter: d.reporter, members: d.services.registry, events: d.journal, repo: createRoutesRepo(d.store.db, d.journal), append: (e) => d.journal.append(e) }, d.config.bgp)),
   service('metering', (d) => createMetering({ clock: d.clock, reporter: d.reporter, ports: d.services.registry, repo: createMeteringRepo(d.store.db, d.journal, (id) => d.services.registry.getPort(id)?.memberId) }, d.config.metering as MeteringConfig)),
   service('flow', (d) => createFlowService({ clock: d.clock, reporter: d.reporter, sink: d.services.metering.sink }, d.config.flow as FlowConfig)),
@@ -183,7 +183,7 @@ async function buildHttp(ctx: ApiContext): Promise<FastifyInstance> {
     loggerInstance: reporter.log as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.api.bodyLimitBytes,
-    return503OnClosing: true,
+    return503OnClosing: false, // answered below with our error body (SHUTTING_DOWN)
     ajv: { customOptions: { removeAdditional: false } },
   });
   app.setValidatorCompiler(typeboxValidatorCompiler);
@@ -197,6 +197,9 @@ async function buildHttp(ctx: ApiContext): Promise<FastifyInstance> {
     closing = true;
     sweeper = setInterval(() => app.server.closeIdleConnections(), 25);
     sweeper.unref();
+  });
+  app.addHook('onRequest', async (req) => {
+    if (closing) throw commonErrors.make('SHUTTING_DOWN', 'the server is stopping; retry in a moment');
   });
   app.addHook('onSend', async (_req, reply, payload) => {
     if (closing) void reply.header('connection', 'close');
