@@ -61,7 +61,7 @@ export function createMetering(deps: MeteringDeps, config: Partial<MeteringConfi
   const cfg: MeteringConfig = { ...meteringConfigDefaults, ...config };
   checkMeteringConfig(cfg);
   const binMs = cfg.binSeconds * 1000;
-  const mapper = new PortMapper(deps.ports, () => deps.clock.now());
+  const mapper = new PortMapper(deps.ports);
   const agg = new Aggregator(mapper, {
     binMs, byteLayer: cfg.byteLayer as 'l3' | 'exported', maxFlowMs: cfg.maxFlowSeconds * 1000,
     topDestinations: cfg.topDestinations, v4PrefixLength: cfg.v4PrefixLength, v6PrefixLength: cfg.v6PrefixLength,

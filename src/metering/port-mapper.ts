@@ -6,8 +6,10 @@
  *  2. source/destination MAC (sFlow headers, IPFIX MAC elements),
  *  3. router addresses: the next hop on the exchange LAN names the receiving port, and an
  *     exporter that is a member router forwarding to such a next hop is the sending port.
- * Look-ups are cached for `ttlMs` (new ports show up after at most that long) so a busy
- * collector does not format addresses for every record.
+ * Look-ups are cached for `ttlMs` of monotonic time (new ports show up after at most that long)
+ * so a busy collector does not format addresses for every record. The cache runs on process
+ * time, not the injected domain clock: it is plumbing, and a ManualClock that never advances
+ * must not pin a miss forever.
  */
 import type { FlowRecord } from '../flow/index.ts';
 import { formatAddress, formatMac } from '../flow/index.ts';
@@ -26,8 +28,8 @@ export class PortMapper {
 
   constructor(
     private readonly dir: PortDirectory,
-    private readonly now: () => number,
-    private readonly ttlMs = 10_000,
+    private readonly now: () => number = () => performance.now(),
+    private readonly ttlMs = 2_000,
   ) {}
 
   private fresh(): void {
