@@ -5,7 +5,9 @@
  *   through that member (its first host address), removed again on `RoutePrefixUnregistered`;
  * - A4 relevance: open sell orders (`OrderAccepted` … `OrderCancelled`/`OrderExpired`) and live
  *   trades (`TradeMatched` … `TradeEnded`/`TradeCancelled`) raise the scheduler's interest in the
- *   seller's path towards that destination, so traded paths are probed more often.
+ *   seller's path towards that destination, so traded paths are probed more often;
+ * - traffic volume: metering's `UsageSampled` bins (bytes in + out per port and bin) give each
+ *   member's current rate, which weighs all of its targets.
  * Payloads are read defensively: an event of an unexpected shape is counted and skipped.
  */
 import type { JournalEvent, Reporter } from '../lib/index.ts';
@@ -40,6 +42,8 @@ export interface EventFeedDeps {
   addTarget(t: ProbeTarget): Promise<string>;
   removeTarget(key: string): Promise<boolean>;
   reporter: Reporter;
+  /** The member owning an exchange port, for traffic volume from `UsageSampled`. */
+  memberOfPort?: (portId: string) => string | undefined;
 }
 
 /** The first host of a prefix (network + 1; the address itself for /32 and /128): a conventional router address. */
@@ -153,6 +157,27 @@ export function createEventFeed(deps: EventFeedDeps, cfg: EventFeedConfig): { ha
       case 'TradeEnded':
       case 'TradeCancelled':
         return drop(tradeKey, str(p?.tradeId), 'trades');
+      case 'UsageSampled': {
+        const bins = p?.bins;
+        if (!deps.memberOfPort || !Array.isArray(bins)) return;
+        // Rate per member: bits of all its ports' bins over the bins' length, averaged over the
+        // distinct bin starts the event carries.
+        const bits = new Map<string, { bps: number; starts: Set<number> }>();
+        for (const b of bins) {
+          const o = obj(b);
+          const port = str(o?.portId);
+          const binMs = Number(o?.binMs);
+          const bytes = Number(o?.inBytes) + Number(o?.outBytes);
+          const member = port ? deps.memberOfPort(port) : undefined;
+          if (!member || !(binMs > 0) || !Number.isFinite(bytes)) continue;
+          const m = bits.get(member) ?? { bps: 0, starts: new Set<number>() };
+          m.bps += (bytes * 8 * 1000) / binMs;
+          m.starts.add(Number(o?.binStart));
+          bits.set(member, m);
+        }
+        for (const [member, m] of bits) deps.scheduler.setVolume(member, undefined, m.bps / m.starts.size);
+        return;
+      }
       default:
     }
   }

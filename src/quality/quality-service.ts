@@ -36,6 +36,8 @@ export interface QualityDeps {
   asPaths?: AsPathSource;
   /** The journal: registered prefixes become targets, orders and trades raise interest. */
   events?: EventSource;
+  /** Port → owning member, so metering's usage weighs each member's targets. */
+  memberOfPort?: (portId: string) => string | undefined;
 }
 
 export interface JobResult {
@@ -210,7 +212,16 @@ export function createQuality(deps: QualityDeps, config: QualityConfig): Quality
         }
       }
       if (deps.events) {
-        const feed = createEventFeed({ scheduler, addTarget: (t) => service.addTarget(t), removeTarget: (k) => service.removeTarget(k), reporter }, config.feed);
+        const feed = createEventFeed(
+          {
+            scheduler,
+            addTarget: (t) => service.addTarget(t),
+            removeTarget: (k) => service.removeTarget(k),
+            reporter,
+            ...(deps.memberOfPort ? { memberOfPort: deps.memberOfPort } : {}),
+          },
+          config.feed,
+        );
         unsubscribe = deps.events.subscribe((e) => feed.handle(e));
       }
       log.log.info({ targets: scheduler.size, replayed: past.length, agents: agentByHash.size }, 'quality started');

@@ -14,6 +14,7 @@ function setup() {
       reporter,
       addTarget: async (t: ProbeTarget) => scheduler.upsertTarget(t, 0),
       removeTarget: async (k: string) => scheduler.removeTarget(k),
+      memberOfPort: (id: string) => ({ port_1: 'mem_s', port_2: 'mem_s', port_3: 'mem_x' })[id],
     },
     eventFeedDefaults,
   );
@@ -35,6 +36,18 @@ describe('journal feed into the scheduler (A4 relevance)', () => {
     expect(weight('192.0.2.0/24')).toBe(1);
     feed.handle(ev('OrderCancelled', { at: 0, orderId: 'o1', memberId: 'mem_s', reason: 'member' }));
     feed.handle(ev('TradeEnded', { at: 0, tradeId: 't1', buyerId: 'mem_b', sellerId: 'mem_s' }));
+    expect(weight('198.51.100.0/24')).toBe(1);
+  });
+
+  it('weighs a member’s targets by the traffic metering saw on its ports', () => {
+    const { feed, weight } = setup();
+    // Two ports of mem_s and one of another member, in one 60 s bin.
+    const bin = (portId: string, inBytes: number, outBytes: number) => ({ portId, binStart: 0, binMs: 60_000, inBytes, outBytes, inPackets: 0, outPackets: 0 });
+    feed.handle(ev('UsageSampled', { bins: [bin('port_1', 27e6, 36e6), bin('port_2', 0, 0), bin('port_3', 1e9, 1e9)] }));
+    // 63e6 bytes · 8 / 60 s = 8.4 Mbit/s → weight 1 + log2(1 + 8.4).
+    expect(weight('198.51.100.0/24')).toBeCloseTo(1 + Math.log2(9.4), 9);
+    expect(weight('192.0.2.0/24')).toBeCloseTo(1 + Math.log2(9.4), 9);
+    feed.handle(ev('UsageSampled', { bins: [bin('port_1', 0, 0)] }));
     expect(weight('198.51.100.0/24')).toBe(1);
   });
 
