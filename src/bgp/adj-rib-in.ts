@@ -221,6 +221,12 @@ export class AdjRibIn {
     else st.absorb(cur, this.intern);
   }
 
+  stalePrefixes(f: Family): string[] {
+    const out: string[] = [];
+    this.stale[f]?.forEach((p) => out.push(p));
+    return out;
+  }
+
   /** Drops the stale routes of a family; returns how many were dropped. */
   purgeStale(f: Family): number {
     const st = this.stale[f];

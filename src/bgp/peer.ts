@@ -417,7 +417,8 @@ export class Peer {
 
   private onUpdate(msg: Uint8Array): void {
     const n = this.negotiated!;
-    const collect = this.sp.listenerCount('routes') > 0;
+    const listening = this.sp.routeEvents !== 'off' && this.sp.listenerCount('routes') > 0;
+    const collect = listening && this.sp.routeEvents === 'objects';
     this.counters.updatesIn++;
     this.sp.metrics.inc('bgp_updates_received_total', this.labels);
     try {
@@ -432,8 +433,15 @@ export class Peer {
         this.counters.prefixesWithdrawn += ch.withdrawn;
         if (ch.announced) this.sp.metrics.inc('bgp_prefixes_received_total', { peer: this.cfg.address, family: ch.family }, ch.announced);
         if (ch.withdrawn) this.sp.metrics.inc('bgp_prefixes_withdrawn_total', { peer: this.cfg.address, family: ch.family }, ch.withdrawn);
-        if (collect && (ch.announced || ch.withdrawn)) {
-          this.sp.emit('routes', { peer: this.cfg.address, family: ch.family, announced: ch.announcedRoutes ?? [], withdrawn: ch.withdrawnPrefixes ?? [] });
+        if (listening && (ch.announced || ch.withdrawn)) {
+          this.sp.emit('routes', {
+            peer: this.cfg.address,
+            family: ch.family,
+            announced: ch.announcedRoutes ?? [],
+            withdrawn: ch.withdrawnPrefixes ?? [],
+            announcedCount: ch.announced,
+            withdrawnCount: ch.withdrawn,
+          });
         }
       }
       for (const ch of r.changes) this.sp.metrics.set('bgp_prefixes_accepted', { peer: this.cfg.address, family: ch.family }, this.rib.count(ch.family));
@@ -451,7 +459,7 @@ export class Peer {
   }
 
   private onEndOfRib(f: Family): void {
-    const dropped = this.rib.purgeStale(f);
+    const dropped = this.purgeStale(f);
     if (dropped) this.sp.log('info', `peer ${this.cfg.address}: End-of-RIB ${f}, ${dropped} stale routes removed`, { peer: this.cfg.address });
     this.sp.emit('eor', { peer: this.cfg.address, family: f });
   }
@@ -494,7 +502,7 @@ export class Peer {
     const f = afiFamily(r.afi, r.safi);
     if (!f || !this.negotiated?.families.includes(f)) return; // RFC 2918 §4: ignore unknown AFI/SAFI
     if (r.subtype === 'borr') this.rib.markStale(f);
-    else if (r.subtype === 'eorr') this.rib.purgeStale(f);
+    else if (r.subtype === 'eorr') this.purgeStale(f);
     else if (r.rawSubtype === 0) {
       this.out.markAllDirty(f);
       this.refreshFamilies.add(f);
@@ -511,7 +519,7 @@ export class Peer {
     const n = this.negotiated!;
     // RFC 4724 §4.2: stale routes of families the peer no longer preserves go now; the rest wait for End-of-RIB.
     for (const f of ['ipv4', 'ipv6'] as Family[]) {
-      if (this.rib.stale[f] && !(n.gracefulRestart?.preserved.includes(f) && n.families.includes(f))) this.rib.purgeStale(f);
+      if (this.rib.stale[f] && !(n.gracefulRestart?.preserved.includes(f) && n.families.includes(f))) this.purgeStale(f);
     }
     if (this.grTimer && !Object.keys(this.rib.stale).length) {
       clearTimeout(this.grTimer);
@@ -541,7 +549,7 @@ export class Peer {
       if (this.grTimer) clearTimeout(this.grTimer);
       this.grTimer = setTimeout(() => {
         this.grTimer = undefined;
-        for (const f of ['ipv4', 'ipv6'] as Family[]) this.rib.purgeStale(f);
+        for (const f of ['ipv4', 'ipv6'] as Family[]) this.purgeStale(f);
       }, gr.restartTime * 1000);
       this.grTimer.unref();
       this.sp.log('info', `peer ${this.cfg.address}: graceful restart, routes kept stale for ${gr.restartTime} s`, { peer: this.cfg.address });
@@ -550,11 +558,24 @@ export class Peer {
     this.clearRoutes();
   }
 
+  /** Drops a family's stale routes (End-of-RIB, EoRR, restart timer) and tells the application. */
+  private purgeStale(f: Family): number {
+    const n = this.rib.stale[f]?.size ?? 0;
+    if (!n) return 0;
+    if (this.sp.routeEvents !== 'off' && this.sp.listenerCount('routes') > 0) {
+      const gone = this.sp.routeEvents === 'objects' ? this.rib.stalePrefixes(f) : [];
+      this.sp.emit('routes', { peer: this.cfg.address, family: f, announced: [], withdrawn: gone, announcedCount: 0, withdrawnCount: n });
+    }
+    return this.rib.purgeStale(f);
+  }
+
   clearRoutes(): void {
-    if (this.sp.listenerCount('routes') > 0) {
+    if (this.sp.routeEvents !== 'off' && this.sp.listenerCount('routes') > 0) {
       for (const f of ['ipv4', 'ipv6'] as Family[]) {
-        const gone = this.rib.routes(f).map((r) => r.prefix);
-        if (gone.length) this.sp.emit('routes', { peer: this.cfg.address, family: f, announced: [], withdrawn: gone });
+        const n = this.rib.count(f);
+        if (!n) continue;
+        const gone = this.sp.routeEvents === 'objects' ? this.rib.routes(f).map((r) => r.prefix) : [];
+        this.sp.emit('routes', { peer: this.cfg.address, family: f, announced: [], withdrawn: gone, announcedCount: 0, withdrawnCount: n });
       }
     }
     this.rib.clear();

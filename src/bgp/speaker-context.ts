@@ -9,6 +9,7 @@ export interface SpeakerContext {
   asn: number;
   routerId: string;
   routeServer: boolean;
+  routeEvents: 'objects' | 'counts' | 'off';
   clock: { now(): number };
   log: BgpLog;
   metrics: BgpMetrics;

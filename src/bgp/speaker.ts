@@ -32,6 +32,11 @@ export interface SpeakerConfig {
   holdTime?: number;
   /** Text sent with Cease / Administrative Shutdown on stop() (RFC 9003). */
   shutdownMessage?: string;
+  /**
+   * 'routes' events: 'objects' (default) carries Route objects and withdrawn prefixes; 'counts' only
+   * announcedCount/withdrawnCount (cheap for bulk tables; read the RIB with adjRibIn()); 'off' none.
+   */
+  routeEvents?: 'objects' | 'counts' | 'off';
 }
 
 export interface Speaker extends EventEmitter {
@@ -76,6 +81,7 @@ class BgpSpeaker extends EventEmitter implements Speaker {
       asn: config.asn,
       routerId: config.routerId,
       routeServer: config.routeServer ?? false,
+      routeEvents: config.routeEvents ?? 'objects',
       clock: deps.clock ?? { now: () => Date.now() },
       log: deps.log ?? (() => {}),
       metrics: deps.metrics ?? noMetrics,

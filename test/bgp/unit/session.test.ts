@@ -209,8 +209,11 @@ describe('sessions over loopback', () => {
     });
     internals.peerMap.get(P)!.conn!.sock.destroy();
     expect(await sawStale).toBeGreaterThan(0);
+    const withdrawn: string[] = [];
+    p.b.on('routes', (e: { withdrawn: string[] }) => withdrawn.push(...e.withdrawn));
     await waitFor(() => p.b.peer(P)!.state === 'Established' && p.b.peer(P)!.prefixesIn.stale === 0, 6000, 're-established, stale purged');
     expect(p.b.adjRibIn(P).map((r) => r.prefix)).toEqual(['10.1.0.0/24']);
+    expect(withdrawn).toEqual(['10.2.0.0/24']); // only the route the restarted peer did not re-announce
   });
 
   it('packs a 20,000-route table into few UPDATEs and respects back-pressure', async () => {
@@ -223,6 +226,7 @@ describe('sessions over loopback', () => {
     const updates = p.b.peer(P)!.counters.messagesIn.update;
     expect(updates).toBeLessThan(20000 / 500);
     expect(p.b.internedAttributeSets()).toBe(10);
+    expect(p.b.peer(P)!.counters.prefixesReceived).toBe(20000);
     expect(p.b.adjRibIn(P).find((r) => r.prefix === '20.0.5.0/24')!.attrs.med).toBe(5);
   });
 
