@@ -92,6 +92,28 @@ describe('UDP echo probe against the delaying/dropping responder (loopback)', ()
   });
 });
 
+describe('IPv6', () => {
+  it('probes ::1 by UDP echo, TCP connect and fping', async () => {
+    const r = createUdpResponder({ host: '::1', port: 0, delayMs: 5 });
+    const { port } = await r.start();
+    const srv = createServer((s) => s.destroy());
+    await new Promise<void>((res) => srv.listen(0, '::1', () => res()));
+    try {
+      const u = await udpProbe({ target: '::1', port, count: 5, intervalMs: 1, timeoutMs: 500 });
+      expect(u.rtts).toHaveLength(5);
+      expect(median(u.rtts)).toBeGreaterThanOrEqual(4);
+      const t = await tcpConnectProbe({ target: '::1', port: (srv.address() as { port: number }).port, count: 3, intervalMs: 1, timeoutMs: 1000 });
+      expect(t.rtts).toHaveLength(3);
+      const f = await icmpProbe({ target: '::1', count: 3, intervalMs: 10, timeoutMs: 500 });
+      expect(f).toMatchObject({ sent: 3 });
+      expect(f.rtts).toHaveLength(3);
+    } finally {
+      await r.stop();
+      await new Promise<void>((res) => srv.close(() => res()));
+    }
+  });
+});
+
 describe('TCP connect probe', () => {
   let server: Server;
   let port = 0;
