@@ -32,12 +32,14 @@ export function buildOpen(l: LocalOpenConfig): OpenMessage {
   if (l.enhancedRouteRefresh !== false) caps.push({ type: 'enhanced-route-refresh' });
   if (l.fourOctetAsn) caps.push({ type: 'four-octet-asn', asn: l.asn });
   if (l.gracefulRestart) {
+    // F bit set: the speaker is a control-plane element (route server), so the peers' forwarding
+    // through the routes it passed on is not interrupted by its restart (RFC 4724 §3).
     caps.push({
       type: 'graceful-restart',
       restartState: false,
       notification: false,
       restartTime: l.gracefulRestart.restartTime,
-      families: l.families.map((f) => ({ afi: familyAfi(f), safi: C.SAFI_UNICAST, forwardingState: false })),
+      families: l.families.map((f) => ({ afi: familyAfi(f), safi: C.SAFI_UNICAST, forwardingState: true })),
     });
   }
   if (l.addPath) caps.push({ type: 'add-path', families: l.families.map((f) => ({ afi: familyAfi(f), safi: C.SAFI_UNICAST, mode: ADD_PATH_MODE[l.addPath!] })) });
