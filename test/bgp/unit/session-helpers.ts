@@ -1,6 +1,6 @@
 // Loopback helpers for session tests: pairs of our own speakers and a scripted raw peer.
 import net from 'node:net';
-import { createSpeaker, encodeOpen, decodeMessage, type Speaker, type SpeakerConfig, type PeerConfig, type BgpMessage, type OpenMessage } from '../../../src/bgp/index.ts';
+import { createSpeaker, encodeOpen, decodeMessage, type Speaker, type SpeakerConfig, type SpeakerDeps, type PeerConfig, type BgpMessage, type OpenMessage } from '../../../src/bgp/index.ts';
 import { MessageFramer } from '../../../src/bgp/header.ts';
 
 export async function waitFor(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
@@ -23,9 +23,10 @@ export async function pair(
   bCfg: Partial<SpeakerConfig> = {},
   aPeer: Partial<PeerConfig> = {},
   bPeer: Partial<PeerConfig> = {},
+  bDeps: SpeakerDeps = {},
 ): Promise<Pair> {
   const a = createSpeaker({}, { asn: 65001, routerId: '10.0.0.1', listen: { host: '127.0.0.1', port: 0 }, ...aCfg });
-  const b = createSpeaker({}, { asn: 65002, routerId: '10.0.0.2', listen: false, ...bCfg });
+  const b = createSpeaker(bDeps, { asn: 65002, routerId: '10.0.0.2', listen: false, ...bCfg });
   await a.start();
   a.addPeer({ address: '127.0.0.1', asn: bCfg.asn ?? 65002, passive: true, holdTime: 30, ...aPeer });
   b.addPeer({ address: '127.0.0.1', port: a.address()!.port, asn: aCfg.asn ?? 65001, holdTime: 30, connectRetrySec: 1, ...bPeer });

@@ -267,6 +267,28 @@ describe('sessions over loopback', () => {
     expect(p.b.adjRibIn(P, { family: 'ipv4' })[0].pathId).toBe(2);
   });
 
+  it('counts messages, updates, prefixes and errors per peer in the metrics sink', async () => {
+    const counts = new Map<string, number>();
+    const gauges = new Map<string, number>();
+    const key = (name: string, labels: Record<string, string>) => `${name}{${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',')}}`;
+    const metrics = {
+      inc: (name: string, labels: Record<string, string>, n = 1) => void counts.set(key(name, labels), (counts.get(key(name, labels)) ?? 0) + n),
+      set: (name: string, labels: Record<string, string>, v: number) => void gauges.set(key(name, labels), v),
+    };
+    const p = await mk({}, {}, {}, {}, { metrics });
+    await established(p);
+    p.a.announce(P, [{ prefix: '10.1.0.0/24', attrs: v4attrs }, { prefix: '10.2.0.0/24', attrs: v4attrs }]);
+    await waitFor(() => p.b.routeCountIn(P) === 2);
+    expect(counts.get('bgp_messages_received_total{peer=127.0.0.1,type=open}')).toBe(1);
+    expect(counts.get('bgp_messages_sent_total{peer=127.0.0.1,type=keepalive}')).toBeGreaterThanOrEqual(1);
+    expect(counts.get('bgp_prefixes_received_total{peer=127.0.0.1,family=ipv4}')).toBe(2);
+    expect(gauges.get('bgp_prefixes_accepted{peer=127.0.0.1,family=ipv4}')).toBe(2);
+    expect(gauges.get('bgp_session_established{peer=127.0.0.1}')).toBe(1);
+    await p.a.stop();
+    await waitFor(() => counts.has('bgp_errors_total{peer=127.0.0.1,code=6,subcode=2,direction=received}'));
+    expect(gauges.get('bgp_session_established{peer=127.0.0.1}')).toBe(0);
+  });
+
   it('adds, changes and removes peers at runtime; bad input changes nothing', async () => {
     const p = await mk();
     await established(p);
