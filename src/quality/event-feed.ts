@@ -21,7 +21,12 @@ export interface EventFeedConfig {
   routeTargetMethod: string;
   /** Port for tcp/udp route targets. */
   routeTargetPort: number;
-  /** `exchange` or `agent` (the member's own probe agents run them). */
+  /**
+   * `auto`: the exchange's own loop when the member has a source-address binding
+   * (`quality.sourceAddresses`), else the member's probe agents — a probe from the exchange
+   * without a binding would measure the exchange's own upstream, not the member's path.
+   * `exchange` or `agent` force one lane.
+   */
   routeTargetLane: string;
   /** Interest added per open sell order and per live trade of a (seller, destination). */
   orderInterest: number;
@@ -32,7 +37,7 @@ export const eventFeedDefaults: EventFeedConfig = {
   routeTargets: true,
   routeTargetMethod: 'icmp',
   routeTargetPort: 7362,
-  routeTargetLane: 'exchange',
+  routeTargetLane: 'auto',
   orderInterest: 1,
   tradeInterest: 4,
 };
@@ -44,6 +49,8 @@ export interface EventFeedDeps {
   reporter: Reporter;
   /** The member owning an exchange port, for traffic volume from `UsageSampled`. */
   memberOfPort?: (portId: string) => string | undefined;
+  /** True when probes for this provider can be bound to a source address that routes through it. */
+  hasSourceAddress?: (provider: string) => boolean;
 }
 
 /** The first host of a prefix (network + 1; the address itself for /32 and /128): a conventional router address. */
@@ -106,7 +113,8 @@ export function createEventFeed(deps: EventFeedDeps, cfg: EventFeedConfig): { ha
       target: host,
       method,
       ...(method === 'icmp' ? {} : { port: cfg.routeTargetPort }),
-      lane: cfg.routeTargetLane === 'agent' ? `agent:${member}` : 'exchange',
+      lane:
+        cfg.routeTargetLane === 'exchange' || (cfg.routeTargetLane !== 'agent' && deps.hasSourceAddress?.(member)) ? 'exchange' : `agent:${member}`,
     };
   }
 

@@ -218,6 +218,7 @@ export function createQuality(deps: QualityDeps, config: QualityConfig): Quality
             addTarget: (t) => service.addTarget(t),
             removeTarget: (k) => service.removeTarget(k),
             reporter,
+            hasSourceAddress: (p) => sourceOf.has(p),
             ...(deps.memberOfPort ? { memberOfPort: deps.memberOfPort } : {}),
           },
           config.feed,

@@ -111,7 +111,7 @@ describeStores(
     });
 
     it('turns a prefix a member registers into a probe target through that member (B6), and drops it again', async () => {
-      const targets = async () => (await env.call('GET', '/v1/quality/targets')).body.items as Array<{ key: string; weight: number; target: string; method: string }>;
+      const targets = async () => (await env.call('GET', '/v1/quality/targets')).body.items as Array<{ key: string; weight: number; target: string; method: string; lane: string }>;
       const key = `${env.bob.id}|185.199.108.0/24|icmp|185.199.108.1|`;
       const until = async (ok: () => Promise<boolean>) => {
         for (let i = 0; i < 100 && !(await ok()); i++) await new Promise((r) => setTimeout(r, 20));
@@ -120,6 +120,8 @@ describeStores(
       expect(reg.status, JSON.stringify(reg.body)).toBe(201);
       await until(async () => (await targets()).some((t) => t.key === key));
       expect((await targets()).find((t) => t.key === key)).toMatchObject({ target: '185.199.108.1', method: 'icmp', weight: 1 });
+      // No source-address binding for bob: the exchange cannot probe through bob itself; bob's agents will.
+      expect((await targets()).find((t) => t.key === key)!.lane).toBe(`agent:${env.bob.id}`);
       const del = await env.call('DELETE', `/v1/members/${env.bob.id}/prefixes`, { token: env.bob.token, query: { prefix: '185.199.108.0/24' } });
       expect(del.status).toBe(200);
       await until(async () => !(await targets()).some((t) => t.key === key));

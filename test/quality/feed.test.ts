@@ -59,6 +59,29 @@ describe('journal feed into the scheduler (A4 relevance)', () => {
     expect(await reporter.registry.getSingleMetricAsString('bandex_quality_feed_skipped_total')).toMatch(/type="TradeMatched"} 1[\s\S]*type="OrderAccepted"} 1/);
   });
 
+  it('puts a registered prefix in the exchange lane only when the member has a source-address binding', async () => {
+    const scheduler = new ProbeScheduler(sequentialIds());
+    const feed = createEventFeed(
+      {
+        scheduler,
+        reporter: createReporter({ destination: false }),
+        addTarget: async (t: ProbeTarget) => scheduler.upsertTarget(t, 0),
+        removeTarget: async (k: string) => scheduler.removeTarget(k),
+        hasSourceAddress: (p: string) => p === 'mem_bound',
+      },
+      eventFeedDefaults,
+    );
+    feed.handle(ev('RoutePrefixRegistered', { memberId: 'mem_bound', prefix: '198.51.100.0/24', family: 4, registeredAt: 0 }));
+    feed.handle(ev('RoutePrefixRegistered', { memberId: 'mem_free', prefix: '2001:db8::/32', family: 6, registeredAt: 0 }));
+    await new Promise((r) => setImmediate(r));
+    expect(scheduler.targets().map((t) => [t.provider, t.target, t.lane])).toEqual(
+      expect.arrayContaining([
+        ['mem_bound', '198.51.100.1', 'exchange'],
+        ['mem_free', '2001:db8::1', 'agent:mem_free'],
+      ]),
+    );
+  });
+
   it('picks the first host of a prefix as the probe address', () => {
     expect(firstHost('198.51.100.0/24')).toBe('198.51.100.1');
     expect(firstHost('10.0.255.255/32')).toBe('10.0.255.255');
