@@ -31,11 +31,13 @@ async function receiverRole(): Promise<void> {
   let records = 0;
   const c = createFlowCollector({ listen: [{ host: '127.0.0.1', port: 0 }], recvBufferSize: RECV_BUF }, { flow: () => { records++; } });
   const [a] = await c.start();
+  const cpu0 = process.cpuUsage();
   process.stdout.write(JSON.stringify({ port: a.port, recvBuffer: c.stats().recvBufferSizes[0] }) + '\n');
   process.on('SIGTERM', async () => {
     const s = c.stats();
+    const cpu = process.cpuUsage(cpu0);
     await c.stop();
-    process.stdout.write(JSON.stringify({ records, datagrams: s.datagrams, errors: s.decodeErrors }) + '\n');
+    process.stdout.write(JSON.stringify({ records, datagrams: s.datagrams, errors: s.decodeErrors, cpuSeconds: (cpu.user + cpu.system) / 1e6 }) + '\n');
     process.exit(0);
   });
 }
@@ -119,6 +121,13 @@ function udpRcvbufErrors(): number {
   return Number(vals[keys.indexOf('RcvbufErrors')]);
 }
 
+/** CPU seconds (user + system) a process has used, from /proc/PID/stat (clock ticks, 100 Hz). */
+function cpuSecondsOf(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / 100;
+}
+
 function child(args: string[]): ReturnType<typeof spawn> {
   return spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
 }
@@ -187,7 +196,7 @@ async function main(): Promise<void> {
 
     // both collectors receive the same stream at the same time (each datagram goes to both),
     // so they share the machine under the same conditions; three trials, median ratio reported
-    const trials: Array<{ nf: number; bx: number; seconds: number; nfKernel: number }> = [];
+    const trials: Array<{ nf: number; bx: number; seconds: number; nfKernel: number; nfCpu: number; bxCpu: number }> = [];
     const TRIALS = Number(process.env.BENCH_FLOW_TRIALS ?? 5);
     for (let trial = 0; trial < TRIALS; trial++) {
       const nfdir = join(dir, `nfcapd-${trial}`);
@@ -202,11 +211,13 @@ async function main(): Promise<void> {
       const ready = JSON.parse((await rxLines.next()).value as string) as { port: number; recvBuffer: number };
       await sleep(1000);
       const drops0 = udpRcvbufErrors();
+      const nfCpu0 = cpuSecondsOf(nf.pid!);
       const sent = await send(stream, `${nfPort},${ready.port}`, REPEATS);
       await sleep(1500);
       const kernelDrops = udpRcvbufErrors() - drops0;
+      const nfCpu = cpuSecondsOf(nf.pid!) - nfCpu0;
       rx.kill('SIGTERM');
-      const bx = JSON.parse((await rxLines.next()).value as string) as { records: number; datagrams: number; errors: number };
+      const bx = JSON.parse((await rxLines.next()).value as string) as { records: number; datagrams: number; errors: number; cpuSeconds: number };
       nf.kill('SIGTERM');
       await new Promise((r) => nf.once('exit', r));
       let nfRecords = 0;
@@ -214,8 +225,8 @@ async function main(): Promise<void> {
         const out = execFileSync('nfdump', ['-r', join(nfdir, f), '-I'], { encoding: 'utf8' });
         nfRecords += Number(/^Flows:\s*(\d+)/m.exec(out)?.[1] ?? 0);
       }
-      trials.push({ nf: nfRecords, bx: bx.records, seconds: sent.seconds, nfKernel: kernelDrops });
-      console.log(`trial ${trial + 1}: stream ${sent.seconds.toFixed(2)} s; nfcapd stored ${nfRecords}, bandex decoded ${bx.records} of ${offered}; kernel rcvbuf errors (both sockets) ${kernelDrops}; receive buffer granted ${ready.recvBuffer} B`);
+      trials.push({ nf: nfRecords, bx: bx.records, seconds: sent.seconds, nfKernel: kernelDrops, nfCpu, bxCpu: bx.cpuSeconds });
+      console.log(`trial ${trial + 1}: stream ${sent.seconds.toFixed(2)} s; nfcapd stored ${nfRecords} using ${nfCpu.toFixed(2)} CPU s, bandex decoded ${bx.records} using ${bx.cpuSeconds.toFixed(2)} CPU s, of ${offered}; kernel rcvbuf errors (both sockets) ${kernelDrops}; receive buffer granted ${ready.recvBuffer} B`);
     }
     trials.sort((a, b) => a.bx / a.nf - b.bx / b.nf);
     const med = trials[Math.floor(trials.length / 2)];
@@ -225,6 +236,9 @@ async function main(): Promise<void> {
     const bxSend = { seconds: med.seconds };
     const nfKernelDrops = med.nfKernel;
     const bxKernelDrops = med.nfKernel;
+    // CPU efficiency over all trials: records per CPU-second, i.e. what one core could ingest
+    const nfPerCpu = trials.reduce((a, x) => a + x.nf, 0) / Math.max(0.01, trials.reduce((a, x) => a + x.nfCpu, 0));
+    const bxPerCpu = trials.reduce((a, x) => a + x.bx, 0) / Math.max(0.01, trials.reduce((a, x) => a + x.bxCpu, 0));
     const nfRate = nfRecords / nfSend.seconds;
     const bxRate = bx.records / bxSend.seconds;
     console.log(`median trial (kernel rcvbuf errors, both sockets: ${nfKernelDrops + 0 * bxKernelDrops}):`);
@@ -232,6 +246,8 @@ async function main(): Promise<void> {
     console.log(`bandex    ${bx.records} of ${offered} records decoded (${(100 * (1 - bx.records / offered)).toFixed(2)}% dropped); ${(bxRate / 1e6).toFixed(2)} M records/s of stream`);
     console.log(`ratio bandex/nfcapd ${(bxRate / nfRate).toFixed(2)}; all trials: ${trials.map((x) => (x.bx / x.nf).toFixed(3)).join(' ')}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
     figures.push({ name: 'end-to-end IPFIX collector throughput (loopback)', value: Math.round(bxRate), unit: 'records/s', reference: 'nfcapd 1.7.1, same stream, same run', referenceValue: Math.round(nfRate), goal: 'ahead of nfcapd', met: bxRate > nfRate });
+    console.log(`CPU efficiency (all trials): nfcapd ${(nfPerCpu / 1e6).toFixed(2)} M records per CPU-second, bandex ${(bxPerCpu / 1e6).toFixed(2)} M; ratio ${(bxPerCpu / nfPerCpu).toFixed(2)}`);
+    figures.push({ name: 'collector records per CPU-second (one-core capacity)', value: Math.round(bxPerCpu), unit: 'records/CPU-s', reference: 'nfcapd 1.7.1, same trials', referenceValue: Math.round(nfPerCpu), goal: 'ahead of nfcapd', met: bxPerCpu > nfPerCpu });
     figures.push({ name: 'end-to-end records dropped (bandex)', value: offered - bx.records, unit: 'records', reference: 'nfcapd dropped', referenceValue: offered - nfRecords, goal: 'fewer than nfcapd', met: offered - bx.records <= offered - nfRecords });
   } finally {
     rmSync(dir, { recursive: true, force: true });
