@@ -198,7 +198,7 @@ async function buildHttp(ctx: ApiContext): Promise<FastifyInstance> {
     sweeper = setInterval(() => app.server.closeIdleConnections(), 25);
     sweeper.unref();
   });
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async () => {
     if (closing) throw commonErrors.make('SHUTTING_DOWN', 'the server is stopping; retry in a moment');
   });
   app.addHook('onSend', async (_req, reply, payload) => {
