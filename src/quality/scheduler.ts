@@ -116,6 +116,7 @@ export function targetKey(t: Pick<ProbeTarget, 'provider' | 'destination' | 'tar
 export class ProbeScheduler {
   readonly config: SchedulerConfig;
   private readonly items = new Map<string, Item>();
+  private readonly byProvider = new Map<string, Set<Item>>();
   private readonly lanes = new Map<string, Lane>();
   private readonly global: TokenBucket;
   private readonly perTarget = new Map<string, TokenBucket>();
@@ -183,6 +184,9 @@ export class ProbeScheduler {
     const item: Item = { key, t, last: null, addedAt: now, due: now, weight: 1, member, heapIndex: -1 };
     member.items.add(item);
     this.items.set(key, item);
+    let mine = this.byProvider.get(t.provider);
+    if (!mine) this.byProvider.set(t.provider, (mine = new Set()));
+    mine.add(item);
     item.weight = this.weightOf(item);
     lane.items.push(item);
     return key;
@@ -199,6 +203,9 @@ export class ProbeScheduler {
       lane.memberByProvider.delete(item.t.provider);
     }
     this.items.delete(key);
+    const mine = this.byProvider.get(item.t.provider);
+    mine?.delete(item);
+    if (mine?.size === 0) this.byProvider.delete(item.t.provider);
     return true;
   }
 
@@ -294,7 +301,9 @@ export class ProbeScheduler {
   private expireLeases(now: number): void {
     if (this.leases.size === 0) return;
     for (const [id, l] of this.leases) {
-      if (l.expires > now) continue;
+      // Leases are made with now + leaseMs and now never goes back: the map's insertion order is
+      // expiry order, so the first live lease ends the scan.
+      if (l.expires > now) break;
       this.leases.delete(id);
       // Never reported: probe it again as soon as limits allow.
       if (this.items.get(l.item.key) === l.item) {
@@ -369,7 +378,7 @@ export class ProbeScheduler {
     const k = `${provider}|${d}`;
     if (v === 0) map.delete(k);
     else map.set(k, v);
-    for (const it of this.items.values()) if (it.t.provider === provider && (d === '*' || it.t.destination === d)) this.reweigh(it);
+    for (const it of this.byProvider.get(provider) ?? []) if (d === '*' || it.t.destination === d) this.reweigh(it);
   }
 
   private lane(name: string): Lane {
