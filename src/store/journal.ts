@@ -71,6 +71,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
   let running: Promise<void> | null = null;
   let last = 0;
   let started = false;
+  let resync = false;
   let closing = false;
   const idle: (() => void)[] = [];
 
@@ -143,7 +144,24 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
     }
   }
 
+  async function readLastSeq(): Promise<number> {
+    const row = await db.selectFrom('journal').select((eb) => eb.fn.max('seq').as('m')).executeTakeFirst();
+    return Number(row?.m ?? 0);
+  }
+
   async function commit(batch: Command[]): Promise<void> {
+    if (resync) {
+      // After a failed commit its outcome may be unknown (connection lost during COMMIT):
+      // take the sequence from the database again rather than reuse numbers.
+      try {
+        last = await readLastSeq();
+        resync = false;
+      } catch (err) {
+        const e = storeErrors.make('STORE_UNAVAILABLE', `the journal could not reach the database: ${(err as Error).message}`, { cause: err });
+        for (const c of batch) c.reject(e);
+        return;
+      }
+    }
     let next = last + 1;
     const ok: Command[] = [];
     const failed: { c: Command; err: unknown }[] = [];
@@ -171,6 +189,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
     } catch (err) {
       const e = storeErrors.make('STORE_UNAVAILABLE', `the journal could not commit: ${(err as Error).message}`, { cause: err });
       reporter.error('journal', 'STORE_UNAVAILABLE', err);
+      resync = true;
       failures.inc(batch.length);
       for (const c of batch) c.reject(failed.find((f) => f.c === c)?.err ?? e);
       return;
@@ -232,8 +251,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
 
   const journal: Journal = {
     async start() {
-      const row = await db.selectFrom('journal').select((eb) => eb.fn.max('seq').as('m')).executeTakeFirst();
-      last = Number(row?.m ?? 0);
+      last = await readLastSeq();
       started = true;
     },
     append<P>(event: NewEvent<P>, project?: Projection<JournalEvent<P>>): Promise<JournalEvent<P>> {

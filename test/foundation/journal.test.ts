@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, createReporter, type JournalEvent } from '../../src/lib/index.ts';
 import { createJournal, createStore, type Journal, type Store, type StoreConfig } from '../../src/store/index.ts';
@@ -140,3 +140,30 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+describe('journal when the database fails', () => {
+  it('rejects the batch with STORE_UNAVAILABLE, keeps no seq, and recovers when the database is back', async () => {
+    const pg = await createTempDatabase();
+    const reporter = createReporter({ destination: false });
+    const store = createStore({ kind: 'postgres', url: pg.url }, { reporter });
+    try {
+      await store.migrate();
+      const journal = createJournal({ db: store.db, dialect: store.dialect, clock: new ManualClock(0), reporter });
+      await journal.start();
+      await journal.append({ type: 'Before', payload: null });
+      // Make the journal's own insert fail (a failing projection would only fail its command).
+      await sql`alter table journal rename to journal_away`.execute(store.db);
+      const failed = await Promise.allSettled([journal.append({ type: 'Lost', payload: 1 }), journal.append({ type: 'Lost', payload: 2 })]);
+      expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+      expect((failed[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      await sql`alter table journal_away rename to journal`.execute(store.db);
+      const after = await journal.append({ type: 'After', payload: null });
+      expect(after.seq).toBe(2);
+      expect((await journal.read({})).map((e) => e.type)).toEqual(['Before', 'After']);
+      await journal.close();
+    } finally {
+      await store.close();
+      await pg.drop();
+    }
+  });
+});
