@@ -333,6 +333,8 @@ export interface DecodedAttributes {
   /** Wire order and extended-length use, for byte-exact re-encoding. */
   order: number[];
   extended: number[];
+  /** The section could not be parsed to its end (RFC 7606 §4). */
+  truncated?: boolean;
 }
 
 /**
@@ -345,15 +347,25 @@ export function decodeAttributes(b: Uint8Array, off: number, end: number, ctx: C
   const seen = new Set<number>();
   let p = off;
   while (p < end) {
-    if (p + 3 > end) throw malformedList('attribute header is truncated', b, p, end);
     const flags = b[p];
     const type = b[p + 1];
     const ext = (flags & C.ATTR_FLAG_EXTENDED) !== 0;
     const hdr = ext ? 4 : 3;
-    if (p + hdr > end) throw malformedList('attribute header is truncated', b, p, end);
-    const len = ext ? u16(b, p + 2) : b[p + 2];
+    const len = p + hdr > end ? 0 : ext ? u16(b, p + 2) : b[p + 2];
     const vOff = p + hdr;
-    if (vOff + len > end) throw malformedList(`${attributeName(type)} length ${len} overruns the attribute section`, b, p, end);
+    if (p + hdr > end || vOff + len > end) {
+      // RFC 7606 §4: the attribute section cannot be parsed to its end; Total Path Attribute Length
+      // still locates the NLRI, so treat-as-withdraw (what was parsed so far, e.g. MP_REACH, is kept for that).
+      out.withdrawError ??= new BgpDecodeError(
+        p + hdr > end ? 'attribute header is truncated' : `${attributeName(type)} length ${len} overruns the attribute section`,
+        C.ERR_UPDATE,
+        C.UPD_MALFORMED_ATTR_LIST,
+        new Uint8Array(0),
+        'treat-as-withdraw',
+      );
+      out.truncated = true;
+      break;
+    }
     const whole = (): Uint8Array => b.slice(p, vOff + len);
     p = vOff + len;
     if (seen.has(type)) {
@@ -395,11 +407,6 @@ export function decodeAttributes(b: Uint8Array, off: number, end: number, ctx: C
     }
   }
   return out;
-}
-
-function malformedList(msg: string, _b: Uint8Array, _p: number, _end: number): BgpDecodeError {
-  // RFC 7606 §4: when attributes cannot be parsed the MP attributes may be hidden: reset the session.
-  return new BgpDecodeError(msg, C.ERR_UPDATE, C.UPD_MALFORMED_ATTR_LIST);
 }
 
 /** RFC 6793 §4.2.3: merge AS4_PATH / AS4_AGGREGATOR received from an OLD speaker (call once). */

@@ -195,8 +195,16 @@ export function ingestUpdate(msg: Uint8Array, ctx: IngestContext, intern: AttrIn
   if (s.aEnd > s.aStart) {
     scan = scanAttributes(buf, s.aStart, s.aEnd, ctxTag(ctx));
     if (!scan) {
-      decodeAttributes(buf, s.aStart, s.aEnd, ctx); // throws the precise error
-      throw new BgpDecodeError('malformed attribute list', C.ERR_UPDATE, C.UPD_MALFORMED_ATTR_LIST);
+      // Slow path: the full decoder throws for session-reset faults, or reports the section as
+      // unparsable (RFC 7606 §4) — then everything this UPDATE announces is withdrawn.
+      const d = decodeAttributes(buf, s.aStart, s.aEnd, ctx);
+      res.treatAsWithdraw = d.withdrawError ?? new BgpDecodeError('malformed attribute list', C.ERR_UPDATE, C.UPD_MALFORMED_ATTR_LIST, new Uint8Array(0), 'treat-as-withdraw');
+      if (s.nEnd > s.nStart) withdraw('ipv4', ap4, s.nStart, s.nEnd);
+      for (const r of [d.st.mpReach, d.st.mpUnreach]) {
+        const f = r && afiFamily(r.afi, r.safi);
+        if (r && f && ctx.families.includes(f)) withdraw(f, f === 'ipv4' ? ap4 : ap6, r.start, r.end);
+      }
+      return res;
     }
     if (!scan.onlyUnreach) {
       rec = intern.get(scan.key);

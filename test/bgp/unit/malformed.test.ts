@@ -39,7 +39,6 @@ const corpus: Case[] = [
   // UPDATE structure (RFC 4271 §6.3)
   { name: 'withdrawn routes length overruns', bytes: msgWith(2, '00ff0000'), expect: { reset: [3, 1] } },
   { name: 'total path attribute length overruns', bytes: msgWith(2, '000000ff40010100'), expect: { reset: [3, 1] } },
-  { name: 'attribute length overruns the attribute section', bytes: updateWith('400105' + '00'), expect: { reset: [3, 1] } },
   { name: 'unrecognized well-known attribute', bytes: updateWith(BASE + attr(0x40, 40, '00'), NLRI_10_1), expect: { reset: [3, 2] } },
   { name: 'MP_REACH_NLRI twice', bytes: updateWith(BASE + attr(0x90, 14, '00020110' + '20010db8'.padEnd(32, '0') + '00') + attr(0x90, 14, '00020110' + '20010db8'.padEnd(32, '0') + '00')), expect: { reset: [3, 1] } },
   { name: 'NLRI prefix length 33', bytes: updateWith(BASE, '210a010000ff'), expect: { reset: [3, 10] } },
@@ -49,6 +48,8 @@ const corpus: Case[] = [
   { name: 'MP_REACH_NLRI IPv6 prefix length 129', bytes: updateWith(ORIGIN_IGP + AS_PATH_65002 + attr(0x90, 14, '000201' + '10' + '20010db8'.padEnd(32, '0') + '00' + '81' + 'ff'.repeat(17))), expect: { reset: [3, 10] } },
   { name: 'MP_UNREACH_NLRI of 2 octets', bytes: updateWith(attr(0x90, 15, '0002')), expect: { reset: [3, 5] } },
   // RFC 7606 treat-as-withdraw
+  { name: 'attribute length overruns the attribute section (§4)', bytes: updateWith(BASE + '400105' + '00', NLRI_10_1), expect: { withdraw: [3, 1] } },
+  { name: 'attribute header truncated: 2 octets left (§4)', bytes: updateWith(BASE + '4001', NLRI_10_1), expect: { withdraw: [3, 1] } },
   { name: 'ORIGIN value 3', bytes: updateWith(attr(0x40, 1, '03') + AS_PATH_65002 + NEXT_HOP, NLRI_10_1), expect: { withdraw: [3, 6] } },
   { name: 'ORIGIN of 2 octets', bytes: updateWith(attr(0x40, 1, '0000') + AS_PATH_65002 + NEXT_HOP, NLRI_10_1), expect: { withdraw: [3, 5] } },
   { name: 'ORIGIN flagged optional', bytes: updateWith(attr(0xc0, 1, '00') + AS_PATH_65002 + NEXT_HOP, NLRI_10_1), expect: { withdraw: [3, 4] } },
@@ -139,6 +140,19 @@ describe('malformed corpus', () => {
     expect(r.changes[0]).toMatchObject({ family: 'ipv4', withdrawn: 1, withdrawnPrefixes: ['10.1.0.0/24'] });
     expect(rib.count()).toBe(0);
     expect(intern.size).toBe(0);
+  });
+
+  it('an unparsable attribute section withdraws the classic and MP_REACH NLRI it carries (RFC 7606 §4)', () => {
+    const intern = new AttrIntern();
+    const rib = new AdjRibIn(intern);
+    const ctx = { fourOctet: true, families: ['ipv4', 'ipv6'] as const };
+    const mp = attr(0x90, 14, '000201' + '10' + '20010db8'.padEnd(32, '0') + '00' + '30' + '20010db80001');
+    ingestUpdate(updateWith(BASE, NLRI_10_1), ctx, intern, rib, false);
+    ingestUpdate(updateWith(ORIGIN_IGP + AS_PATH_65002 + mp), ctx, intern, rib, false);
+    expect(rib.count()).toBe(2);
+    const r = ingestUpdate(updateWith(BASE + mp + '400105' + '00', NLRI_10_1), ctx, intern, rib, false);
+    expect(r.treatAsWithdraw).toMatchObject({ code: 3, subcode: 1, action: 'treat-as-withdraw' });
+    expect(rib.count()).toBe(0);
   });
 
   it('ignores MP_REACH_NLRI of a family not negotiated (RFC 4760 §7)', () => {
