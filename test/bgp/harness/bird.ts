@@ -15,6 +15,8 @@ export interface BirdOptions extends DaemonOptions {
   extraConfig?: string;
   /** Channel export filter override (default: this daemon's own static routes only). */
   exportFilter?: { ipv4?: string; ipv6?: string };
+  /** How long to wait for the control socket (a config with 1M routes takes a while to load). */
+  startTimeoutMs?: number;
 }
 
 export const birdProtoName = (n: NeighborSpec): string => `p_${n.address.replace(/[.:]/g, '_')}_${n.port}`;
@@ -70,6 +72,7 @@ export function birdConfig(o: BirdOptions, routes: DaemonRoute[]): string {
       `  local ${o.address} port ${o.port} as ${o.asn}; strict bind yes; multihop;`,
       `  neighbor ${n.address} port ${n.port} as ${n.asn};`,
       n.passive ? '  passive on;' : '',
+      n.disabled ? '  disabled yes;' : '',
       n.holdTime !== undefined ? `  hold time ${n.holdTime}; keepalive time ${Math.max(1, Math.floor(n.holdTime / 3))};` : '',
       n.fourOctetAsn === false ? '  enable as4 no;' : '',
       '  connect retry time 2; error wait time 1, 5; connect delay time 1;',
@@ -144,7 +147,7 @@ export class BirdDaemon implements BgpDaemon {
     this.proc = startProcess('bird', ['-f', '-c', join(this.dir, 'bird.conf'), '-s', this.socket, '-P', join(this.dir, 'bird.pid')], {
       logFile: join(this.dir, 'bird.log'),
     });
-    await waitFor('birdc socket', async () => ((await run('birdc', ['-s', this.socket, 'show status'], 3000)).code === 0 ? true : undefined), 15_000, 100);
+    await waitFor('birdc socket', async () => ((await run('birdc', ['-s', this.socket, 'show status'], 3000)).code === 0 ? true : undefined), this.opts.startTimeoutMs ?? 15_000, 100);
   }
   async stop(): Promise<void> {
     await this.proc?.stop(5000);

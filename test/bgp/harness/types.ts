@@ -19,6 +19,8 @@ export interface NeighborSpec {
   /** Add-path (RFC 7911) direction the daemon advertises. */
   addPath?: 'send' | 'receive' | 'both';
   maxPrefix?: { limit: number; action: 'warn' | 'teardown' | 'restart'; restartAfterSec?: number };
+  /** Configured but administratively down until enableNeighbor() (BIRD: `disabled yes`). */
+  disabled?: boolean;
 }
 
 export interface DaemonRoute {
