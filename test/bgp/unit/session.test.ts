@@ -217,7 +217,13 @@ describe('sessions over loopback', () => {
   });
 
   it('packs a 20,000-route table into few UPDATEs and respects back-pressure', async () => {
-    const p = await mk();
+    const p = await mk({}, { routeEvents: 'counts' });
+    let announced = 0;
+    let objects = 0;
+    p.b.on('routes', (e: { announced: Route[]; announcedCount: number }) => {
+      announced += e.announcedCount;
+      objects += e.announced.length;
+    });
     await established(p);
     const sets = Array.from({ length: 10 }, (_, i): PathAttributes => ({ ...v4attrs, med: i }));
     const routes: Route[] = Array.from({ length: 20000 }, (_, i) => ({ prefix: `${20 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`, attrs: sets[i % 10] }));
@@ -227,6 +233,7 @@ describe('sessions over loopback', () => {
     expect(updates).toBeLessThan(20000 / 500);
     expect(p.b.internedAttributeSets()).toBe(10);
     expect(p.b.peer(P)!.counters.prefixesReceived).toBe(20000);
+    expect([announced, objects]).toEqual([20000, 0]); // routeEvents 'counts': no per-route objects
     expect(p.b.adjRibIn(P).find((r) => r.prefix === '20.0.5.0/24')!.attrs.med).toBe(5);
   });
 
