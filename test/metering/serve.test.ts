@@ -12,7 +12,8 @@ afterAll(async () => {
 
 it('serve --flow-listen opens the UDP collector and reports exporters', async () => {
   served = await spawnServe({ args: ['--flow-listen', '127.0.0.1:0', '--admin-token', 'bxf-admin-token-0123456789abcdef'] });
-  const get = async () => (await fetch(`${served!.url}/v1/flow/exporters`, { headers: { authorization: `Bearer ${served!.adminToken}` } })).json();
+  interface Exporters { collector: { listening: boolean; addresses: string[]; records: number }; items: unknown[] }
+  const get = async () => (await (await fetch(`${served!.url}/v1/flow/exporters`, { headers: { authorization: `Bearer ${served!.adminToken}` } })).json()) as Exporters;
   const before = await get();
   expect(before.collector.listening).toBe(true);
   const [host, port] = (before.collector.addresses[0] as string).split(':');
