@@ -200,7 +200,8 @@ export class Peer {
         sock.destroy();
         return;
       }
-      this.attach(new Connection(sock, 'out', this.handlersFor(() => this.conn)));
+      const c: Connection = new Connection(sock, 'out', this.handlersFor(() => c));
+      this.attach(c);
       this.dispatch({ type: 'TcpCrAcked' });
     });
   }
@@ -210,14 +211,15 @@ export class Peer {
     this.droppedByNotification = false;
   }
 
+  /** Handlers bound to one connection: events of a connection that is no longer current are ignored. */
   private handlersFor(which: () => Connection | undefined) {
     return {
       onMessage: (msg: Uint8Array, type: number) => this.onMessage(which(), msg, type),
       onBatch: () => {
-        if (this.fsm.name === 'Established') this.lastReceived = Date.now();
+        if (which() === this.conn && this.fsm.name === 'Established') this.lastReceived = Date.now();
       },
       onHeaderError: (e: BgpDecodeError) => {
-        this.countError(e.code, e.subcode, 'sent');
+        if (which() !== this.conn) return;
         this.dispatch({ type: 'BGPHeaderErr', notification: { code: e.code, subcode: e.subcode, data: e.data }, reason: e.message });
       },
       onInternalError: (e: unknown) => {
@@ -246,7 +248,8 @@ export class Peer {
         this.dialing.destroy();
         this.dialing = undefined;
       }
-      this.attach(new Connection(sock, 'in', this.handlersFor(() => this.conn)));
+      const c: Connection = new Connection(sock, 'in', this.handlersFor(() => c));
+      this.attach(c);
       this.dispatch({ type: 'TcpConnectionConfirmed' });
       return;
     }
@@ -303,7 +306,7 @@ export class Peer {
     this.sendNotification(current, { code: C.ERR_CEASE, subcode: C.CEASE_COLLISION });
     current.close();
     this.rival = undefined;
-    rival.setHandlers(this.handlersFor(() => this.conn));
+    rival.setHandlers(this.handlersFor(() => rival));
     this.attach(rival);
     const from = this.fsm.name;
     this.fsm = { ...this.fsm, name: 'OpenSent', reason: 'connection collision: kept the connection opened by the higher BGP identifier', since: this.sp.clock.now() };
