@@ -42,6 +42,12 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
+    it('runs SQLite in WAL mode with synchronous=FULL (acknowledged = fsynced)', () => {
+      if (dialect !== 'sqlite') return;
+      expect(store.sqlite?.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(store.sqlite?.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    });
+
     it('applies migrations once and records them', async () => {
       expect(await store.migrate()).toEqual([]);
       const rows = await store.db.selectFrom('schema_migrations').select('id').orderBy('id').execute();
