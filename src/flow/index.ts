@@ -32,3 +32,4 @@ export type { FieldSpec, TemplateSpec, SetSpec, IpfixMessageSpec, V9PacketSpec }
 export { encodeSflow } from './encoder/sflow.ts';
 export type { SflowDatagramSpec, SflowFlowSampleSpec, SflowCounterSampleSpec } from './encoder/sflow.ts';
 export type { FieldValue } from './encoder/values.ts';
+export { ipfixStructure, netflow9Structure, netflow5Structure } from './structure.ts';

@@ -33,6 +33,8 @@ export interface IpfixMessageSpec {
 }
 
 export interface V9PacketSpec {
+  /** Header record count; default: templates + data records (RFC 3954 §5.1). softflowd counts flows only. */
+  count?: number;
   sysUptime: number;
   unixSecs: number;
   sequence: number;
@@ -127,7 +129,7 @@ export function encodeNetflow9(m: V9PacketSpec): Buffer {
     if (s.kind === 'templates') count += s.templates.length;
     else if (s.kind === 'data') count += s.records.length;
   }
-  w.u16(count);
+  w.u16(m.count ?? count);
   w.u32(m.sysUptime);
   w.u32(m.unixSecs);
   w.u32(m.sequence);
