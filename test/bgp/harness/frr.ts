@@ -220,6 +220,8 @@ interface FrrPath {
   localpref?: number;
   nexthops?: { ip?: string; scope?: string }[];
   peer?: { peerId?: string };
+  peerId?: string;
+  path?: string;
 }
 
 /** FRR prints well-known communities (RFC 1997, 7999, 8326, 7611) by name. */
@@ -245,8 +247,10 @@ export function parseFrrRoutes(text: string, fromPeer?: string): ObservedRoute[]
   for (const [prefix, v] of Object.entries(j.routes ?? {})) {
     const paths = Array.isArray(v) ? v : (v.paths ?? []);
     for (const p of paths) {
-      if (!p.peer || (fromPeer !== undefined && p.peer.peerId !== fromPeer)) continue;
-      const asStr = p.aspath?.string ?? '';
+      // `json detail` puts a header object (prefix, advertisedTo) before the paths; skip it.
+      if (!p.nexthops && !p.aspath && !p.peer) continue;
+      if (fromPeer !== undefined && (p.peer?.peerId ?? p.peerId) !== fromPeer) continue;
+      const asStr = p.aspath?.string ?? p.path ?? '';
       const pair = (s: string): [number, number] => s.split(':').map(Number) as [number, number];
       out.push({
         prefix,
