@@ -54,12 +54,24 @@ export function validateMeasurement(m: Measurement, field = ''): Measurement {
   if (typeof m.source !== 'string' || m.source.length === 0 || m.source.length > 200) bad('source', 'must name who measured');
   if (typeof m.verified !== 'boolean') bad('verified', 'must be true or false');
   if (m.asHops !== undefined && (!Number.isInteger(m.asHops) || m.asHops < 0 || m.asHops > 255)) bad('asHops', 'must be an integer 0..255');
-  const target = canonicalIP(m.target) ?? m.target;
+  const target = canonicalTarget(m.target);
   return { ...m, destination: dest as string, target };
 }
 
-// Every probe run names its destination; the same few thousand strings come back all the time.
+// Every probe run names its destination and target; the same few thousand strings come back
+// all the time, so their canonical forms are remembered (bounded).
 const canonCache = new Map<string, string | undefined>();
+const targetCache = new Map<string, string>();
+
+function canonicalTarget(s: string): string {
+  let c = targetCache.get(s);
+  if (c === undefined) {
+    c = canonicalIP(s) ?? s;
+    if (targetCache.size >= 100_000) targetCache.clear();
+    targetCache.set(s, c);
+  }
+  return c;
+}
 
 /** `any4` → `0.0.0.0/0`, `any6` → `::/0`, CIDR → canonical CIDR; undefined when invalid. */
 export function canonicalDestination(s: string): string | undefined {
