@@ -26,7 +26,10 @@ export const typeboxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schem
   if (!(Kind in schema)) return (data: unknown) => ({ value: data });
   const check = TypeCompiler.Compile(schema);
   const convert = httpPart !== 'body';
-  return (data: unknown) => {
+  const optionalBody = httpPart === 'body' && schema.type === 'object' && !(Array.isArray(schema.required) && schema.required.length > 0);
+  return (input: unknown) => {
+    // A POST without a body is an empty object when every field of the body is optional.
+    const data = input === null || input === undefined ? (optionalBody ? {} : input) : input;
     const value = convert ? Value.Convert(schema, Value.Default(schema, Value.Clone(data))) : Value.Default(schema, data);
     if (check.Check(value)) return { value };
     const first = check.Errors(value).First();

@@ -49,6 +49,9 @@ describeStores('registry API', (env) => {
     expect((await env.call('GET', '/v1/me', { token: k.body.token })).status).toBe(401);
     const again = await env.call('POST', `/v1/keys/${k.body.key.id}/revoke`);
     expect(again.body.error.code).toBe('REGISTRY_KEY_REVOKED');
+    const noBody = await env.call('POST', `/v1/members/${env.alice.id}/keys`);
+    expect(noBody.status).toBe(201);
+    expect(noBody.body.key.label).toBe('');
     const admin = await env.call('POST', '/v1/keys', { body: { label: 'ops' } });
     expect((await env.call('GET', '/v1/me', { token: admin.body.token })).body.kind).toBe('admin');
   });
