@@ -1,6 +1,6 @@
 /** Peer configuration with defaults, checked once so that bad input changes nothing. */
 import { BgpError } from './errors.ts';
-import { familyOfAddress, type Family } from './ip.ts';
+import { familyOfAddress, formatIPv6, parseIPv6, type Family } from './ip.ts';
 
 export interface PeerConfig {
   address: string;
@@ -68,7 +68,7 @@ export function resolvePeerConfig(p: PeerConfig, defaultHold: number): ResolvedP
   }
   if (p.addPath !== undefined && !['receive', 'send', 'both'].includes(p.addPath)) fail('addPath', "must be 'receive', 'send' or 'both'");
   const out: ResolvedPeerConfig = {
-    address: p.address,
+    address: canonicalAddress(p.address),
     port: p.port ?? 179,
     asn: checkAsn(p.asn, 'asn'),
     passive: p.passive ?? false,
@@ -88,4 +88,11 @@ export function resolvePeerConfig(p: PeerConfig, defaultHold: number): ResolvedP
   if (p.addPath !== undefined) out.addPath = p.addPath;
   if (p.description !== undefined) out.description = p.description;
   return out;
+}
+
+/** IPv6 addresses in RFC 5952 form, so that configured and socket addresses compare equal. */
+export function canonicalAddress(a: string): string {
+  if (!a.includes(':')) return a;
+  const b = parseIPv6(a);
+  return b ? formatIPv6(b) : a;
 }

@@ -8,7 +8,7 @@ import { BgpError } from './errors.ts';
 import { AttrIntern } from './attr-intern.ts';
 import { Peer } from './peer.ts';
 import { normalizeAddress } from './connection.ts';
-import { checkAsn, checkHoldTime, resolvePeerConfig, type PeerConfig } from './peer-config.ts';
+import { canonicalAddress, checkAsn, checkHoldTime, resolvePeerConfig, type PeerConfig } from './peer-config.ts';
 import { noMetrics, type BgpMetrics } from './metrics.ts';
 import { parseIPv4, type Family } from './ip.ts';
 import * as C from './constants.ts';
@@ -133,7 +133,7 @@ class BgpSpeaker extends EventEmitter implements Speaker {
   }
 
   private onConnection(sock: net.Socket): void {
-    const remote = normalizeAddress(sock.remoteAddress ?? '');
+    const remote = canonicalAddress(normalizeAddress(sock.remoteAddress ?? ''));
     const p = this.peerMap.get(remote);
     if (!p) {
       this.ctx.log('warn', `connection from unconfigured address ${remote} refused`, { remote });
@@ -145,7 +145,7 @@ class BgpSpeaker extends EventEmitter implements Speaker {
   }
 
   private get(address: string): Peer {
-    const p = this.peerMap.get(address);
+    const p = this.peerMap.get(canonicalAddress(address));
     if (!p) throw new BgpError('BGP_PEER_NOT_FOUND', `address: no peer ${address} is configured`, 'address');
     return p;
   }
@@ -160,7 +160,7 @@ class BgpSpeaker extends EventEmitter implements Speaker {
 
   updatePeer(address: string, patch: Partial<PeerConfig>): void {
     const p = this.get(address);
-    if (patch.address !== undefined && patch.address !== address) throw new BgpError('BGP_INVALID_CONFIG', 'address: cannot be changed; remove and add the peer', 'address');
+    if (patch.address !== undefined && canonicalAddress(patch.address) !== p.cfg.address) throw new BgpError('BGP_INVALID_CONFIG', 'address: cannot be changed; remove and add the peer', 'address');
     const merged: PeerConfig = { ...p.cfg, ...patch } as PeerConfig;
     const next = resolvePeerConfig(merged, this.holdTime);
     const sessionChange = SESSION_FIELDS.some((k) => JSON.stringify(p.cfg[k]) !== JSON.stringify(next[k]));
@@ -181,7 +181,7 @@ class BgpSpeaker extends EventEmitter implements Speaker {
     p.dispatch({ type: 'AutomaticStop', reason: 'peer removed', notification: { code: C.ERR_CEASE, subcode: C.CEASE_PEER_DECONFIGURED } });
     p.stopAllTimers();
     p.clearRoutes();
-    this.peerMap.delete(address);
+    this.peerMap.delete(p.cfg.address);
     if (c) await new Promise<void>((r) => (c.sock.destroyed ? r() : c.sock.once('close', () => r())));
   }
 
@@ -190,7 +190,7 @@ class BgpSpeaker extends EventEmitter implements Speaker {
   }
 
   peer(address: string): PeerStatus | undefined {
-    const p = this.peerMap.get(address);
+    const p = this.peerMap.get(canonicalAddress(address));
     if (!p) return undefined;
     const now = this.ctx.clock.now();
     const n = p.negotiated;

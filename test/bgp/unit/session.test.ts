@@ -296,6 +296,24 @@ describe('sessions over loopback', () => {
     expect(gauges.get('bgp_session_established{peer=127.0.0.1}')).toBe(0);
   });
 
+  it('runs over IPv6 transport; next hop self is the session address', async () => {
+    const a = createSpeaker({}, { asn: 65001, routerId: '10.0.0.1', listen: { host: '::1', port: 0 } });
+    const b = createSpeaker({}, { asn: 65002, routerId: '10.0.0.2', listen: false });
+    lones.push(b, a);
+    await a.start();
+    a.addPeer({ address: '0:0::1', asn: 65002, passive: true });
+    b.addPeer({ address: '::1', port: a.address()!.port, asn: 65001, connectRetrySec: 1 });
+    await b.start();
+    await waitFor(() => a.peer('::1')?.state === 'Established' && b.peer('0::1')?.state === 'Established', 5000, 'IPv6 session');
+    a.announce('::1', [
+      { prefix: '2001:db8:5::/48', attrs: { origin: 'igp', asPath: [], nextHop: '' } },
+      { prefix: '10.5.0.0/16', attrs: v4attrs },
+    ]);
+    await waitFor(() => b.routeCountIn('::1') === 2);
+    expect(b.adjRibIn('::1', { family: 'ipv6' })[0].attrs.nextHop).toBe('::1');
+    expect(b.adjRibIn('::1', { family: 'ipv4' })[0].attrs.nextHop).toBe('203.0.113.1');
+  });
+
   it('adds, changes and removes peers at runtime; bad input changes nothing', async () => {
     const p = await mk();
     await established(p);
