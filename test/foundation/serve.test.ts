@@ -105,6 +105,18 @@ describe('bandex serve and the CLI (child processes)', () => {
     const ports = await cli(['--url', s2.url, '--token', token, '--json', 'port', 'list'], {});
     expect(ports.code, ports.stderr).toBe(0);
     expect(JSON.parse(ports.stdout)).toMatchObject([{ memberId, name: 'fra1', flowSources: [{ exporter: '203.0.113.9', ifIndex: 12 }] }]);
+    const keyId = /(key_\w+)/.exec(key.stdout)?.[1] as string;
+    const [show, keys, revoke] = await Promise.all([
+      cli(['member', 'show', memberId], env),
+      cli(['--json', 'key', 'list', '--member', memberId], env),
+      cli(['key', 'revoke', keyId], env),
+    ]);
+    expect(show.stdout).toContain('noc@cli.example');
+    expect((JSON.parse(keys.stdout) as { id: string }[]).map((k) => k.id)).toContain(keyId);
+    expect(revoke.code, revoke.stderr).toBe(0);
+    const revoked = await cli(['--url', s2.url, '--token', token, 'port', 'list'], {});
+    expect(revoked.code).toBe(1);
+    expect(revoked.stderr).toMatch(/^error: AUTH_INVALID: /);
     const noAuth = await cli(['member', 'list'], { BANDEX_URL: s2.url });
     expect(noAuth).toMatchObject({ code: 1 });
     expect(noAuth.stderr).toMatch(/^error: AUTH_REQUIRED: /);

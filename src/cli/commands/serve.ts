@@ -1,7 +1,6 @@
 /** `bandex serve`: run the exchange (what `npm start` runs). */
 import type { Command } from 'commander';
 import { loadConfig, type BandexConfig, type ConfigInput } from '../../config.ts';
-import { runServer } from '../../main.ts';
 import { action } from '../client.ts';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -59,6 +58,8 @@ export function register(program: Command): void {
     .action(
       action(async (o: ServeFlags) => {
         const config = configFrom(o);
+        // Loaded on demand: the API-client commands should not pay for (or depend on) the server code.
+        const { runServer } = await import('../../main.ts');
         await runServer(config, { handleSignals: true });
       }),
     );
