@@ -57,6 +57,8 @@ export type FsmEvent =
   | { type: 'ConnectRetryTimerExpires' }
   | { type: 'IdleHoldTimerExpires' }
   | { type: 'HoldTimerExpires' }
+  /** RFC 9687: our writes made no progress for the send hold time (the peer stopped reading). */
+  | { type: 'SendHoldTimerExpires' }
   | { type: 'KeepaliveTimerExpires' }
   | { type: 'TcpConnectionConfirmed'; reason?: string }
   | { type: 'TcpCrAcked'; reason?: string }
@@ -172,6 +174,9 @@ export function transition(s: FsmState, e: FsmEvent, now: number, cfg: FsmConfig
     }
     actions.push({ type: 'disconnect' }, ...STOP_ALL, { type: 'stop-timer', timer: 'idleHold' }, { type: 'release' });
     return { state: to(s, 'Idle', now, reason, { connectRetryCounter: 0, autoRestart: false, holdTime: 0 }), actions };
+  }
+  if (e.type === 'SendHoldTimerExpires' && (s.name === 'OpenSent' || s.name === 'OpenConfirm' || s.name === 'Established')) {
+    return notifyAndFail(s, now, cfg, { code: 8, subcode: 0 }, 'send hold timer expired: the peer stopped reading');
   }
   if (e.type === 'AutomaticStop') {
     const actions: FsmAction[] = [];

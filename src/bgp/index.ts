@@ -21,7 +21,12 @@
  * 8654 (extended messages), 1997 (communities), 4360 (extended communities), 8092 (large communities),
  * 4456 (ORIGINATOR_ID/CLUSTER_LIST), 5065 (confederation segments), 4486 + 8538 (Cease subcodes),
  * 6608 (FSM error subcodes), 9003 (shutdown communication), 9072 (extended optional parameters),
- * 7606 (revised UPDATE error handling), 6286 (BGP identifier), 7947 (route server transparency).
+ * 7606 (revised UPDATE error handling), 6286 (BGP identifier), 7947 (route server transparency),
+ * 9687 (send hold timer).
+ *
+ * Not implemented: ORF (5291), DelayOpen, the restarting-speaker side of graceful restart (we help
+ * restarting peers), long-lived GR, extended next hop (8950), AFI/SAFI disable (malformed MP
+ * attributes reset the session, which RFC 7606 §7.11 allows), collision detection in Established.
  */
 export { createSpeaker, type Speaker, type SpeakerConfig, type SpeakerDeps } from './speaker.ts';
 export type { PeerConfig } from './peer-config.ts';

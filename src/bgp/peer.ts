@@ -655,8 +655,18 @@ export class Peer {
         batch++;
         if (c.needsDrain || batch >= 512) {
           c.uncork();
-          if (c.needsDrain) c.onDrain(pump);
-          else setImmediate(pump);
+          if (c.needsDrain) {
+            // RFC 9687: a peer that stops reading is dropped after the send hold time (max(8 min, 2 × hold)).
+            const limit = Math.max(480, 2 * (this.negotiated?.holdTime ?? 0)) * 1000;
+            const t = setTimeout(() => {
+              if (this.conn === c) this.dispatch({ type: 'SendHoldTimerExpires' });
+            }, limit);
+            t.unref();
+            c.onDrain(() => {
+              clearTimeout(t);
+              pump();
+            });
+          } else setImmediate(pump);
           return;
         }
       }
