@@ -47,7 +47,8 @@ export class ApiClient {
     try {
       res = await fetch(this.opts.url + path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+      const c = (e as { cause?: { code?: string; message?: string } }).cause;
+      const cause = c?.code ?? c?.message ?? (e as Error).message;
       throw new CliError('UNREACHABLE', `cannot reach ${this.opts.url} (${cause})`, 2);
     }
     const text = await res.text();
