@@ -38,6 +38,16 @@ function applyOptions(s: RecordScratch, d: DomainState): void {
   if (s.sysInitMs >= 0) d.sysInitMs = s.sysInitMs;
 }
 
+const failures = new Map<number, (offset: number) => Error>();
+function failAt(id: number): (offset: number) => Error {
+  let f = failures.get(id);
+  if (!f) {
+    f = (offset) => new FlowDecodeError('FLOW_TRUNCATED', `data record of template ${id} passes its set`, offset);
+    if (failures.size < 65536) failures.set(id, f);
+  }
+  return f;
+}
+
 function finishFlow(rec: FlowRecord, s: RecordScratch, d: DomainState, st: ExporterState, tb: TimeBase): void {
   if (rec.ipVersion === 0 && (s.ipVersion === 4 || s.ipVersion === 6)) rec.ipVersion = s.ipVersion;
   let interval = st.forcedSampling;
@@ -95,20 +105,9 @@ export function decodeDataSet(
   }
   rec.domainId = domainId;
   rec.buf = buf;
-  while (end - p >= t.minLength) {
-    rec.reset();
-    scratch.reset();
-    rec.template = t;
-    rec.offset = p;
-    const q = read(buf, p, end, rec, scratch);
-    if (q < 0) throw new FlowDecodeError('FLOW_TRUNCATED', `data record of template ${t.id} passes its set`, p);
-    finishFlow(rec, scratch, d, state, tb);
-    sink.flow(rec);
-    p = q;
-    n++;
-  }
-  state.counters.records += n;
-  return n;
+  const count = t.readSet(buf, p, end, rec, scratch, t, finishFlow as never, d, state, tb, sink, failAt(t.id));
+  state.counters.records += count;
+  return count;
 }
 
 /** Looks a template up, expiring it if not refreshed in time. */
