@@ -84,6 +84,8 @@ interface KeyOf {
   prefix: string;
 }
 
+const ORIGINS = new Set<string>(['igp', 'egp', 'incomplete']);
+
 export interface OutChange {
   entry: OutEntry;
   announce: boolean;
@@ -100,11 +102,16 @@ export class AdjRibOut {
 
   /** Validates all routes first, then stores them: bad input changes nothing. */
   announce(routes: Route[]): void {
+    let checked: unknown;
     const entries: OutEntry[] = routes.map((r, i) => {
       const packed = typeof r.prefix === 'string' ? parseIPv4PrefixPacked(r.prefix) : -1;
-      if (!r.attrs || typeof r.attrs !== 'object') throw new BgpError('BGP_INVALID_ROUTE', `routes[${i}].attrs is missing`, `routes[${i}].attrs`);
-      if (!Array.isArray(r.attrs.asPath)) throw new BgpError('BGP_INVALID_ROUTE', `routes[${i}].attrs.asPath must be an array of segments`, `routes[${i}].attrs.asPath`);
-      if (!['igp', 'egp', 'incomplete'].includes(r.attrs.origin)) throw new BgpError('BGP_INVALID_ROUTE', `routes[${i}].attrs.origin must be igp, egp or incomplete`, `routes[${i}].attrs.origin`);
+      if (r.attrs !== checked) {
+        // Routes usually share attribute objects: check each distinct one once.
+        if (!r.attrs || typeof r.attrs !== 'object') throw new BgpError('BGP_INVALID_ROUTE', `routes[${i}].attrs is missing`, `routes[${i}].attrs`);
+        if (!Array.isArray(r.attrs.asPath)) throw new BgpError('BGP_INVALID_ROUTE', `routes[${i}].attrs.asPath must be an array of segments`, `routes[${i}].attrs.asPath`);
+        if (!ORIGINS.has(r.attrs.origin)) throw new BgpError('BGP_INVALID_ROUTE', `routes[${i}].attrs.origin must be igp, egp or incomplete`, `routes[${i}].attrs.origin`);
+        checked = r.attrs;
+      }
       const pathId = r.pathId ?? 0;
       if (packed >= 0) return { route: r, prefix: r.prefix, family: 'ipv4', length: packed % 64, addr: Math.floor(packed / 64), pathId };
       const p = parsePrefixOrThrow(r.prefix, `routes[${i}].prefix`);

@@ -19,7 +19,7 @@
  * 5492 (capabilities), 2918 + 7313 (route refresh, enhanced with BoRR/EoRR), 6793 (4-octet ASN,
  * AS_TRANS, AS4_PATH/AS4_AGGREGATOR), 4724 (graceful restart, helper mode; End-of-RIB), 7911 (add-path),
  * 8654 (extended messages), 1997 (communities), 4360 (extended communities), 8092 (large communities),
- * 4456 (ORIGINATOR_ID/CLUSTER_LIST), 5065 (confederation segments), 4486 + 8538 (Cease subcodes),
+ * 4456 (ORIGINATOR_ID/CLUSTER_LIST), 5065 (confederation segments), 4486 (Cease subcodes; 8538 Hard Reset named, its GR N bit parsed but not acted on),
  * 6608 (FSM error subcodes), 9003 (shutdown communication), 9072 (extended optional parameters),
  * 7606 (revised UPDATE error handling), 6286 (BGP identifier), 7947 (route server transparency),
  * 9687 (send hold timer).
