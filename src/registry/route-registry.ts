@@ -24,6 +24,7 @@ import {
   type AnnouncedRoute,
   type MemberRouting,
   type RegisteredPrefix,
+  type RouteAttributes,
   type RoutingPolicy,
   type StoredRoute,
 } from './route-model.ts';
@@ -141,6 +142,7 @@ export class RouteRegistry {
     }
     const after: StoredRoute = {
       ...route,
+      attrs: this.intern(route.attrs),
       status: reasons.length === 0 ? 'accepted' : 'rejected',
       reasons,
       rpki: verdict.rpki,
@@ -364,6 +366,29 @@ export class RouteRegistry {
 
   // ---- internals ----
 
+  /**
+   * Routes of one member mostly share a few attribute sets (one per AS path): keep one object
+   * per distinct set, counted, so a large table costs one small record per prefix.
+   */
+  private readonly attrSets = new Map<string, { attrs: RouteAttributes; refs: number }>();
+
+  private intern(a: RouteAttributes): RouteAttributes {
+    const key = JSON.stringify(a);
+    const hit = this.attrSets.get(key);
+    if (hit) {
+      hit.refs++;
+      return hit.attrs;
+    }
+    this.attrSets.set(key, { attrs: a, refs: 1 });
+    return a;
+  }
+
+  private release(a: RouteAttributes): void {
+    const key = JSON.stringify(a);
+    const hit = this.attrSets.get(key);
+    if (hit && --hit.refs === 0) this.attrSets.delete(key);
+  }
+
   private session(router: string): Map<string, StoredRoute> {
     let s = this.sessions.get(router);
     if (!s) this.sessions.set(router, (s = new Map()));
@@ -389,6 +414,7 @@ export class RouteRegistry {
   }
 
   private remove(r: StoredRoute): void {
+    this.release(r.attrs);
     this.sessions.get(r.router)?.delete(r.prefix);
     if (r.status === 'accepted') this.count(r.router)[r.family]--;
     const p = parsePrefix(r.prefix);

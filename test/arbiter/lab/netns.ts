@@ -60,6 +60,11 @@ export function createLabNet(id: string, v4net: string, v4start: number, v6net: 
     const name = ns.split(' ')[0];
     if (name.startsWith(`bxa-${id}-`)) delNs(name);
   }
+  try {
+    ip('link', 'del', rsIf); // a veth left behind by a killed run
+  } catch {
+    // none
+  }
   ip('netns', 'add', lan);
   live.add(lan);
   ip('-n', lan, 'link', 'add', 'br0', 'type', 'bridge');

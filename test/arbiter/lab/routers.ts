@@ -48,7 +48,7 @@ export interface BirdRouterOptions {
   exportPrefixes?: string[];
 }
 
-export async function startBirdRouter(r: LabRouter, o: BirdRouterOptions): Promise<Router & { birdc(...a: string[]): Promise<string> }> {
+export async function startBirdRouter(r: LabRouter, o: BirdRouterOptions): Promise<Router & { socket: string; birdc(...a: string[]): Promise<string> }> {
   const dir = makeTempDir('bxa-bird');
   const v4 = o.routes.filter((x) => !x.prefix.includes(':'));
   const v6 = o.routes.filter((x) => x.prefix.includes(':'));
@@ -74,6 +74,7 @@ export async function startBirdRouter(r: LabRouter, o: BirdRouterOptions): Promi
   const proto = (f: 4 | 6) => `bandex_rs_v${f}_lab`;
   return {
     router: r,
+    socket: sock,
     birdc,
     async stop() {
       await proc.stop(5000);

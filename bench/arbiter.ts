@@ -1,0 +1,236 @@
+// npm run bench:arbiter — the route server at scale, with real BIRD routers on a namespace exchange LAN:
+// 49 seller sessions (one BIRD, one LAN address and ASN per session) announcing 200k /24s (~1,000
+// distinct origin ASNs) plus one buyer BIRD. Figures:
+//  - learn: time until the trade route registry holds all 200k routes (filtered), and RSS per route;
+//  - trade → route present in the buyer's BIRD, p50/p99 over 1,000 trades started one after another
+//    (goal p99 < 1 s); reference in the same run: the export computation per trade of the incremental
+//    engine vs recomputing every export from scratch (the previous approach);
+//  - re-export after a session reset: buyer session restarted while 1,000 trade routes are exported,
+//    time until all are back in its BIRD; reference: the time the session alone takes to re-establish.
+// Writes bench/results/arbiter.json. Needs root (network namespaces) and bird2.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createArbiter, type TradeSource } from '../src/arbiter/arbiter.ts';
+import { ExportEngine } from '../src/arbiter/export-policy.ts';
+import type { TradeView } from '../src/arbiter/trade-view.ts';
+import { createSpeaker } from '../src/bgp/speaker.ts';
+import { createReporter, systemClock } from '../src/lib/index.ts';
+import { createImportFilter } from '../src/registry/route-filter.ts';
+import type { MemberRouting } from '../src/registry/route-model.ts';
+import { RouteRegistry } from '../src/registry/route-registry.ts';
+import { makeTempDir, removeDir, run, startProcess, waitFor } from '../test/bgp/harness/proc.ts';
+import { createLabNet } from '../test/arbiter/lab/netns.ts';
+import { startBirdRouter } from '../test/arbiter/lab/routers.ts';
+
+const SELLERS = 49;
+const ROUTES = Number(process.env.BENCH_ROUTES ?? 200_000);
+const TRADES = Number(process.env.BENCH_TRADES ?? 1_000);
+const RS_ASN = 64999;
+const RS_PORT = 12791;
+
+interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  reference: string | null;
+  referenceValue: number | null;
+  goal: string | null;
+  met: boolean | null;
+}
+const figures: Figure[] = [];
+function figure(f: Figure): void {
+  figures.push(f);
+  const ratio = f.referenceValue ? ` (ratio ${(f.value / f.referenceValue).toFixed(3)})` : '';
+  const ref = f.reference ? `  | ${f.reference}: ${f.referenceValue} ${f.unit}${ratio}` : '';
+  console.log(`${f.name}: ${f.value} ${f.unit}${ref}${f.goal ? `  | goal ${f.goal}: ${f.met ? 'met' : 'NOT met'}` : ''}`);
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+/** The j-th synthetic /24 from four public /8s (11, 21, 22, 26). */
+function routePrefix(j: number): string {
+  const eights = [11, 21, 22, 26];
+  return `${eights[j >> 16]}.${(j >> 8) & 255}.${j & 255}.0/24`;
+}
+
+async function main(): Promise<void> {
+  const lab = createLabNet('b', '192.0.2', 192, '2001:db8:4a:b');
+  const cleanup: Array<() => Promise<void> | void> = [() => lab.destroy()];
+  try {
+    const buyerRtr = lab.addRouter(1);
+    const sellerRtr = lab.addRouter(2);
+    const sellerAddrs = [sellerRtr.v4];
+    for (let k = 1; k < SELLERS; k++) {
+      const a = `192.0.2.${195 + k}`;
+      execFileSync('ip', ['-n', sellerRtr.ns, 'addr', 'add', `${a}/26`, 'dev', 'eth0']);
+      sellerAddrs.push(a);
+    }
+    const members: MemberRouting[] = [
+      { memberId: 'buyer', asns: [65100], routers: [buyerRtr.v4] },
+      ...sellerAddrs.map((a, k) => ({ memberId: `s${k}`, asns: [65101 + k], routers: [a] })),
+    ];
+    const sellerRoutes: string[][] = sellerAddrs.map(() => []);
+    for (let j = 0; j < ROUTES; j++) sellerRoutes[j % SELLERS].push(routePrefix(j));
+
+    // --- the route server ---
+    const reporter = createReporter({ destination: false });
+    const registry = new RouteRegistry({ clock: systemClock, filter: createImportFilter({ bogons: { allowPrivateAsns: true } }) });
+    const speaker = createSpeaker({}, { asn: RS_ASN, routerId: lab.rs4, listen: { host: lab.rs4, port: RS_PORT }, routeServer: true, holdTime: 90 });
+    const trades = new Map<string, TradeView>();
+    const subs: Array<(t: TradeView) => void> = [];
+    const tradeSource: TradeSource = { list: () => [...trades.values()], subscribe: (fn) => (subs.push(fn), () => undefined) };
+    const arbiter = createArbiter(
+      { clock: systemClock, reporter, speaker, registry, members: { list: () => members, subscribe: () => () => undefined }, trades: tradeSource },
+      { asn: RS_ASN, passive: true },
+    );
+    await arbiter.start();
+    cleanup.unshift(() => arbiter.stop());
+    const rssBefore = process.memoryUsage().rss;
+
+    // --- the sellers: one BIRD per member router (BIRD locks one session per neighbor address and
+    // port, so one process cannot hold 49 sessions to the route server) ---
+    const dir = makeTempDir('bxa-bench');
+    cleanup.unshift(() => removeDir(dir));
+    const t0 = Date.now();
+    const procs: Array<{ stop(ms?: number): Promise<void> }> = [];
+    cleanup.unshift(async () => {
+      await Promise.all(procs.map((p) => p.stop(10_000)));
+    });
+    for (let k = 0; k < SELLERS; k++) {
+      const a = sellerAddrs[k];
+      const conf: string[] = [`router id ${a};`, 'log stderr { warning, error, fatal };', 'protocol device {}'];
+      conf.push(`protocol static st {`, '  ipv4;');
+      sellerRoutes[k].forEach((p, i) => conf.push(`  route ${p} blackhole { bgp_path.prepend(${4200000000 + ((i * SELLERS + k) % 1000)}); };`));
+      conf.push('}');
+      conf.push(
+        `protocol bgp tors {`,
+        `  local ${a} as ${65101 + k}; strict bind yes;`,
+        `  neighbor ${lab.rs4} port ${RS_PORT} as ${RS_ASN};`,
+        '  connect delay time 1; connect retry time 2;',
+        `  ipv4 { import none; export where proto = "st"; };`,
+        '}',
+      );
+      writeFileSync(join(dir, `bird${k}.conf`), conf.join('\n') + '\n');
+      procs.push(
+        startProcess('ip', ['netns', 'exec', sellerRtr.ns, 'bird', '-f', '-c', join(dir, `bird${k}.conf`), '-s', join(dir, `bird${k}.ctl`), '-P', join(dir, `bird${k}.pid`)], {
+          logFile: join(dir, `bird${k}.log`),
+        }),
+      );
+    }
+    const buyer = await startBirdRouter(buyerRtr, { asn: 65100, rsAsn: RS_ASN, rs4: lab.rs4, rs6: lab.rs6, rsPort: RS_PORT, routes: [] });
+    cleanup.unshift(() => buyer.stop());
+    await waitFor('all routes learned', () => (registry.size >= ROUTES ? true : undefined), 600_000, 100);
+    const learnMs = Date.now() - t0;
+    const accepted = registry.routes({ status: 'accepted' }).length;
+    if (accepted !== ROUTES) throw new Error(`expected ${ROUTES} accepted routes, got ${accepted}`);
+    const rssPerRoute = Math.round((process.memoryUsage().rss - rssBefore) / ROUTES);
+    figure({ name: 'learn: 49 sessions, routes filed and filtered', value: learnMs, unit: 'ms', reference: null, referenceValue: null, goal: null, met: null });
+    figure({ name: 'learn: throughput', value: Math.round(ROUTES / (learnMs / 1000)), unit: 'routes/s', reference: null, referenceValue: null, goal: null, met: null });
+    figure({ name: 'memory: RSS growth per learned route (speaker RIB + registry)', value: rssPerRoute, unit: 'bytes', reference: null, referenceValue: null, goal: null, met: null });
+    await waitFor('buyer session', async () => ((await buyer.established(4)) ? true : undefined), 60_000, 200);
+
+    // --- trade → route in the buyer's BIRD ---
+    const buyerSock = (buyer as unknown as { birdc(...a: string[]): Promise<string> }).birdc;
+    const buyerCtl = buyer.socket;
+    // birdc exits 1 with "Network not found" until the route is there
+    const present = async (p: string) => (await run('birdc', ['-s', buyerCtl, 'show', 'route', p, 'protocol', 'bandex_rs_v4_lab'], 10_000)).stdout.includes(`${p} `);
+    const lat: number[] = [];
+    const now = Date.now();
+    for (let i = 0; i < TRADES; i++) {
+      const k = i % SELLERS;
+      const prefix = sellerRoutes[k][Math.floor(i / SELLERS)];
+      const t: TradeView = { id: `trd_${i}`, buyerId: 'buyer', sellerId: `s${k}`, destination: prefix, protocol: 'ipv4', start: now - 1000, end: now + 86_400_000, status: 'active' };
+      const start = performance.now();
+      trades.set(t.id, t);
+      for (const f of subs) f(t);
+      while (!(await present(prefix))) {
+        if (performance.now() - start > 30_000) throw new Error(`trade ${t.id}: ${prefix} never reached the buyer`);
+      }
+      lat.push(performance.now() - start);
+    }
+    // the polling resolution: one birdc round trip
+    const probe: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const s = performance.now();
+      await present(sellerRoutes[0][0]);
+      probe.push(performance.now() - s);
+    }
+    const p50 = Math.round(pct(lat, 50) * 10) / 10;
+    const p99 = Math.round(pct(lat, 99) * 10) / 10;
+    figure({ name: `trade → route in buyer BIRD, p50 (${TRADES} trades)`, value: p50, unit: 'ms', reference: 'one birdc query (polling resolution)', referenceValue: Math.round(pct(probe, 50) * 10) / 10, goal: null, met: null });
+    figure({ name: `trade → route in buyer BIRD, p99 (${TRADES} trades)`, value: p99, unit: 'ms', reference: null, referenceValue: null, goal: '< 1000 ms', met: p99 < 1000 });
+
+    // --- reference: incremental export computation vs recomputing everything per trade ---
+    const inc = new ExportEngine(registry, { rsAsn: RS_ASN });
+    const all = [...trades.values()];
+    let s = performance.now();
+    for (const t of all) {
+      inc.upsertTrade(t, now);
+      inc.drain();
+    }
+    const incPerTrade = (performance.now() - s) / all.length;
+    const naiveN = Math.min(100, all.length);
+    s = performance.now();
+    for (let i = all.length - naiveN; i < all.length; i++) {
+      const e = new ExportEngine(registry, { rsAsn: RS_ASN });
+      for (let j = 0; j <= i; j++) e.upsertTrade(all[j], now);
+      e.drain();
+    }
+    const naivePerTrade = (performance.now() - s) / naiveN;
+    figure({
+      name: `export computation per trade (incremental engine, ${TRADES} live trades, ${ROUTES} routes)`,
+      value: Math.round(incPerTrade * 1000) / 1000,
+      unit: 'ms',
+      reference: 'full recompute of every export per trade',
+      referenceValue: Math.round(naivePerTrade * 1000) / 1000,
+      goal: null,
+      met: null,
+    });
+
+    // --- session reset: everything re-sent ---
+    const count = async () => Number(/(\d+) of \d+ routes/.exec(await buyerSock('show', 'route', 'protocol', 'bandex_rs_v4_lab', 'count'))?.[1] ?? 0);
+    if ((await count()) !== TRADES) throw new Error(`buyer holds ${await count()} routes, expected ${TRADES}`);
+    const r0 = performance.now();
+    let upAt = 0;
+    const onState = (e: { peer: string; to: string }) => {
+      if (e.peer === buyerRtr.v4 && e.to === 'Established') upAt = performance.now();
+    };
+    speaker.on('state', onState);
+    await buyerSock('restart', 'bandex_rs_v4_lab');
+    await waitFor('routes back', async () => (upAt && (await count()) === TRADES ? true : undefined), 120_000, 5);
+    const resetMs = performance.now() - r0;
+    speaker.off('state', onState);
+    figure({
+      name: `re-export after buyer session reset (${TRADES} routes back in its BIRD)`,
+      value: Math.round(resetMs),
+      unit: 'ms',
+      reference: 'session re-established (no routes yet)',
+      referenceValue: Math.round(upAt - r0),
+      goal: null,
+      met: null,
+    });
+  } finally {
+    for (const c of cleanup) {
+      try {
+        await c();
+      } catch (e) {
+        console.error('cleanup:', (e as Error).message);
+      }
+    }
+  }
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/arbiter.json', JSON.stringify({ figures }, null, 2) + '\n');
+  console.log('wrote bench/results/arbiter.json');
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
