@@ -38,6 +38,8 @@ export interface QualityConfig {
   sourceAddresses: SourceAddressBinding[];
   /** Probe jobs handed to one agent per lease call, at most. */
   maxLease: number;
+  /** Raw measurements older than this are deleted (hourly); 0 keeps them forever. */
+  retentionDays: number;
   /** Targets from registered prefixes and interest from orders/trades, read from the journal. */
   feed: EventFeedConfig;
 }
@@ -59,5 +61,6 @@ export const qualityConfigDefaults: QualityConfig = {
   targets: [],
   sourceAddresses: [],
   maxLease: 20,
+  retentionDays: 30,
   feed: { ...eventFeedDefaults },
 };

@@ -25,8 +25,13 @@ export interface ProbeAgentRecord {
 
 export interface QualityRepository {
   saveMeasurements(ms: StoredMeasurement[]): Promise<void>;
-  /** Measurements taken at or after `since`, oldest first. */
-  measurementsSince(since: number): Promise<StoredMeasurement[]>;
+  /**
+   * Measurements taken at or after `since`, in the order they were filed (so a replay makes the
+   * same class evaluations in the same order), at most `limit` after the opaque `cursor`.
+   */
+  measurementsSince(since: number, limit: number, cursor?: string): Promise<{ items: StoredMeasurement[]; next: string | null }>;
+  /** Deletes raw measurements taken before `before`; returns how many. */
+  pruneMeasurements(before: number): Promise<number>;
   listTargets(): Promise<Array<ProbeTarget & { key: string }>>;
   saveTarget(t: ProbeTarget & { key: string }): Promise<void>;
   deleteTarget(key: string): Promise<void>;
@@ -43,8 +48,18 @@ export function memoryQualityRepository(): QualityRepository & { measurements: S
     async saveMeasurements(ms) {
       measurements.push(...ms.map((m) => structuredClone(m)));
     },
-    async measurementsSince(since) {
-      return measurements.filter((m) => m.at >= since).sort((a, b) => a.at - b.at);
+    async measurementsSince(since, limit, cursor) {
+      const start = cursor === undefined ? 0 : Number(cursor);
+      const items: StoredMeasurement[] = [];
+      let i = start;
+      for (; i < measurements.length && items.length < limit; i++) if (measurements[i].at >= since) items.push(measurements[i]);
+      return { items, next: i < measurements.length ? String(i) : null };
+    },
+    async pruneMeasurements(before) {
+      const keep = measurements.filter((m) => m.at >= before);
+      const n = measurements.length - keep.length;
+      measurements.splice(0, measurements.length, ...keep);
+      return n;
     },
     async listTargets() {
       return [...targets.values()];

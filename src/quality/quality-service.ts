@@ -77,6 +77,8 @@ export function classConfigOf(c: QualityConfig): ClassConfig {
   };
 }
 
+const REPLAY_PAGE = 5000;
+
 const hashToken = (t: string): string => createHash('sha256').update(t).digest('hex');
 
 export function createQuality(deps: QualityDeps, config: QualityConfig): QualityService {
@@ -109,6 +111,7 @@ export function createQuality(deps: QualityDeps, config: QualityConfig): Quality
   const agentByHash = new Map<string, ProbeAgentRecord>();
   let running = false;
   let unsubscribe: (() => void) | undefined;
+  let pruneTimer: NodeJS.Timeout | undefined;
   let timer: NodeJS.Timeout | undefined;
   const inflight = new Set<Promise<void>>();
 
@@ -203,13 +206,31 @@ export function createQuality(deps: QualityDeps, config: QualityConfig): Quality
       for (const t of config.targets) scheduler.upsertTarget(t, now);
       for (const t of await repo.listTargets()) scheduler.upsertTarget(t, now);
       gTargets.set(scheduler.size);
-      const past = await repo.measurementsSince(now - config.window.maxAgeMs);
-      for (const m of past) {
-        try {
-          ingest([m]);
-        } catch (e) {
-          reporter.error('quality', 'QUALITY_REPLAY_SKIPPED', e, { id: m.id });
+      // Replay what is still inside the statistics window, page by page.
+      let replayed = 0;
+      let cursor: string | undefined;
+      for (;;) {
+        const { items: page, next } = await repo.measurementsSince(now - config.window.maxAgeMs, REPLAY_PAGE, cursor);
+        for (const m of page) {
+          try {
+            ingest([m]);
+          } catch (e) {
+            reporter.error('quality', 'QUALITY_REPLAY_SKIPPED', e, { id: m.id });
+          }
         }
+        replayed += page.length;
+        if (next === null) break;
+        cursor = next;
+      }
+      if (config.retentionDays > 0) {
+        const prune = () =>
+          repo
+            .pruneMeasurements(clock.now() - config.retentionDays * 86_400_000)
+            .then((n) => n && log.log.info({ deleted: n }, 'old measurements pruned'))
+            .catch((e: unknown) => reporter.error('quality', 'QUALITY_PRUNE_FAILED', e));
+        await prune();
+        pruneTimer = setInterval(() => void prune(), 3_600_000);
+        pruneTimer.unref();
       }
       if (deps.events) {
         const feed = createEventFeed(
@@ -225,13 +246,14 @@ export function createQuality(deps: QualityDeps, config: QualityConfig): Quality
         );
         unsubscribe = deps.events.subscribe((e) => feed.handle(e));
       }
-      log.log.info({ targets: scheduler.size, replayed: past.length, agents: agentByHash.size }, 'quality started');
+      log.log.info({ targets: scheduler.size, replayed, agents: agentByHash.size }, 'quality started');
       running = config.probing;
       pump();
     },
 
     async stop() {
       unsubscribe?.();
+      clearInterval(pruneTimer);
       running = false;
       clearTimeout(timer);
       await Promise.allSettled([...inflight]);

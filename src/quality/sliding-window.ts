@@ -1,9 +1,11 @@
 /**
  * The sliding window of one (provider, destination) series. It keeps the last `maxSamples`
  * packets no older than `maxAgeMs`, and updates every statistic incrementally as packets enter
- * and leave: a running sum for the mean, a sorted array (binary search + splice) for the median
- * and p95, counters for loss, a window of runs for availability. Ingest is O(log n + shift) and a
- * read is O(1); the benchmark compares this with recomputing from the window on each sample.
+ * and leave: a running sum for the mean, a sorted typed array (binary search + memmove) for the
+ * median and p95, counters for loss, a queue of runs for availability (a run stays while any of
+ * its packets does). Ingest is O(log n + shift) and a read is O(1); the benchmark compares this
+ * with recomputing from the window on each sample. "Last N packets" is in arrival order (an
+ * import of older results counts as recent); age expiry drops from the oldest arrival.
  */
 import { jitterStep, lowerBound, medianSorted, percentileSorted, wilsonInterval } from './stats-math.ts';
 
@@ -54,8 +56,8 @@ export class SlidingWindow {
   private prevRtt = NaN;
   private newest = -Infinity;
   private shifts = 0;
-  // Runs: [at, ok] pairs, oldest first; pruned by age and by the oldest packet still held.
-  private runAt: number[] = [];
+  // Runs in arrival order: packets still in the window, and whether any reply came back.
+  private runLeft: number[] = [];
   private runOk: boolean[] = [];
   private runHead = 0;
   private runsOk = 0;
@@ -72,13 +74,15 @@ export class SlidingWindow {
   /** Adds one run: `sent` packets at time `at`, the replies' RTTs in order. */
   addRun(at: number, sent: number, rtts: readonly number[]): void {
     const lost = sent - rtts.length;
+    // The run is queued before its packets so that a run larger than the window, evicting its
+    // own first packets, is accounted for.
+    const ok = rtts.length > 0;
+    this.runLeft.push(0);
+    this.runOk.push(ok);
+    if (ok) this.runsOk++;
     // Lost packets are placed after the replies: a run reports how many were lost, not which.
     for (const r of rtts) this.push(at, r);
     for (let i = 0; i < lost; i++) this.push(at, NaN);
-    this.runAt.push(at);
-    const ok = rtts.length > 0;
-    this.runOk.push(ok);
-    if (ok) this.runsOk++;
     if (at > this.newest) this.newest = at;
     this.expire(this.newest);
   }
@@ -87,16 +91,7 @@ export class SlidingWindow {
   expire(now: number): void {
     const cutoff = now - this.config.maxAgeMs;
     while (this.n > 0 && this.at[this.head] < cutoff) this.shift();
-    const oldestPacket = this.n > 0 ? this.at[this.head] : Infinity;
-    while (this.runHead < this.runAt.length && (this.runAt[this.runHead] < cutoff || this.runAt[this.runHead] < oldestPacket)) {
-      if (this.runOk[this.runHead]) this.runsOk--;
-      this.runHead++;
-    }
-    if (this.runHead > 1024 && this.runHead * 2 > this.runAt.length) {
-      this.runAt = this.runAt.slice(this.runHead);
-      this.runOk = this.runOk.slice(this.runHead);
-      this.runHead = 0;
-    }
+    this.dropEmptyRuns();
     if (this.n === 0) {
       this.jitter = 0;
       this.prevRtt = NaN;
@@ -110,7 +105,7 @@ export class SlidingWindow {
   stats(): WindowStats {
     const sent = this.n;
     const rec = this.received;
-    const runs = this.runAt.length - this.runHead;
+    const runs = this.runLeft.length - this.runHead;
     const loss = sent > 0 ? wilsonInterval(sent - rec, sent) : undefined;
     return {
       sent,
@@ -148,9 +143,25 @@ export class SlidingWindow {
     return percentileSorted(this.sorted.subarray(0, this.received), q);
   }
 
+  private dropEmptyRuns(): void {
+    while (this.runHead < this.runLeft.length && this.runLeft[this.runHead] === 0) {
+      if (this.runOk[this.runHead]) this.runsOk--;
+      this.runHead++;
+    }
+    if (this.runHead > 1024 && this.runHead * 2 > this.runLeft.length) {
+      this.runLeft = this.runLeft.slice(this.runHead);
+      this.runOk = this.runOk.slice(this.runHead);
+      this.runHead = 0;
+    }
+  }
+
   private push(at: number, rtt: number): void {
-    if (this.n === this.cap) this.shift();
-    else if (this.n === this.at.length) this.grow();
+    // Counted to the current run first, so the eviction below can never empty it.
+    this.runLeft[this.runLeft.length - 1]++;
+    if (this.n === this.cap) {
+      this.shift();
+      this.dropEmptyRuns();
+    } else if (this.n === this.at.length) this.grow();
     const i = (this.head + this.n) % this.at.length;
     this.at[i] = at;
     this.rtt[i] = rtt;
@@ -188,6 +199,10 @@ export class SlidingWindow {
 
   private shift(): void {
     const r = this.rtt[this.head];
+    // The oldest packet belongs to the oldest run that still has packets.
+    let k = this.runHead;
+    while (this.runLeft[k] === 0) k++;
+    this.runLeft[k]--;
     this.head = (this.head + 1) % this.at.length;
     this.n--;
     if (!Number.isNaN(r)) {

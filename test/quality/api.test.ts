@@ -137,6 +137,26 @@ describeStores(
       const ev = await env.call('GET', '/v1/events', { query: { types: 'QualityMeasured' } });
       if (ev.status === 200 && Array.isArray(ev.body.items)) expect(ev.body.items.length).toBeGreaterThan(0);
     });
+
+    it('replays page by page and prunes raw measurements past the retention', async () => {
+      const q = env.app.services.quality;
+      const t0 = env.clock.now();
+      // 6 000 runs: more than one replay page (5 000).
+      const many = Array.from({ length: 6000 }, (_, i) => ({ provider: env.alice.id, destination: '198.18.0.0/15', target: '198.18.0.1', method: 'udp' as const, at: t0 - i, sent: 1, rtts: [i % 50], source: 'admin', verified: true }));
+      for (let i = 0; i < many.length; i += 2000) await q.submit(many.slice(i, i + 2000), { role: 'admin' });
+      const before = q.stats(env.alice.id, '198.18.0.0/15').series[0];
+      await env.restart();
+      const after = env.app.services.quality.stats(env.alice.id, '198.18.0.0/15').series[0];
+      expect(after).toEqual(before);
+      const count = async (before = Number.MAX_SAFE_INTEGER) =>
+        Number((await env.app.ctx.store.db.selectFrom('quality_measurements').select((eb) => eb.fn.countAll().as('n')).where('at', '<', before).executeTakeFirstOrThrow()).n);
+      expect(await count()).toBeGreaterThanOrEqual(6000);
+      env.clock.advance(31 * 86_400_000);
+      await env.restart();
+      // Retention 30 days (default): everything older is gone; the CSV rows dated later stay.
+      expect(await count(env.clock.now() - 30 * 86_400_000)).toBe(0);
+      expect(await count()).toBeLessThan(10);
+    });
   },
   { config: { quality: { probing: false } } },
 );

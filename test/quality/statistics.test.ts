@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { SlidingWindow, jitterStep, medianSorted, percentileSorted, wilsonInterval } from '../../src/quality/index.ts';
 
 /** The obvious way: keep every packet, recompute everything on demand. */
-function naive(packets: Array<{ at: number; rtt: number | null }>, maxSamples: number, maxAgeMs: number, now: number) {
+function naive(packets: Array<{ at: number; rtt: number | null; run: number; runOk: boolean }>, maxSamples: number, maxAgeMs: number, now: number) {
   const win = packets.filter((p) => p.at >= now - maxAgeMs).slice(-maxSamples);
+  const runs = new Map(win.map((p) => [p.run, p.runOk]));
   const rtts = win.filter((p) => p.rtt !== null).map((p) => p.rtt as number);
   const sorted = [...rtts].sort((a, b) => a - b);
   return {
@@ -14,6 +15,7 @@ function naive(packets: Array<{ at: number; rtt: number | null }>, maxSamples: n
     median: rtts.length ? medianSorted(sorted) : null,
     p95: rtts.length ? percentileSorted(sorted, 0.95) : null,
     loss: win.length ? (win.length - rtts.length) / win.length : null,
+    availability: runs.size ? [...runs.values()].filter(Boolean).length / runs.size : null,
   };
 }
 
@@ -33,14 +35,15 @@ describe('sliding window statistics', () => {
         (runs, maxSamples) => {
           const maxAgeMs = 20_000;
           const w = new SlidingWindow({ maxSamples, maxAgeMs });
-          const packets: Array<{ at: number; rtt: number | null }> = [];
+          const packets: Array<{ at: number; rtt: number | null; run: number; runOk: boolean }> = [];
           let t = 1_000_000;
-          for (const r of runs) {
+          for (const [run, r] of runs.entries()) {
             t += r.gap;
             const rtts = r.rtts.slice(0, r.sent);
             w.addRun(t, r.sent, rtts);
-            for (const x of rtts) packets.push({ at: t, rtt: x });
-            for (let i = rtts.length; i < r.sent; i++) packets.push({ at: t, rtt: null });
+            const runOk = rtts.length > 0;
+            for (const x of rtts) packets.push({ at: t, rtt: x, run, runOk });
+            for (let i = rtts.length; i < r.sent; i++) packets.push({ at: t, rtt: null, run, runOk });
             const got = w.stats();
             const want = naive(packets, maxSamples, maxAgeMs, t);
             expect(got.sent).toBe(want.sent);
@@ -48,6 +51,7 @@ describe('sliding window statistics', () => {
             expect(got.medianMs).toBe(want.median);
             expect(got.p95Ms).toBe(want.p95);
             expect(got.lossRatio).toBe(want.loss);
+            expect(got.availability).toBe(want.availability);
             if (want.mean === null) expect(got.meanMs).toBeNull();
             else expect(got.meanMs).toBeCloseTo(want.mean, 6);
           }

@@ -12,6 +12,7 @@ import * as m0400 from './0400-arbiter-routes.ts';
 import * as m0200 from './0200-quality-tables.ts';
 import * as m0100 from './0100-market-tables.ts';
 import * as m0300 from './0300-metering-bins.ts';
+import * as m0201 from './0201-quality-filing-order.ts';
 // @bandex:migration-imports — areas add `import * as m0100 from './0100-market-orders.ts';` above this line
 
 export const migrations: Migration[] = [
@@ -22,5 +23,6 @@ export const migrations: Migration[] = [
   { id: '0200-quality-tables', up: m0200.up },
   { id: '0100-market-tables', up: m0100.up },
   { id: '0300-metering-bins', up: m0300.up },
+  { id: '0201-quality-filing-order', up: m0201.up },
   // @bandex:migrations — areas add `{ id: '0100-market-orders', up: m0100.up },` above this line
 ];

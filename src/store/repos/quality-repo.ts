@@ -35,12 +35,12 @@ export function createQualityRepo(db: Db, journal: Journal): QualityRepository {
             })),
           },
         },
-        async (tx) => {
+        async (tx, ev) => {
           for (let i = 0; i < ms.length; i += ROWS_PER_INSERT) {
             await tx
               .insertInto('quality_measurements')
               .values(
-                ms.slice(i, i + ROWS_PER_INSERT).map((m) => ({
+                ms.slice(i, i + ROWS_PER_INSERT).map((m, k) => ({
                   id: m.id,
                   provider: m.provider,
                   destination: m.destination,
@@ -53,6 +53,8 @@ export function createQualityRepo(db: Db, journal: Journal): QualityRepository {
                   verified: m.verified ? 1 : 0,
                   as_hops: m.asHops ?? null,
                   received_at: m.receivedAt,
+                  seq: ev.seq,
+                  pos: i + k,
                 })),
               )
               .execute();
@@ -61,9 +63,17 @@ export function createQualityRepo(db: Db, journal: Journal): QualityRepository {
       );
     },
 
-    async measurementsSince(since) {
-      const rows = await db.selectFrom('quality_measurements').selectAll().where('at', '>=', since).orderBy('at').orderBy('id').execute();
-      return rows.map(
+    async measurementsSince(since, limit, cursor) {
+      let q = db.selectFrom('quality_measurements').selectAll().where('at', '>=', since);
+      if (cursor !== undefined) {
+        const [cs, cp] = cursor.split(':').map(Number);
+        q = q.where((eb) => eb.or([eb('seq', '>', cs), eb.and([eb('seq', '=', cs), eb('pos', '>', cp)])]));
+      }
+      const rows = await q.orderBy('seq').orderBy('pos').limit(limit + 1).execute();
+      const more = rows.length > limit;
+      const page = more ? rows.slice(0, limit) : rows;
+      const last = page[page.length - 1];
+      const items = page.map(
         (r): StoredMeasurement => ({
           id: r.id,
           provider: r.provider,
@@ -79,6 +89,13 @@ export function createQualityRepo(db: Db, journal: Journal): QualityRepository {
           receivedAt: Number(r.received_at),
         }),
       );
+      return { items, next: more && last ? `${Number(last.seq)}:${Number(last.pos)}` : null };
+    },
+
+    async pruneMeasurements(before) {
+      // Raw rows only: the QualityMeasured events in the journal keep the summary.
+      const r = await db.deleteFrom('quality_measurements').where('at', '<', before).executeTakeFirst();
+      return Number(r.numDeletedRows);
     },
 
     async listTargets() {

@@ -17,6 +17,9 @@ export interface QualityMeasurementsTable {
   verified: number;
   as_hops: number | null;
   received_at: number;
+  /** Journal seq of the QualityMeasured event that filed it, and its place in that batch: filing order. */
+  seq: number;
+  pos: number;
 }
 
 export interface QualityTargetsTable {
