@@ -116,6 +116,15 @@ describe('metering', () => {
     ]);
   });
 
+  it('IPv6 destinations are grouped by the configured prefix length', async () => {
+    const { m } = setup({ v6PrefixLength: 36 });
+    const r = flow({ inputIf: 1, bytes: 10, startMs: T0 });
+    r.ipVersion = 6;
+    r.dstAddr.set([0x20, 0x01, 0x0d, 0xb8, 0xab, 0xcd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    m.ingest(r);
+    expect(await m.topDestinations('p-buyer', T0, T0 + 300_000)).toEqual([{ prefix: '2001:db8:a000::/36', bytes: 10, bits: 80 }]);
+  });
+
   it('refuses a step that is not a multiple of the bin, a reversed range and too many points', async () => {
     const { m } = setup();
     await expect(m.traffic('p-buyer', T0, T0 + 600_000, 100_000)).rejects.toMatchObject({ code: 'METERING_BAD_STEP', field: 'step' });
