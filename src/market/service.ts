@@ -336,7 +336,7 @@ export function createMarket(deps: MarketDeps, config: MarketConfig): MarketServ
 
     book(destination, protocol) {
       let proto: Protocol;
-      let dest = destination;
+      let dest: string;
       if (destination === 'any' || destination === 'any4' || destination === 'any6') {
         proto = destination === 'any6' ? 'ipv6' : destination === 'any4' ? 'ipv4' : (protocol ?? 'ipv4');
         dest = 'any';

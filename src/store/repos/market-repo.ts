@@ -4,6 +4,7 @@
  * statements; replay reads the journal's market events in seq order.
  */
 
+import type SqliteDatabase from 'better-sqlite3';
 import type { ListQuery, MarketRepository, OrderRow, TradeRow } from '../../market/market-repo.ts';
 import { specFromJson, specToJson, tradeFromJson, tradeToJson } from '../../market/event-codec.ts';
 import type { CloseReason, OrderStatus, TradeStatus } from '../../market/types.ts';
@@ -118,11 +119,41 @@ async function upsertTrades(tx: Tx, rows: TradeRow[]): Promise<void> {
   }
 }
 
-export function createMarketRepo(db: Db, journal: Journal): MarketRepository {
+const ORDER_COLUMNS = ['id', 'member_id', 'client_order_id', 'side', 'destination', 'protocol', 'price', 'capacity_mbps', 'filled_mbps', 'status', 'close_reason', 'seq', 'start_at', 'end_at', 'spec', 'created_at', 'updated_at'] as const;
+const ORDER_UPDATED = ['price', 'capacity_mbps', 'filled_mbps', 'status', 'close_reason', 'seq', 'updated_at'];
+const TRADE_COLUMNS = ['id', 'buyer_id', 'seller_id', 'buy_order_id', 'sell_order_id', 'destination', 'capacity_mbps', 'price', 'start_at', 'end_at', 'status', 'closed_at', 'close_reason', 'record', 'matched_at'] as const;
+const TRADE_UPDATED = ['status', 'closed_at', 'close_reason'];
+
+function upsertSql(table: string, cols: readonly string[], updated: readonly string[]): string {
+  return `insert into ${table} (${cols.join(', ')}) values (${cols.map(() => '?').join(', ')}) on conflict (id) do update set ${updated.map((c) => `${c} = excluded.${c}`).join(', ')}`;
+}
+
+/**
+ * `sqlite`: the store's better-sqlite3 handle; when given, the projection runs prepared upserts on
+ * it (they join the journal's transaction: one connection), which is several times cheaper than
+ * building multi-row statements. The Kysely path serves PostgreSQL.
+ */
+export function createMarketRepo(db: Db, journal: Journal, sqlite?: SqliteDatabase.Database): MarketRepository {
+  let prepared: { order: SqliteDatabase.Statement; trade: SqliteDatabase.Statement } | undefined;
   return {
     async record(events, orders, trades) {
       if (events.length === 0 && orders.length === 0 && trades.length === 0) return;
       await journal.appendAll(events, async (tx) => {
+        if (sqlite) {
+          prepared ??= {
+            order: sqlite.prepare(upsertSql('market_orders', ORDER_COLUMNS, ORDER_UPDATED)),
+            trade: sqlite.prepare(upsertSql('market_trades', TRADE_COLUMNS, TRADE_UPDATED)),
+          };
+          for (const r of orders) {
+            const v = orderValues(r);
+            prepared.order.run(ORDER_COLUMNS.map((c) => v[c]));
+          }
+          for (const r of trades) {
+            const v = tradeValues(r);
+            prepared.trade.run(TRADE_COLUMNS.map((c) => v[c]));
+          }
+          return;
+        }
         if (orders.length) await upsertOrders(tx, orders);
         if (trades.length) await upsertTrades(tx, trades);
       });

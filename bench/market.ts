@@ -1,0 +1,217 @@
+/**
+ * `npm run bench:market` — the market's four figures, each beside its reference from the same run:
+ *  (a) 1M limit orders on one destination through the engine, vs nodejs-order-book on the
+ *      identical stream: orders/s and p50/p99/p99.9 latency.
+ *  (b) 10k destinations with covering prefixes, quality limits and weighted ranking: orders/s, p99.
+ *  (c) acknowledged orders/s through the journal on SQLite (validated, matched, journaled with
+ *      their rows, answered after commit), vs the same orders journaled one command each.
+ *  (d) order entry over HTTP against a `bandex serve` child, with autocannon, vs GET /v1/book on
+ *      the same server.
+ * The process re-executes itself with a larger young generation (--max-semi-space-size=64), for
+ * the engine and the reference alike. Results: bench/results/market.json.
+ * Options: --only a,b,c,d  --orders N (for a).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+if (!process.execArgv.some((a) => a.startsWith('--max-semi-space-size'))) {
+  const args = ['--max-semi-space-size=64', ...process.execArgv, ...process.argv.slice(1)];
+  try {
+    execFileSync(process.execPath, args, { stdio: 'inherit' });
+    process.exit(0);
+  } catch (e) {
+    process.exit((e as { status?: number }).status ?? 1);
+  }
+}
+
+const { streamA, runEngineA, runReferenceA, streamB, runEngineB, percentiles } = await import('./market-engine.ts');
+
+interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  reference: string;
+  referenceValue: number | null;
+  goal: string;
+  met: boolean;
+}
+const figures: Figure[] = [];
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const only = new Set((arg('--only') ?? 'a,b,c,d').split(','));
+const fmt = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en') : x.toFixed(2));
+
+function report(f: Figure): void {
+  figures.push(f);
+  const ratio = f.referenceValue ? ` (×${(f.value / f.referenceValue).toFixed(2)} of reference)` : '';
+  console.log(
+    `${f.name.padEnd(44)} ${fmt(f.value).padStart(12)} ${f.unit.padEnd(9)} | ${f.reference}: ${f.referenceValue === null ? '-' : fmt(f.referenceValue)}${ratio} | goal ${f.goal}: ${f.met ? 'met' : 'NOT met'}`,
+  );
+}
+
+// ---- (a) -------------------------------------------------------------------------------------
+if (only.has('a')) {
+  const n = Number(arg('--orders') ?? 1_000_000);
+  console.log(`(a) ${n.toLocaleString('en')} limit orders on one destination`);
+  const s = streamA(n);
+  // Warm both up on a slice, then alternate timed runs and keep each one's best.
+  runEngineA(streamA(50_000), false);
+  runReferenceA(streamA(50_000), false);
+  let eng = Infinity;
+  let ref = Infinity;
+  let trades = 0;
+  for (let k = 0; k < 2; k++) {
+    const e = runEngineA(s, false);
+    eng = Math.min(eng, e.seconds);
+    trades = e.trades;
+    ref = Math.min(ref, runReferenceA(s, false).seconds);
+  }
+  const el = runEngineA(s, true).lat!;
+  const rl = runReferenceA(s, true).lat!;
+  console.log(`    ${trades.toLocaleString('en')} trades`);
+  report({ name: '(a) engine orders/s, one destination', value: n / eng, unit: 'orders/s', reference: 'nodejs-order-book', referenceValue: n / ref, goal: '≥ 1M/s and ≥ 5× reference', met: n / eng >= 1e6 && eng * 5 <= ref });
+  report({ name: '(a) latency p50', value: el.p50, unit: 'µs', reference: 'nodejs-order-book', referenceValue: rl.p50, goal: 'reported', met: true });
+  report({ name: '(a) latency p99', value: el.p99, unit: 'µs', reference: 'nodejs-order-book', referenceValue: rl.p99, goal: 'reported', met: true });
+  report({ name: '(a) latency p99.9', value: el.p999, unit: 'µs', reference: 'nodejs-order-book', referenceValue: rl.p999, goal: 'reported', met: true });
+}
+
+// ---- (b) -------------------------------------------------------------------------------------
+if (only.has('b')) {
+  const n = 500_000;
+  console.log(`(b) ${n.toLocaleString('en')} orders over 10 240 destinations (covering /16s, any, limits, weighted)`);
+  const { specs, quality } = streamB(n);
+  runEngineB(specs.slice(0, 50_000), quality, false);
+  const t = runEngineB(specs, quality, false);
+  const l = runEngineB(specs, quality, true).lat!;
+  console.log(`    ${t.trades.toLocaleString('en')} trades`);
+  report({ name: '(b) engine orders/s, 10k destinations', value: n / t.seconds, unit: 'orders/s', reference: 'goal', referenceValue: 250_000, goal: '≥ 250k/s', met: n / t.seconds >= 250_000 });
+  report({ name: '(b) latency p99', value: l.p99, unit: 'µs', reference: 'goal', referenceValue: 50, goal: '< 50 µs', met: l.p99 < 50 });
+  report({ name: '(b) latency p50', value: l.p50, unit: 'µs', reference: '-', referenceValue: null, goal: 'reported', met: true });
+}
+
+// ---- (c) -------------------------------------------------------------------------------------
+if (only.has('c')) {
+  // The market service on its own store and journal (the way src/app.ts wires it, without the
+  // other components, so the figure is the market's): validate, match, journal, answer.
+  const { createStore, createJournal } = await import('../src/store/index.ts');
+  const { createMarketRepo } = await import('../src/store/repos/market-repo.ts');
+  const { createReporter, systemClock, randomIds } = await import('../src/lib/index.ts');
+  const { createMarket, marketConfigDefaults, encodeEvent } = await import('../src/market/index.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'bandex-bench-market-'));
+  const reporter = createReporter({ destination: false });
+  const store = createStore({ kind: 'sqlite', path: join(dir, 'bandex.sqlite'), synchronous: 'full' }, { reporter });
+  await store.migrate();
+  const journal = createJournal({ db: store.db, dialect: store.dialect, ...(store.sqlite ? { sqlite: store.sqlite } : {}), clock: systemClock, reporter }, { groupCommit: true, maxBatch: 5000 });
+  await journal.start();
+  const ports = new Map([0, 1, 2, 3].map((i) => [`port${i}`, { memberId: `mem${i}`, capacityMbps: 10_000_000 }]));
+  const market = createMarket(
+    { clock: systemClock, ids: randomIds(systemClock), reporter, repo: createMarketRepo(store.db, journal, store.sqlite), quality: { lookup: () => undefined }, ports: { port: (id) => ports.get(id) } },
+    marketConfigDefaults,
+  );
+  await market.start();
+  try {
+    const order = (i: number) => {
+      const sell = i % 2 === 0;
+      const m = (sell ? 0 : 1) + 2 * (i % 4 >= 2 ? 1 : 0);
+      return [`mem${m}`, {
+        side: sell ? 'sell' : 'buy', destination: '203.0.113.0/24', prefixType: 'transit', capacityMbps: 100 * (1 + (i % 5)),
+        minBlockMbps: 100, price: (1 + ((i * 7) % 21) / 100).toFixed(2), start: '2027-01-01T00:00:00Z', end: '2027-02-01T00:00:00Z', portId: `port${m}`,
+      }] as const;
+    };
+    const total = Number(arg('--acked') ?? 100_000);
+    const window = 4000;
+    const lat = new Float64Array(total);
+    const t0 = process.hrtime.bigint();
+    for (let base = 0; base < total; base += window) {
+      const ps: Promise<unknown>[] = [];
+      for (let i = base; i < Math.min(total, base + window); i++) {
+        const [mid, input] = order(i);
+        const a = process.hrtime.bigint();
+        ps.push(market.submit(mid, input as never).then(() => (lat[i] = Number(process.hrtime.bigint() - a) / 1e6)));
+      }
+      await Promise.all(ps);
+    }
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    console.log(`    ${market.engine.state.counters.tradesMatched.toLocaleString('en')} trades`);
+    // Reference: the same kind of events journaled one command (one append) per order, no rows.
+    const refN = 20_000;
+    const ids = randomIds(systemClock);
+    const r0 = process.hrtime.bigint();
+    const rp: Promise<unknown>[] = [];
+    for (let i = 0; i < refN; i++) {
+      const [mid, input] = order(i);
+      rp.push(journal.append(encodeEvent({ type: 'OrderAccepted', at: Date.now(), orderId: ids.next('ref'), seq: i, spec: { ...(input as Record<string, unknown>), memberId: mid, price: 1_000_000 } as never })));
+      if (rp.length >= window) await Promise.all(rp.splice(0));
+    }
+    await Promise.all(rp);
+    const rsecs = Number(process.hrtime.bigint() - r0) / 1e9;
+    const p = percentiles(lat);
+    report({ name: '(c) acknowledged orders/s, journal on SQLite', value: total / secs, unit: 'orders/s', reference: 'one journal append per order', referenceValue: refN / rsecs, goal: '≥ 50k/s', met: total / secs >= 50_000 });
+    report({ name: '(c) acknowledgement p99 (4000 in flight)', value: p.p99, unit: 'ms', reference: '-', referenceValue: null, goal: 'reported', met: true });
+  } finally {
+    await market.stop();
+    await journal.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- (d) -------------------------------------------------------------------------------------
+if (only.has('d')) {
+  const acName = 'autocannon'; // untyped package: imported by name
+  const autocannon = ((await import(acName)) as { default: (o: unknown) => unknown }).default;
+  const dir = mkdtempSync(join(tmpdir(), 'bandex-bench-http-'));
+  const admin = 'bdx_bench_admin_0123456789abcdef0123';
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', resolve(import.meta.dirname, '../bin/bandex.js'), 'serve', '--listen', '127.0.0.1:0', '--data-dir', dir, '--admin-token', admin], {
+    env: { ...process.env, BANDEX_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const url = await new Promise<string>((res, rej) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /listening on (http:\/\/\S+)/.exec(out);
+        if (m) res(m[1]);
+      });
+      child.on('exit', (c) => rej(new Error(`serve exited ${c}`)));
+    });
+    const call = async (token: string, method: string, path: string, body?: unknown) => {
+      const r = await fetch(url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return (await r.json()) as Record<string, string>;
+    };
+    const ms: Array<{ token: string; port: string }> = [];
+    for (let i = 0; i < 2; i++) {
+      const m = await call(admin, 'POST', '/v1/members', { name: `http-bench-${i}`, asns: [65200 + i] });
+      const k = await call(admin, 'POST', `/v1/members/${m.id}/keys`, { label: 'bench' });
+      const p = await call(admin, 'POST', '/v1/ports', { memberId: m.id, name: `h${i}`, capacityMbps: 10_000_000, routerIps: [`192.0.2.${40 + i}`] });
+      ms.push({ token: k.token, port: p.id });
+    }
+    const body = (i: number, price: string) =>
+      JSON.stringify({ side: i === 0 ? 'sell' : 'buy', destination: '203.0.113.0/24', prefixType: 'transit', capacityMbps: 100, price, start: '2027-01-01T00:00:00Z', end: '2027-02-01T00:00:00Z', portId: ms[i].port });
+    const requests = [
+      { method: 'POST' as const, path: '/v1/orders', headers: { authorization: `Bearer ${ms[0].token}`, 'content-type': 'application/json' }, body: body(0, '1.00') },
+      { method: 'POST' as const, path: '/v1/orders', headers: { authorization: `Bearer ${ms[1].token}`, 'content-type': 'application/json' }, body: body(1, '1.01') },
+      { method: 'POST' as const, path: '/v1/orders', headers: { authorization: `Bearer ${ms[1].token}`, 'content-type': 'application/json' }, body: body(1, '0.90') },
+    ];
+    const run = (opts: Record<string, unknown>) => autocannon({ url, connections: 64, duration: 10, ...opts } as never) as unknown as Promise<{ requests: { average: number }; latency: { p99: number }; non2xx: number; errors: number }>;
+    await run({ duration: 2, requests });
+    const r = await run({ requests });
+    const ref = await run({ requests: [{ method: 'GET', path: '/v1/book?destination=203.0.113.0/24' }] });
+    console.log(`    non-2xx ${r.non2xx}, errors ${r.errors}`);
+    report({ name: '(d) HTTP order entry, 64 connections', value: r.requests.average, unit: 'orders/s', reference: 'GET /v1/book, same server', referenceValue: ref.requests.average, goal: '≥ 15k/s', met: r.requests.average >= 15_000 && r.non2xx === 0 });
+    report({ name: '(d) HTTP order entry p99', value: r.latency.p99, unit: 'ms', reference: 'GET /v1/book p99', referenceValue: ref.latency.p99, goal: '< 20 ms', met: r.latency.p99 < 20 });
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+mkdirSync(resolve(import.meta.dirname, 'results'), { recursive: true });
+writeFileSync(resolve(import.meta.dirname, 'results/market.json'), JSON.stringify({ figures }, null, 2));
+console.log('written bench/results/market.json');
