@@ -10,5 +10,5 @@ export const registryErrors = defineErrors('registry', {
   REGISTRY_ROUTER_IP_TAKEN: { kind: 'conflict', description: 'The router address is already used by another port on the exchange LAN.' },
   REGISTRY_MAC_TAKEN: { kind: 'conflict', description: 'The MAC address is already mapped to another port.' },
   REGISTRY_FLOW_SOURCE_TAKEN: { kind: 'conflict', description: 'The flow source (exporter, ifIndex) is already mapped to another port.' },
-  REGISTRY_KEY_REVOKED: { kind: 'conflict', description: 'The API key is already revoked.' },
+  REGISTRY_KEY_REVOKED: { kind: 'conflict', description: 'The API key is already revoked (or a revoked or member key was given as the bootstrap admin token).' },
 });

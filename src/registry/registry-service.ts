@@ -264,6 +264,10 @@ export function createRegistry(deps: RegistryDeps): Registry {
     async ensureAdminToken(token, actor) {
       const k = keyByHash.get(hashToken(token));
       if (k && k.role === 'admin' && k.revokedAt === null) return;
+      if (k && k.revokedAt !== null) {
+        throw registryErrors.make('REGISTRY_KEY_REVOKED', `the admin token given at start is key ${k.id}, which was revoked; choose a new token`);
+      }
+      if (k) throw registryErrors.make('REGISTRY_KEY_REVOKED', `the admin token given at start is the member key ${k.id}; choose another token`);
       await newKey(null, 'bootstrap', token, actor);
     },
     hasAdminKey: () => [...keys.values()].some((k) => k.role === 'admin' && k.revokedAt === null),

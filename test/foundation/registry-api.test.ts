@@ -52,6 +52,7 @@ describeStores('registry API', (env) => {
     const noBody = await env.call('POST', `/v1/members/${env.alice.id}/keys`);
     expect(noBody.status).toBe(201);
     expect(noBody.body.key.label).toBe('');
+    await expect(env.app.services.registry.ensureAdminToken(k.body.token, 'test')).rejects.toMatchObject({ code: 'REGISTRY_KEY_REVOKED' });
     const admin = await env.call('POST', '/v1/keys', { body: { label: 'ops' } });
     expect((await env.call('GET', '/v1/me', { token: admin.body.token })).body.kind).toBe('admin');
   });
