@@ -25,14 +25,21 @@ export async function runServer(config: BandexConfig, opts: RunOptions = {}): Pr
   const reporter = createReporter({ level: config.server.logLevel, destination: process.stderr, defaultMetrics: true });
   const { host, port } = parseListen(config.server.listen);
   const app = await buildApp({ config, clock: systemClock, reporter });
-  const registry = app.services.registry;
-  if (config.server.adminToken) {
-    await registry.ensureAdminToken(config.server.adminToken, 'system:bootstrap');
-  } else if (!registry.hasAdminKey()) {
-    const { token } = await registry.createKey({ memberId: null, label: 'bootstrap' }, 'system:bootstrap');
-    out(`bandex: created the first admin key (shown once, keep it): ${token}`);
+  let address: string;
+  try {
+    const registry = app.services.registry;
+    if (config.server.adminToken) {
+      await registry.ensureAdminToken(config.server.adminToken, 'system:bootstrap');
+    } else if (!registry.hasAdminKey()) {
+      const { token } = await registry.createKey({ memberId: null, label: 'bootstrap' }, 'system:bootstrap');
+      out(`bandex: created the first admin key (shown once, keep it): ${token}`);
+    }
+    address = await app.fastify.listen({ host, port });
+  } catch (e) {
+    // A start that fails (address in use, unusable admin token) must not leave the store open.
+    await app.close();
+    throw e;
   }
-  const address = await app.fastify.listen({ host, port });
   out(`bandex: listening on ${address} (${app.ctx.store.dialect}, API docs at ${address}/docs)`);
 
   let stopping: Promise<void> | undefined;
