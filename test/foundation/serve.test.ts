@@ -155,10 +155,15 @@ describe('bandex serve and the CLI (child processes)', () => {
       expect(w.acked.filter((id) => !ids.has(id))).toEqual([]);
       const seqs = (await c.query<{ n: string; m: string }>('select count(*) as n, max(seq) as m from journal')).rows[0];
       expect(Number(seqs?.n)).toBe(Number(seqs?.m)); // gap-free
+      // A restarted server continues from there, and SIGINT stops it cleanly.
+      const s2 = await spawnServe({ args: ['--database', d.url, '--admin-token', 'bdx_pg_admin_0123456789abcdef0123'], noDataDir: true });
+      const h = (await (await fetch(`${s2.url}/healthz`)).json()) as { seq: number };
+      expect(h.seq).toBe(Number(seqs?.m));
+      expect(await s2.stop('SIGINT')).toBe(0);
     } finally {
       await c.end();
     }
-  }, 120_000);
+  }, 150_000);
 
   it('refuses a bad configuration with one clear line and a non-zero exit', async () => {
     const r = await cli(['serve', '--listen', '127.0.0.1:0', '--set', 'api.nosuch=1']);
