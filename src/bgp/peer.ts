@@ -630,6 +630,10 @@ export class Peer {
       addPathIpv4: n.addPathSend.includes('ipv4'),
       addPathIpv6: n.addPathSend.includes('ipv6'),
       exportAttrs: (a, f) => this.exportFor(a, f),
+      onUnsendable: (count, f) => {
+        this.sp.log('warn', `peer ${this.cfg.address}: ${count} ${f} routes not sent: their attributes exceed the message size (extended messages not negotiated)`, { peer: this.cfg.address });
+        this.sp.metrics.inc('bgp_routes_unsendable_total', { peer: this.cfg.address, family: f }, count);
+      },
     });
     const tail: Uint8Array[] = [];
     if (enhanced) for (const f of refresh) tail.push(encodeRouteRefresh({ afi: familyAfi(f), safi: C.SAFI_UNICAST, subtype: 'eorr' }));

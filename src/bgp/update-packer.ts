@@ -18,6 +18,8 @@ export interface PackOptions {
   addPathIpv6: boolean;
   /** Encoded path attribute section (without MP attributes) and the next hop, as sent to this peer. */
   exportAttrs(attrs: PathAttributes, family: Family): { section: Uint8Array; nextHop: string; nextHopLinkLocal?: string };
+  /** Routes whose attributes alone exceed the message size (only extended messages could carry them). */
+  onUnsendable?(count: number, family: Family): void;
 }
 
 function nlriSize(e: OutEntry, addPath: boolean): number {
@@ -110,7 +112,10 @@ export function* packUpdates(changes: Iterable<{ entry: OutEntry; announce: bool
       const room = max - 23 - g.section.length;
       for (let i = 0; i < list.length; ) {
         const [j, used] = fit(list, i, room, o.addPathIpv4);
-        if (j === i) break; // attributes too large for any NLRI: this group cannot be sent
+        if (j === i) {
+          o.onUnsendable?.(list.length - i, 'ipv4'); // attributes too large for any NLRI
+          break;
+        }
         const msg = new Uint8Array(23 + g.section.length + used);
         writeHeader(msg, 0, msg.length, C.MSG_UPDATE);
         msg[21] = g.section.length >> 8;
@@ -128,7 +133,10 @@ export function* packUpdates(changes: Iterable<{ entry: OutEntry; announce: bool
       const room = max - 23 - g.section.length - mpHead;
       for (let i = 0; i < list.length; ) {
         const [j, used] = fit(list, i, room, o.addPathIpv6);
-        if (j === i) break;
+        if (j === i) {
+          o.onUnsendable?.(list.length - i, 'ipv6');
+          break;
+        }
         const mpLen = 3 + nh.len + 1 + used;
         const attrLen = g.section.length + 4 + mpLen;
         const msg = new Uint8Array(23 + attrLen);

@@ -24,8 +24,9 @@ export async function pair(
   aPeer: Partial<PeerConfig> = {},
   bPeer: Partial<PeerConfig> = {},
   bDeps: SpeakerDeps = {},
+  aDeps: SpeakerDeps = {},
 ): Promise<Pair> {
-  const a = createSpeaker({}, { asn: 65001, routerId: '10.0.0.1', listen: { host: '127.0.0.1', port: 0 }, ...aCfg });
+  const a = createSpeaker(aDeps, { asn: 65001, routerId: '10.0.0.1', listen: { host: '127.0.0.1', port: 0 }, ...aCfg });
   const b = createSpeaker(bDeps, { asn: 65002, routerId: '10.0.0.2', listen: false, ...bCfg });
   await a.start();
   a.addPeer({ address: '127.0.0.1', asn: bCfg.asn ?? 65002, passive: true, holdTime: 30, ...aPeer });

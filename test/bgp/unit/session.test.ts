@@ -245,13 +245,15 @@ describe('sessions over loopback', () => {
     ext.a.announce(P, [{ prefix: '10.1.0.0/24', attrs: big }]);
     await waitFor(() => ext.b.routeCountIn(P) === 1);
     expect(ext.b.adjRibIn(P)[0].attrs.communities).toHaveLength(1100);
-    const plain = await mk({}, {}, { extendedMessages: true }, {});
+    const logs: string[] = [];
+    const plain = await mk({}, {}, { extendedMessages: true }, {}, {}, { log: (_l, m) => void logs.push(m) });
     await established(plain);
     expect(plain.b.peer(P)!.negotiated!.extendedMessages).toBe(false);
     plain.a.announce(P, [{ prefix: '10.1.0.0/24', attrs: big }, { prefix: '10.2.0.0/24', attrs: v4attrs }]);
     await waitFor(() => plain.b.routeCountIn(P) === 1);
     expect(plain.b.adjRibIn(P)[0].prefix).toBe('10.2.0.0/24');
     expect(plain.b.peer(P)!.state).toBe('Established');
+    expect(logs.some((m) => /1 ipv4 routes not sent/.test(m))).toBe(true);
   });
 
   it('carries several paths per prefix with add-path (RFC 7911)', async () => {
