@@ -173,3 +173,36 @@ describe('journal when the database fails', () => {
     }
   });
 });
+
+describe('migrations', () => {
+  it('apply in id order, each once; a failing one stops the start and leaves the schema at the previous version', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bandex-migrate-'));
+    const path = join(dir, 'm.sqlite');
+    const applied: string[] = [];
+    const ok = (id: string) => ({
+      id,
+      up: async (db: Kysely<unknown>) => {
+        applied.push(id);
+        await db.schema.createTable(`t_${id.slice(0, 4)}`).addColumn('x', 'integer').execute();
+      },
+    });
+    const bad = { id: '0150-market-broken', up: async () => Promise.reject(new Error('boom')) };
+    try {
+      const s1 = createStore({ kind: 'sqlite', path }, { migrations: [ok('0200-quality-a'), ok('0001-foundation-a')] });
+      expect(await s1.migrate()).toEqual(['0001-foundation-a', '0200-quality-a']);
+      expect(await s1.migrate()).toEqual([]);
+      await s1.close();
+      const s2 = createStore({ kind: 'sqlite', path }, { migrations: [ok('0001-foundation-a'), ok('0200-quality-a'), bad, ok('0300-metering-a')] });
+      await expect(s2.migrate()).rejects.toMatchObject({ code: 'STORE_MIGRATION_FAILED' });
+      const ids = (await s2.db.selectFrom('schema_migrations').select('id').orderBy('id').execute()).map((r) => r.id);
+      expect(ids).toEqual(['0001-foundation-a', '0200-quality-a']);
+      expect(applied).toEqual(['0001-foundation-a', '0200-quality-a']);
+      await s2.close();
+      const s3 = createStore({ kind: 'sqlite', path }, { migrations: [ok('0001-foundation-a'), ok('0001-market-b')] });
+      await expect(s3.migrate()).rejects.toThrow(/unique number/);
+      await s3.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
