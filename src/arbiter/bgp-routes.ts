@@ -54,9 +54,15 @@ export function toBgpAttributes(a: RouteAttributes): PathAttributes {
   };
 }
 
+// The speaker interns attribute sets (routes of one UPDATE share one object): convert each set
+// once, so the registry receives shared objects too.
+const converted = new WeakMap<PathAttributes, RouteAttributes>();
+
 export function announcedFromBgp(memberId: string, router: string, r: Route, now: number): AnnouncedRoute {
   const family: Family = r.prefix.includes(':') ? 6 : 4;
-  return { memberId, router, prefix: r.prefix, family, attrs: fromBgpAttributes(r.attrs), receivedAt: now };
+  let attrs = converted.get(r.attrs);
+  if (!attrs) converted.set(r.attrs, (attrs = fromBgpAttributes(r.attrs)));
+  return { memberId, router, prefix: r.prefix, family, attrs, receivedAt: now };
 }
 
 export function exportToBgp(r: ExportedRoute): Route {

@@ -53,7 +53,20 @@ export interface RouteChange {
   readonly maxPrefixExceeded?: boolean;
 }
 
-type ByRouter = Map<string, StoredRoute>;
+interface AttrSet {
+  readonly key: string;
+  readonly attrs: RouteAttributes;
+  refs: number;
+  /** Other objects with equal content that were mapped to `attrs`. */
+  readonly objects: RouteAttributes[];
+}
+
+/** The routes of one member for one prefix: usually one router, so no container for the common case. */
+type Slot = StoredRoute | StoredRoute[];
+
+function slotRoutes(s: Slot): readonly StoredRoute[] {
+  return Array.isArray(s) ? s : [s];
+}
 
 export interface RouteRegistryDeps {
   readonly clock: Clock;
@@ -65,8 +78,8 @@ export class RouteRegistry {
   private readonly routerOwner = new Map<string, string>();
   private readonly sessions = new Map<string, Map<string, StoredRoute>>();
   private readonly accepted = new Map<string, { 4: number; 6: number }>();
-  private readonly all = new PrefixTrie<ByRouter>();
-  private readonly perMember = new Map<string, PrefixTrie<ByRouter>>();
+  /** One trie per member (the export engine asks per seller); cross-member queries visit each. */
+  private readonly perMember = new Map<string, PrefixTrie<Slot>>();
   private readonly registered = new Map<string, Map<string, RegisteredPrefix>>();
   private readonly policies = new Map<string, RoutingPolicy>();
   private readonly lists = new Map<string, PrefixList>();
@@ -191,7 +204,12 @@ export class RouteRegistry {
   }
 
   routes(q: RouteQuery = {}): StoredRoute[] {
-    let maps: ByRouter[];
+    const tries: Array<PrefixTrie<Slot>> = [];
+    if (q.member !== undefined) {
+      const t = this.perMember.get(q.member);
+      if (t) tries.push(t);
+    } else tries.push(...this.perMember.values());
+    let slots: Slot[] = [];
     if (q.prefix !== undefined) {
       const p = parsePrefix(q.prefix);
       if (!p.ok) {
@@ -199,17 +217,26 @@ export class RouteRegistry {
           field: 'prefix',
         });
       }
-      const trie = q.member !== undefined ? this.perMember.get(q.member) : this.all;
-      maps = trie ? lookup(trie, p.prefix, q.match ?? 'exact') : [];
+      const match = q.match ?? 'exact';
+      if (match === 'longest') {
+        // the most specific prefix any of the members holds
+        let best = -1;
+        for (const t of tries) {
+          const m = t.longestMatch(p.prefix);
+          if (!m || m.len < best) continue;
+          if (m.len > best) slots = [];
+          best = m.len;
+          slots.push(m.value);
+        }
+      } else for (const t of tries) slots.push(...lookup(t, p.prefix, match));
     } else if (q.router !== undefined) {
-      maps = [this.sessions.get(q.router) ?? new Map()];
+      slots = [...(this.sessions.get(q.router)?.values() ?? [])];
     } else {
-      const trie = q.member !== undefined ? this.perMember.get(q.member) : this.all;
-      maps = trie ? trie.values(q.family) : [];
+      for (const t of tries) slots.push(...t.values(q.family));
     }
     const out: StoredRoute[] = [];
-    for (const m of maps) {
-      for (const r of m.values()) {
+    for (const sl of slots) {
+      for (const r of slotRoutes(sl)) {
         if (q.member !== undefined && r.memberId !== q.member) continue;
         if (q.router !== undefined && r.router !== q.router) continue;
         if (q.status !== undefined && r.status !== q.status) continue;
@@ -249,7 +276,7 @@ export class RouteRegistry {
 
   memberRoute(memberId: string, p: Prefix): StoredRoute | undefined {
     const m = this.perMember.get(memberId)?.get(p);
-    return m ? pick(m) : undefined;
+    return m === undefined ? undefined : pick(m);
   }
 
   sessionCount(router: string): { 4: number; 6: number } {
@@ -370,23 +397,31 @@ export class RouteRegistry {
    * Routes of one member mostly share a few attribute sets (one per AS path): keep one object
    * per distinct set, counted, so a large table costs one small record per prefix.
    */
-  private readonly attrSets = new Map<string, { attrs: RouteAttributes; refs: number }>();
+  private readonly attrSets = new Map<string, AttrSet>();
+  /** Fast path: the same object seen again (the BGP side hands over shared objects). */
+  private readonly attrObjects = new Map<RouteAttributes, AttrSet>();
 
   private intern(a: RouteAttributes): RouteAttributes {
-    const key = JSON.stringify(a);
-    const hit = this.attrSets.get(key);
-    if (hit) {
-      hit.refs++;
-      return hit.attrs;
+    let set = this.attrObjects.get(a);
+    if (!set) {
+      const key = JSON.stringify(a);
+      set = this.attrSets.get(key);
+      if (!set) this.attrSets.set(key, (set = { key, attrs: a, refs: 0, objects: [] }));
+      if (set.attrs !== a) {
+        set.objects.push(a);
+        this.attrObjects.set(a, set);
+      } else this.attrObjects.set(a, set);
     }
-    this.attrSets.set(key, { attrs: a, refs: 1 });
-    return a;
+    set.refs++;
+    return set.attrs;
   }
 
   private release(a: RouteAttributes): void {
-    const key = JSON.stringify(a);
-    const hit = this.attrSets.get(key);
-    if (hit && --hit.refs === 0) this.attrSets.delete(key);
+    const set = this.attrObjects.get(a);
+    if (!set || --set.refs > 0) return;
+    this.attrSets.delete(set.key);
+    this.attrObjects.delete(set.attrs);
+    for (const o of set.objects) this.attrObjects.delete(o);
   }
 
   private session(router: string): Map<string, StoredRoute> {
@@ -407,10 +442,11 @@ export class RouteRegistry {
     if (after.status === 'accepted') this.count(after.router)[after.family]++;
     const p = parsePrefix(after.prefix);
     if (!p.ok) return;
-    this.all.upsert(p.prefix, () => new Map()).set(after.router, after);
     let mt = this.perMember.get(after.memberId);
     if (!mt) this.perMember.set(after.memberId, (mt = new PrefixTrie()));
-    mt.upsert(p.prefix, () => new Map()).set(after.router, after);
+    const cur = mt.get(p.prefix);
+    if (cur === undefined) mt.set(p.prefix, after);
+    else mt.set(p.prefix, [...slotRoutes(cur).filter((r) => r.router !== after.router), after]);
   }
 
   private remove(r: StoredRoute): void {
@@ -419,24 +455,20 @@ export class RouteRegistry {
     if (r.status === 'accepted') this.count(r.router)[r.family]--;
     const p = parsePrefix(r.prefix);
     if (!p.ok) return;
-    for (const trie of [this.all, this.perMember.get(r.memberId)]) {
-      const m = trie?.get(p.prefix);
-      if (!m) continue;
-      m.delete(r.router);
-      if (m.size === 0) trie!.delete(p.prefix);
-    }
+    const trie = this.perMember.get(r.memberId);
+    const cur = trie?.get(p.prefix);
+    if (!trie || cur === undefined) return;
+    const rest = slotRoutes(cur).filter((x) => x.router !== r.router);
+    if (rest.length === 0) trie.delete(p.prefix);
+    else trie.set(p.prefix, rest.length === 1 ? rest[0] : rest);
   }
 }
 
-function lookup(trie: PrefixTrie<ByRouter>, p: Prefix, match: PrefixMatch): ByRouter[] {
+function lookup(trie: PrefixTrie<Slot>, p: Prefix, match: Exclude<PrefixMatch, 'longest'>): Slot[] {
   switch (match) {
     case 'exact': {
       const m = trie.get(p);
-      return m ? [m] : [];
-    }
-    case 'longest': {
-      const m = trie.longestMatch(p);
-      return m ? [m.value] : [];
+      return m === undefined ? [] : [m];
     }
     case 'covering':
       return trie.covering(p).map((c) => c.value);
@@ -445,9 +477,9 @@ function lookup(trie: PrefixTrie<ByRouter>, p: Prefix, match: PrefixMatch): ByRo
   }
 }
 
-function pick(m: ByRouter): StoredRoute | undefined {
+function pick(m: Slot): StoredRoute | undefined {
   let best: StoredRoute | undefined;
-  for (const r of m.values()) {
+  for (const r of slotRoutes(m)) {
     if (r.status !== 'accepted') continue;
     if (!best) {
       best = r;
@@ -459,9 +491,9 @@ function pick(m: ByRouter): StoredRoute | undefined {
   return best;
 }
 
-function pickAll(maps: ByRouter[]): StoredRoute[] {
+function pickAll(slots: Slot[]): StoredRoute[] {
   const out: StoredRoute[] = [];
-  for (const m of maps) {
+  for (const m of slots) {
     const r = pick(m);
     if (r) out.push(r);
   }
