@@ -9,7 +9,7 @@ import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTempDatabase, type TempDatabase } from '../support/postgres.ts';
-import { BIN, spawnServe, type Served } from '../support/serve.ts';
+import { BIN, killAllServed, spawnServe, type Served } from '../support/serve.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers
 async function post(s: Served, path: string, body: unknown, token = s.adminToken): Promise<{ status: number; body: any }> {
@@ -54,6 +54,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 describe('bandex serve and the CLI (child processes)', () => {
   const dbs: TempDatabase[] = [];
   afterAll(async () => {
+    killAllServed(); // a failed test must not leave servers running
     for (const d of dbs) await d.drop();
   });
 

@@ -25,9 +25,20 @@ export interface Served {
 }
 
 const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const c of children) if (c.pid) try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
-});
+
+/** SIGKILLs every server this process spawned that is still running (call it in afterAll). */
+export function killAllServed(): void {
+  for (const c of children) {
+    if (c.pid && c.exitCode === null) {
+      try {
+        process.kill(c.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+process.on('exit', killAllServed);
 
 export interface SpawnOptions {
   /** Extra arguments after `serve`. */
@@ -57,7 +68,11 @@ export async function spawnServe(opts: SpawnOptions = {}): Promise<Served> {
     }),
   );
   const url = await new Promise<string>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`bandex serve did not start: ${out}\n${err}`)), opts.timeoutMs ?? 90_000);
+    const timer = setTimeout(() => {
+      // Do not leave a half-started server behind.
+      if (child.exitCode === null) process.kill(child.pid as number, 'SIGKILL');
+      rej(new Error(`bandex serve did not start: ${out}\n${err}`));
+    }, opts.timeoutMs ?? 90_000);
     const check = () => {
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) {
