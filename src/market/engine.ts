@@ -227,11 +227,19 @@ export class MarketEngine {
     const b = st.bookOf(sell);
     let sides: BookSide[] | null = null;
     let single: BookSide | null = null;
-    for (const x of st.books.covered(b)) {
-      const s = (x as DestBook).bids;
-      if (s.orders === 0 || s.levels[0].price < sell.price) continue;
+    const consider = (x: DestBook) => {
+      const s = x.bids;
+      if (s.orders === 0 || s.levels[0].price < sell.price) return;
       if (single === null) single = s;
       else (sides ??= [single]).push(s);
+    };
+    if (b.prefix === null) {
+      // `any` serves every book of its protocol that holds bids (kept as a set, no copy).
+      consider(b);
+      for (const x of st.books.withBids[b.protocol]) consider(x);
+    } else {
+      const covered = st.books.covered(b) as DestBook[];
+      for (let i = 0; i < covered.length; i++) consider(covered[i]);
     }
     if (single === null) return 0;
     return sides === null ? this.walkOne(sell, single, false) : this.walkMerged(sell, sides, false);
