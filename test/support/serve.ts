@@ -4,7 +4,7 @@
  * process exit even when a test fails.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -38,7 +38,11 @@ export function killAllServed(): void {
     }
   }
 }
-process.on('exit', killAllServed);
+const tempDirs: string[] = [];
+process.on('exit', () => {
+  killAllServed();
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
 
 export interface SpawnOptions {
   /** Extra arguments after `serve`. */
@@ -51,7 +55,11 @@ export interface SpawnOptions {
 }
 
 export async function spawnServe(opts: SpawnOptions = {}): Promise<Served> {
-  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'bandex-serve-'));
+  let dataDir = opts.dataDir;
+  if (dataDir === undefined) {
+    dataDir = mkdtempSync(join(tmpdir(), 'bandex-serve-'));
+    tempDirs.push(dataDir); // removed when the test process exits
+  }
   const args = [BIN, 'serve', '--listen', '127.0.0.1:0', ...(opts.noDataDir ? [] : ['--data-dir', dataDir]), ...(opts.args ?? [])];
   const env: Record<string, string | undefined> = { ...process.env, BANDEX_LOG_LEVEL: 'warn', ...(opts.env ?? {}) };
   for (const k of Object.keys(env)) if (k.startsWith('BANDEX_') && !(opts.env && k in opts.env) && k !== 'BANDEX_LOG_LEVEL') delete env[k];
