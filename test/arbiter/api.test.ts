@@ -112,6 +112,24 @@ describeStores(
       expect((await env.call('GET', exportsUrl, { token: env.bob.token })).body.items).toEqual([]);
     });
 
+    it('a trade matched by the market (orders through the API) is exported to the buyer', async () => {
+      const bobPort = (await env.call('GET', '/v1/ports', { query: { memberId: env.bob.id } })).body.items[0].id;
+      const start = new Date(Math.ceil(env.clock.now() / 1000) * 1000).toISOString();
+      const end = new Date(Math.ceil(env.clock.now() / 1000) * 1000 + 86_400_000).toISOString();
+      const order = { destination: '100.41.0.0/24', protocol: 'ipv4', prefixType: 'specific', capacityMbps: 100, minBlockMbps: 100, price: '2.000000', orderType: 'limit', timeInForce: 'GTC', start, end };
+      const sell = await env.call('POST', '/v1/orders', { token: env.alice.token, body: { ...order, side: 'sell', portId: alicePort } });
+      expect(sell.status).toBe(201);
+      const buy = await env.call('POST', '/v1/orders', { token: env.bob.token, body: { ...order, side: 'buy', portId: bobPort } });
+      expect(buy.status).toBe(201);
+      const trades = await env.call('GET', '/v1/trades', { token: env.bob.token });
+      const tradeId = trades.body.items[0].id as string;
+      const ex = await waitFor('export of the matched trade', async () => {
+        const r = await env.call('GET', `/v1/members/${env.bob.id}/exports`, { token: env.bob.token });
+        return r.body.items.length ? r.body.items : undefined;
+      }, 5_000, 50);
+      expect(ex.map((r: { prefix: string; reasons: Array<{ tradeId: string }> }) => [r.prefix, r.reasons.map((x) => x.tradeId)])).toEqual([['100.41.0.0/24', [tradeId]]]);
+    });
+
     it('generates the neighbor configuration for a port (bandex port config)', async () => {
       const bird = await env.call('GET', `/v1/ports/${alicePort}/bgp-config`, { token: env.alice.token });
       expect(bird.body.format).toBe('bird');
