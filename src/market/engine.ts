@@ -261,30 +261,53 @@ export class MarketEngine {
     return n;
   }
 
-  /** Price-time walk merging several book sides (covering prefixes) into one order. */
+  /**
+   * Price-time walk merging several book sides (covering prefixes, or every book an `any` sell
+   * serves) into one order: a binary heap of the sides' current heads, best first.
+   */
   private walkMerged(taker: Order, sides: BookSide[], takerBuys: boolean): number {
     const k = sides.length;
-    const li = new Array<number>(k).fill(0);
-    const cur: Array<Order | null> = sides.map((s) => s.levels[0].head);
+    const li = new Int32Array(k);
+    const cur: Array<Order | null> = new Array(k);
+    const heap: number[] = [];
+    // a is better than b: lower price for asks (taker buys), higher for bids; then earlier seq.
+    const better = (a: Order, b: Order) => (a.price !== b.price ? (takerBuys ? a.price < b.price : a.price > b.price) : a.seq < b.seq);
+    const up = (i: number) => {
+      const x = heap[i];
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (!better(cur[x]!, cur[heap[p]]!)) break;
+        heap[i] = heap[p];
+        i = p;
+      }
+      heap[i] = x;
+    };
+    const down = (i: number) => {
+      const n = heap.length;
+      const x = heap[i];
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const c = r < n && better(cur[heap[r]]!, cur[heap[l]]!) ? r : l;
+        if (!better(cur[heap[c]]!, cur[x]!)) break;
+        heap[i] = heap[c];
+        i = c;
+      }
+      heap[i] = x;
+    };
+    for (let i = 0; i < k; i++) {
+      cur[i] = sides[i].levels[0].head;
+      heap.push(i);
+      up(heap.length - 1);
+    }
     const limit = taker.price;
     let n = 0;
-    for (;;) {
-      let best = -1;
-      let bp = 0;
-      let bs = 0;
-      for (let i = 0; i < k; i++) {
-        const o = cur[i];
-        if (o === null) continue;
-        const p = o.price;
-        if (best < 0 || (takerBuys ? p < bp : p > bp) || (p === bp && o.seq < bs)) {
-          best = i;
-          bp = p;
-          bs = o.seq;
-        }
-      }
-      if (best < 0 || (takerBuys ? bp > limit : bp < limit)) return n;
+    while (heap.length > 0) {
+      const best = heap[0];
       const r = cur[best]!;
-      // Advance the cursor before filling (the walk never removes orders from the book).
+      if (takerBuys ? r.price > limit : r.price < limit) return n;
+      // Advance this side's cursor before filling (the walk never removes orders from the book).
       let nx = r.next;
       if (nx === null) {
         const levels = sides[best].levels;
@@ -292,9 +315,17 @@ export class MarketEngine {
         nx = j < levels.length ? levels[j].head : null;
       }
       cur[best] = nx;
+      if (nx === null) {
+        const last = heap.pop()!;
+        if (heap.length > 0) {
+          heap[0] = last;
+          down(0);
+        }
+      } else down(0);
       n = this.tryFill(taker, r, takerBuys, n);
       if (n < 0) return -n;
     }
+    return n;
   }
 
   /**
