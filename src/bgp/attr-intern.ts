@@ -22,6 +22,8 @@ export interface AttrRecord {
   classicError?: BgpDecodeError;
   mpError?: BgpDecodeError;
   discarded: BgpDecodeError[];
+  /** The AS_PATH holds the receiving speaker's ASN (RFC 4271 §9.1.2). */
+  loop: boolean;
 }
 
 export class AttrIntern {

@@ -11,6 +11,8 @@ export class PeerCounters {
   prefixesReceived = 0;
   prefixesWithdrawn = 0;
   prefixesSent = 0;
+  /** Prefixes dropped because their AS_PATH holds our own ASN (RFC 4271 §9.1.2). */
+  loops = 0;
   /** "code/subcode" → count, sent and received. */
   errors: Record<string, number> = {};
 
@@ -38,6 +40,7 @@ export class PeerCounters {
       prefixesReceived: this.prefixesReceived,
       prefixesWithdrawn: this.prefixesWithdrawn,
       prefixesSent: this.prefixesSent,
+      loops: this.loops,
       errors: { ...this.errors },
     };
   }

@@ -425,7 +425,11 @@ export class Peer {
     this.counters.updatesIn++;
     this.sp.metrics.inc('bgp_updates_received_total', this.labels);
     try {
-      const r = ingestUpdate(msg, { ...this.ctxCache(), families: n.families }, this.sp.intern, this.rib, collect);
+      const r = ingestUpdate(msg, { ...this.ctxCache(), families: n.families, localAsn: this.sp.asn }, this.sp.intern, this.rib, collect);
+      if (r.loops) {
+        this.counters.loops += r.loops;
+        this.sp.metrics.inc('bgp_prefixes_loop_total', this.labels, r.loops);
+      }
       if (r.treatAsWithdraw) {
         this.countError(r.treatAsWithdraw.code, r.treatAsWithdraw.subcode, 'treat-as-withdraw');
         this.sp.log('warn', `peer ${this.cfg.address}: UPDATE treated as withdraw (RFC 7606): ${r.treatAsWithdraw.message}`, { peer: this.cfg.address });

@@ -17,6 +17,8 @@ import type { CodecContext, Route } from './types.ts';
 
 export interface IngestContext extends CodecContext {
   families: readonly Family[];
+  /** Our ASN: routes whose AS_PATH contains it are loops (RFC 4271 §9.1.2). */
+  localAsn?: number;
 }
 
 export interface FamilyChange {
@@ -35,10 +37,12 @@ export interface IngestResult {
   discarded: BgpDecodeError[];
   /** Announcements for families not negotiated (ignored, RFC 4760 §7). */
   ignored: number;
+  /** Prefixes dropped because their AS_PATH holds our own ASN (RFC 4271 §9.1.2). */
+  loops: number;
 }
 
-function ctxTag(ctx: CodecContext): string {
-  return `${ctx.fourOctet ? 4 : 2}${ctx.as4Aware === false ? 'o' : 'n'}${ctx.ibgp ? 'i' : 'e'}|`;
+function ctxTag(ctx: IngestContext): string {
+  return `${ctx.fourOctet ? 4 : 2}${ctx.as4Aware === false ? 'o' : 'n'}${ctx.ibgp ? 'i' : 'e'}${ctx.localAsn ?? ''}|`;
 }
 
 interface Scan {
@@ -83,13 +87,15 @@ function scanAttributes(buf: Buffer, s: number, e: number, tag: string): Scan | 
   return out;
 }
 
-function buildRecord(msg: Uint8Array, s: number, e: number, ctx: CodecContext, key: string, scan: Scan): AttrRecord {
+function buildRecord(msg: Uint8Array, s: number, e: number, ctx: IngestContext, key: string, scan: Scan): AttrRecord {
   const d = decodeAttributes(msg, s, e, ctx);
   reconcileAs4(d, ctx);
   const classic = deepFreeze(buildAttributes(d));
   const mpNh = scan.reach ? decodeMpNextHop(msg, scan.reach.nhStart, scan.reach.nhLen) : undefined;
   const mp = mpNh ? deepFreeze(buildAttributes(d, mpNh)) : classic;
-  const rec = { key, refs: 0, discarded: d.discarded } as unknown as AttrRecord;
+  const own = ctx.localAsn;
+  const loop = own !== undefined && classic.asPath.some((seg) => seg.asns.includes(own));
+  const rec = { key, refs: 0, discarded: d.discarded, loop } as unknown as AttrRecord;
   rec.classic = { attrs: classic, record: rec };
   rec.mp = { attrs: mp, record: rec };
   const classicError = d.withdrawError ?? missingMandatory(d, true);
@@ -137,35 +143,43 @@ function v4Walk(b: Uint8Array, start: number, end: number, cb: (addr: number, le
 export function ingestUpdate(msg: Uint8Array, ctx: IngestContext, intern: AttrIntern, rib: AdjRibIn, collect: boolean): IngestResult {
   const buf = Buffer.isBuffer(msg) ? msg : Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength);
   const s = splitUpdate(buf);
-  const res: IngestResult = { changes: [], discarded: [], ignored: 0 };
+  const res: IngestResult = { changes: [], discarded: [], ignored: 0, loops: 0 };
   if (s.wStart === s.wEnd && s.aStart === s.aEnd && s.nStart === s.nEnd) {
     res.endOfRib = 'ipv4';
     return res;
   }
   const ap4 = ctx.addPathIpv4 === true;
   const ap6 = ctx.addPathIpv6 === true;
-  const withdraw = (f: Family, addPath: boolean, start: number, end: number): void => {
+  /** Removes the prefixes of [start, end); returns how many prefixes the field held. */
+  const withdraw = (f: Family, addPath: boolean, start: number, end: number): number => {
     const c = change(res.changes, f, collect);
     if (f === 'ipv4' && !addPath) {
-      v4Walk(buf, start, end, (addr, len) => {
+      return v4Walk(buf, start, end, (addr, len) => {
         if (rib.removeV4(addr, len)) {
           c.withdrawn++;
           c.withdrawnPrefixes?.push(`${formatIPv4(addr)}/${len}`);
         }
       });
-      return;
     }
+    let n = 0;
     forEachPrefix(buf, start, end, f, addPath, (addr, len, pathId) => {
+      n++;
       if (rib.remove(f, addr, len, pathId)) {
         c.withdrawn++;
         c.withdrawnPrefixes?.push(formatPrefix(f, addr, len));
       }
     });
+    return n;
   };
   const announce = (f: Family, addPath: boolean, start: number, end: number, ref: AttrRef, err: BgpDecodeError | undefined): void => {
     if (err) {
       res.treatAsWithdraw ??= err;
       withdraw(f, addPath, start, end);
+      return;
+    }
+    if (ref.record.loop) {
+      // RFC 4271 §9.1.2: a path holding our own ASN is unfeasible; it replaces (withdraws) what we had.
+      res.loops += withdraw(f, addPath, start, end);
       return;
     }
     const c = change(res.changes, f, collect);

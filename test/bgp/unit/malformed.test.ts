@@ -155,6 +155,23 @@ describe('malformed corpus', () => {
     expect(rib.count()).toBe(0);
   });
 
+  it('drops a path holding our own ASN as a loop (RFC 4271 §9.1.2), withdrawing what it replaces', () => {
+    const intern = new AttrIntern();
+    const rib = new AdjRibIn(intern);
+    const ctx = { fourOctet: true, families: ['ipv4', 'ipv6'] as const, localAsn: 65001 };
+    ingestUpdate(updateWith(BASE, NLRI_10_1), ctx, intern, rib, false);
+    expect(rib.count()).toBe(1);
+    const looped = updateWith(ORIGIN_IGP + attr(0x40, 2, '02030000fdea0000fde90000fdeb') + NEXT_HOP, NLRI_10_1 + '180a0200');
+    const r = ingestUpdate(looped, ctx, intern, rib, true);
+    expect(r.loops).toBe(2);
+    expect(r.treatAsWithdraw).toBeUndefined();
+    expect(r.changes[0]).toMatchObject({ announced: 0, withdrawn: 1, announcedRoutes: [], withdrawnPrefixes: ['10.1.0.0/24'] });
+    expect(rib.count()).toBe(0);
+    // The same bytes from a session of another ASN are fine (the cache key includes the local ASN).
+    expect(ingestUpdate(looped, { ...ctx, localAsn: 65009 }, intern, rib, false).loops).toBe(0);
+    expect(rib.count()).toBe(2);
+  });
+
   it('ignores MP_REACH_NLRI of a family not negotiated (RFC 4760 §7)', () => {
     const intern = new AttrIntern();
     const rib = new AdjRibIn(intern);

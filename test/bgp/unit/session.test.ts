@@ -169,10 +169,11 @@ describe('sessions over loopback', () => {
     const r = p.b.adjRibIn(P)[0];
     expect(r.attrs.asPath).toEqual([{ type: 'sequence', asns: [23456, 23456, 65010] }]);
     expect(r.attrs.unknown).toEqual([{ flags: 0xe0, type: 17, value: expect.any(Uint8Array) }]);
-    // The NEW side, told the peer is OLD, reconciles what the OLD side sends back.
-    p.b.announce(P, [{ prefix: '10.2.0.0/24', attrs: r.attrs }]);
-    await waitFor(() => p.a.routeCountIn(P) === 1);
-    expect(p.a.adjRibIn(P)[0].attrs.asPath).toEqual([{ type: 'sequence', asns: [65002, 4200000001, 4200000002, 65010] }]);
+    // The NEW side, told the peer is OLD, reconciles what the OLD side sends back: the real path
+    // 65002 4200000001 4200000002 65010 holds A's own 4-octet ASN, so A drops it as a loop.
+    p.b.announce(P, [{ prefix: '10.2.0.0/24', attrs: r.attrs }, { prefix: '10.3.0.0/24', attrs: { origin: 'igp', asPath: [], nextHop: '203.0.113.2' } }]);
+    await waitFor(() => p.a.routeCountIn(P) === 1 && p.a.peer(P)!.counters.loops === 1);
+    expect(p.a.adjRibIn(P)[0].prefix).toBe('10.3.0.0/24');
   });
 
   it('resolves a connection collision: both dial, one session survives (RFC 4271 §6.8)', async () => {
@@ -314,6 +315,22 @@ describe('sessions over loopback', () => {
     await waitFor(() => b.routeCountIn('::1') === 2);
     expect(b.adjRibIn('::1', { family: 'ipv6' })[0].attrs.nextHop).toBe('::1');
     expect(b.adjRibIn('::1', { family: 'ipv4' })[0].attrs.nextHop).toBe('203.0.113.1');
+  });
+
+  it('drops routes whose AS_PATH holds its own ASN, also as a route server, and counts them', async () => {
+    for (const bCfg of [{}, { routeServer: true }]) {
+      const p = await mk({}, bCfg);
+      const announced: Route[] = [];
+      p.b.on('routes', (e: { announced: Route[] }) => announced.push(...e.announced));
+      await established(p);
+      p.a.announce(P, [
+        { prefix: '10.1.0.0/24', attrs: { ...v4attrs, asPath: [{ type: 'sequence', asns: [64512, 65002, 64513] }] } },
+        { prefix: '10.2.0.0/24', attrs: v4attrs },
+      ]);
+      await waitFor(() => p.b.peer(P)!.counters.loops === 1 && p.b.routeCountIn(P) === 1, 3000, 'loop dropped');
+      expect(p.b.adjRibIn(P).map((r) => r.prefix)).toEqual(['10.2.0.0/24']);
+      expect(announced.map((r) => r.prefix)).toEqual(['10.2.0.0/24']);
+    }
   });
 
   it('adds, changes and removes peers at runtime; bad input changes nothing', async () => {
