@@ -46,6 +46,8 @@ export interface BirdRouterOptions {
   routes: OwnRoute[];
   /** Registered prefixes the generated export filter lets out (default: the routes' prefixes). */
   exportPrefixes?: string[];
+  /** Appended to the generated configuration (the benchmark's direct reference sessions). */
+  extraConfig?: string;
 }
 
 export async function startBirdRouter(r: LabRouter, o: BirdRouterOptions): Promise<Router & { socket: string; birdc(...a: string[]): Promise<string> }> {
@@ -62,6 +64,7 @@ export async function startBirdRouter(r: LabRouter, o: BirdRouterOptions): Promi
     birdStatic('own6', 'ipv6', v6),
     birdNeighborConfig({ ...base, routerAddress: r.v4, rsAddress: o.rs4, prefixes: exp.filter((p) => !p.includes(':')) }),
     birdNeighborConfig({ ...base, routerAddress: r.v6, rsAddress: o.rs6, prefixes: exp.filter((p) => p.includes(':')) }),
+    o.extraConfig ?? '',
   ].join('\n');
   const file = join(dir, 'bird.conf');
   writeFileSync(file, conf.replace(/connect delay time \d+;/g, '') + '\n');
