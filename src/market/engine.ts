@@ -225,21 +225,16 @@ export class MarketEngine {
   private takeBuys(sell: Order): number {
     const st = this.state;
     const b = st.bookOf(sell);
+    // `any` serves every book of its protocol that holds bids (kept as a set, not copied).
+    const from: Iterable<DestBook> = b.prefix === null ? st.books.withBids[b.protocol] : (st.books.covered(b) as DestBook[]);
     let sides: BookSide[] | null = null;
     let single: BookSide | null = null;
-    const consider = (x: DestBook) => {
+    if (b.prefix === null && b.bids.orders > 0 && b.bids.levels[0].price >= sell.price) single = b.bids;
+    for (const x of from) {
       const s = x.bids;
-      if (s.orders === 0 || s.levels[0].price < sell.price) return;
+      if (s.orders === 0 || s.levels[0].price < sell.price) continue;
       if (single === null) single = s;
       else (sides ??= [single]).push(s);
-    };
-    if (b.prefix === null) {
-      // `any` serves every book of its protocol that holds bids (kept as a set, no copy).
-      consider(b);
-      for (const x of st.books.withBids[b.protocol]) consider(x);
-    } else {
-      const covered = st.books.covered(b) as DestBook[];
-      for (let i = 0; i < covered.length; i++) consider(covered[i]);
     }
     if (single === null) return 0;
     return sides === null ? this.walkOne(sell, single, false) : this.walkMerged(sell, sides, false);
@@ -562,9 +557,7 @@ export class MarketEngine {
       if (!s) return out;
       for (let i = 0; i < s.levels.length && out.length < maxLevels; i++) {
         const lv = s.levels[i];
-        let mbps = 0;
-        for (let o = lv.head; o; o = o.next) mbps += o.openMbps;
-        out.push({ price: lv.price, mbps, orders: lv.count });
+        out.push({ price: lv.price, mbps: lv.mbps, orders: lv.count });
       }
       return out;
     };

@@ -26,6 +26,8 @@ export class Order implements OrderView {
   updatedAt: number;
   /** Price level links (null when not resting). */
   level: Level | null = null;
+  /** What this order adds to its level's `mbps` (its openMbps when last refreshed). */
+  shown = 0;
   prev: Order | null = null;
   next: Order | null = null;
   /** Destination book it rests in (set by the engine). */
@@ -96,6 +98,8 @@ export class Level {
   head: Order | null = null;
   tail: Order | null = null;
   count = 0;
+  /** Sum of the resting orders' open Mbps (kept up to date by MarketState.refreshShown). */
+  mbps = 0;
 
   constructor(price: number) {
     this.price = price;
@@ -109,6 +113,8 @@ export class Level {
     else this.head = o;
     this.tail = o;
     this.count++;
+    o.shown = o.openMbps;
+    this.mbps += o.shown;
   }
 
   remove(o: Order): void {
@@ -119,6 +125,8 @@ export class Level {
     o.prev = o.next = null;
     o.level = null;
     this.count--;
+    this.mbps -= o.shown;
+    o.shown = 0;
   }
 }
 

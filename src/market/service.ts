@@ -153,9 +153,7 @@ export function createMarket(deps: MarketDeps, config: MarketConfig): MarketServ
       const book = engine.state.books.byKey.get(l.key);
       const side = l.side === 'buy' ? book?.bids : book?.asks;
       const lv = side?.byPrice.get(l.price);
-      let mbps = 0;
-      for (let o = lv?.head ?? null; o; o = o.next) mbps += o.openMbps;
-      out.push({ destination: l.key.startsWith('any') ? 'any' : l.key, protocol: l.protocol, side: l.side, price: money(l.price), mbps, orders: lv?.count ?? 0 });
+      out.push({ destination: l.key.startsWith('any') ? 'any' : l.key, protocol: l.protocol, side: l.side, price: money(l.price), mbps: lv?.mbps ?? 0, orders: lv?.count ?? 0 });
     }
     return out;
   }

@@ -153,6 +153,8 @@ export class MarketState {
     sell.addSold(start, end, qty);
     buy.port!.reserved.add(start, end, qty);
     sell.port!.reserved.add(start, end, qty);
+    if (buy.level !== null) refreshShown(buy);
+    if (sell.level !== null) refreshShown(sell);
   }
 
   /** Records a trade whose capacity is already reserved, and arms its start and end. */
@@ -184,7 +186,10 @@ export class MarketState {
     }
     if (cancelled) {
       const sell = this.orders.get(t.sellOrderId);
-      if (sell && sell.status === 'open') sell.addSold(t.start, t.end, -t.capacityMbps);
+      if (sell && sell.status === 'open') {
+        sell.addSold(t.start, t.end, -t.capacityMbps);
+        if (sell.level !== null) refreshShown(sell);
+      }
     }
   }
 
@@ -195,6 +200,7 @@ export class MarketState {
     o.capacityMbps = capacityMbps;
     o.seq = seq;
     o.updatedAt = at;
+    if (o.level !== null) refreshShown(o);
     if (seq > this.lastSeq) this.lastSeq = seq;
     this.counters.ordersAmended++;
     this.touchedOrders?.push(o);
@@ -293,8 +299,13 @@ export class MarketState {
     for (const b of this.books.byKey.values()) {
       const side = (s: DestBook['bids']) => s.levels.map((lv) => {
         const ids: string[] = [];
-        for (let o = lv.head; o; o = o.next) ids.push(o.id);
-        return { price: lv.price, ids };
+        let sum = 0;
+        for (let o = lv.head; o; o = o.next) {
+          ids.push(o.id);
+          sum += o.openMbps;
+        }
+        // The incremental aggregate must equal the recount; a mismatch shows up as a difference.
+        return { price: lv.price, ids, mbps: lv.mbps === sum ? sum : { aggregate: lv.mbps, recount: sum } };
       });
       const bids = side(b.bids);
       const asks = side(b.asks);
@@ -323,9 +334,22 @@ export interface MarketSnapshot {
     status: OrderStatus;
     closeReason: CloseReason | null;
   }>;
-  books: Array<{ key: string; bids: Array<{ price: number; ids: string[] }>; asks: Array<{ price: number; ids: string[] }> }>;
+  books: Array<{ key: string; bids: SnapshotLevel[]; asks: SnapshotLevel[] }>;
   trades: TradeView[];
   ports: Array<{ id: string; reserved: Array<[number, number]> }>;
+}
+
+/** Re-adds a resting order's open Mbps to its level's aggregate after it changed. */
+export function refreshShown(o: Order): void {
+  const v = o.openMbps;
+  o.level!.mbps += v - o.shown;
+  o.shown = v;
+}
+
+export interface SnapshotLevel {
+  price: number;
+  ids: string[];
+  mbps: number | { aggregate: number; recount: number };
 }
 
 export function clientKey(memberId: string, clientOrderId: string): string {
