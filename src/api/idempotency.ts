@@ -1,20 +1,33 @@
 /**
  * `Idempotency-Key` on every POST, for every route without extra code: the first answer (status
- * and body, any status below 500) is stored with the key, scoped to the caller (admin, or the
- * member), and a retry with the same key and the same request gets exactly that answer back with
- * `Idempotent-Replayed: true`. The same key with a different method, path or body is refused with
- * IDEMPOTENCY_KEY_REUSED. A retry that arrives while the first is still running waits for it.
- * The answer is stored before it is sent, so a client that saw it can always replay it; if the
- * process dies between the journal commit and that store, a retry runs the command again, which
- * is why domains also keep natural idempotency (e.g. client order ids).
+ * and body, any status below 500) is stored with the key, scoped to the caller (admin, the
+ * member, or the agent), and a retry with the same key and the same request gets exactly that
+ * answer back with `Idempotent-Replayed: true`. The same key with a different method, path or
+ * body is refused with IDEMPOTENCY_KEY_REUSED. A retry that arrives while the first is still
+ * running waits for it.
+ *
+ * Atomicity: the handler runs inside the journal's command context (`runInCommandContext`), so
+ * every journal append it makes also writes the key's record in the SAME transaction as the
+ * command's events and rows (status 0 = "committed, answer not stored yet", with the events'
+ * seqs). The answer then replaces that record before it is sent. If the process dies in between,
+ * a retry finds the record and is refused with IDEMPOTENCY_ANSWER_LOST instead of running the
+ * command a second time: "acknowledged" (durable) always includes "remembered".
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock, Reporter } from '../lib/index.ts';
-import type { Db } from '../store/index.ts';
+import { runInCommandContext, type Db } from '../store/index.ts';
 import { apiErrors } from './errors.ts';
 
 const HEADER = 'idempotency-key';
+/** `status` of a record written with the command but whose answer is not stored yet. */
+const PENDING = 0;
+
+/** Keys are scoped per caller: one caller's key never answers another's request. */
+export function scopeOf(p: FastifyRequest['principal']): string {
+  if (p === null) return 'anonymous';
+  return p.kind === 'admin' ? 'admin' : `member:${p.memberId}`;
+}
 
 interface Slot {
   scope: string;
@@ -49,7 +62,7 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
       throw apiErrors.make('IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 1–200 visible ASCII characters', { field: 'Idempotency-Key' });
     }
     const p = req.principal;
-    const scope = p === null ? 'anonymous' : p.kind === 'admin' ? 'admin' : `member:${p.memberId}`;
+    const scope = scopeOf(p);
     const url = req.url;
     const hash = createHash('sha256')
       .update(`${req.method} ${url}\n${JSON.stringify(req.body ?? null)}`)
@@ -79,10 +92,46 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
           field: 'Idempotency-Key',
         });
       }
+      if (Number(row.status) === PENDING) {
+        const seqs = (JSON.parse(row.response) as { seqs?: number[] }).seqs ?? [];
+        throw apiErrors.make(
+          'IDEMPOTENCY_ANSWER_LOST',
+          `the request with Idempotency-Key "${key}" was committed (journal seq ${seqs.join(', ')}) but its answer was lost in a restart; it was not run again — read the result (GET) instead`,
+          { field: 'Idempotency-Key', details: { seqs } },
+        );
+      }
       replays.inc();
       return reply.code(Number(row.status)).header('idempotent-replayed', 'true').type('application/json').send(row.response);
     }
     req.idempotency = slot;
+  });
+
+  // Every handler runs in the journal's command context while it holds a key: its appends write
+  // the pending record in their own transaction (see the note at the top).
+  app.addHook('onRoute', (route) => {
+    const handler = route.handler;
+    route.handler = function (this: unknown, req: FastifyRequest, reply: FastifyReply) {
+      const slot = req.idempotency;
+      if (!slot) return handler.call(this as never, req, reply);
+      const url = req.url;
+      const method = req.method;
+      return runInCommandContext(async (tx, evs) => {
+        await tx
+          .insertInto('idempotency_keys')
+          .values({
+            principal: slot.scope,
+            key: slot.key,
+            method,
+            url,
+            body_hash: slot.hash,
+            status: PENDING,
+            response: JSON.stringify({ seqs: evs.map((e) => e.seq) }),
+            created_at: clock.now(),
+          })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }, () => handler.call(this as never, req, reply));
+    } as typeof handler;
   });
 
   app.addHook('onSend', async (req, reply, payload) => {
@@ -103,7 +152,7 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
             response: payload,
             created_at: clock.now(),
           })
-          .onConflict((oc) => oc.doNothing())
+          .onConflict((oc) => oc.columns(['principal', 'key']).doUpdateSet({ status: reply.statusCode, response: payload }))
           .execute();
       }
     } catch (e) {

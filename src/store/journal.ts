@@ -9,7 +9,14 @@
  * as multi-row inserts, then COMMIT. Promises resolve only after COMMIT returned, i.e. the events
  * are durable (see create-store.ts for the fsync policy). Subscribers then see the events in seq
  * order. Seq numbers are assigned here, by the single writer, so they are gap-free.
+ *
+ * Command context: a caller (the API's Idempotency-Key handling) may run code inside
+ * `runInCommandContext(extra, fn)`; every append made from that async context carries `extra`,
+ * which runs right after the command's own projection, in the SAME savepoint. So the idempotency
+ * record of a request commits (or rolls back) with the command's events and rows: once a command
+ * is durable, a retry can never run it again.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql } from 'kysely';
 import { BandexError, type Clock, type EventQuery, type EventSource, type JournalEvent, type NewEvent, type Reporter } from '../lib/index.ts';
 import type SqliteDatabase from 'better-sqlite3';
@@ -18,6 +25,27 @@ import { storeErrors } from './errors.ts';
 
 /** Writes the area's table rows for the events, inside the journal's transaction. Use only `tx`. */
 export type Projection<S> = (tx: Tx, stored: S) => Promise<void> | void;
+
+/** An extra projection carried by every append made inside `runInCommandContext`. */
+export type CommandExtra = Projection<JournalEvent[]>;
+
+const commandContext = new AsyncLocalStorage<CommandExtra>();
+
+/** Runs `fn`; appends made from its async context also run `extra` in their transaction. */
+export function runInCommandContext<T>(extra: CommandExtra, fn: () => T): T {
+  return commandContext.run(extra, fn);
+}
+
+/** Combines a command's projection with the ambient extra (if any). */
+function withExtra(project: Projection<JournalEvent[]> | undefined): Projection<JournalEvent[]> | undefined {
+  const extra = commandContext.getStore();
+  if (!extra) return project;
+  if (!project) return extra;
+  return async (tx, evs) => {
+    await project(tx, evs);
+    await extra(tx, evs);
+  };
+}
 
 export interface JournalConfig {
   /** false: one transaction per command (the reference the benchmark compares against). */
@@ -78,7 +106,9 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
   function schedule(): void {
     if (scheduled || running) return;
     scheduled = true;
-    setImmediate(run);
+    // The flush (and the subscribers it calls) must not inherit the context of whichever
+    // request happened to append first, or their own appends would carry its extra.
+    commandContext.exit(() => setImmediate(run));
   }
 
   function run(): void {
@@ -244,7 +274,8 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
     const time = clock.now();
     const stored = events.map((e) => toStored(e, time));
     return new Promise((resolve, reject) => {
-      queue.push({ events: stored, ...(project ? { project } : {}), resolve, reject });
+      const p = withExtra(project);
+      queue.push({ events: stored, ...(p ? { project: p } : {}), resolve, reject });
       schedule();
     });
   }
@@ -261,7 +292,14 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
       const stored = [toStored(event, clock.now())];
       return new Promise((resolve, reject) => {
         const c: Command = { events: stored, resolve: (s) => resolve(s[0] as JournalEvent<P>), reject };
-        if (project) c.project = (tx, s) => project(tx, s[0] as JournalEvent<P>);
+        const extra = commandContext.getStore();
+        if (project && extra) {
+          c.project = async (tx, s) => {
+            await project(tx, s[0] as JournalEvent<P>);
+            await extra(tx, s);
+          };
+        } else if (project) c.project = (tx, s) => project(tx, s[0] as JournalEvent<P>);
+        else if (extra) c.project = extra;
         queue.push(c);
         schedule();
       });
