@@ -1,11 +1,33 @@
 /**
  * Writes docs/errors.md from every `src/**\/errors.ts` (imported by globbing the tree, so a new
  * domain's codes appear without editing this script). `--check` exits 1 when the file is stale.
+ * The protocol libraries (src/flow, src/bgp) may not import src/lib, so they do not register with
+ * `defineErrors`; they export plain code tables, imported below and listed in their own section.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { BGP_ERROR_CODES } from '../src/bgp/errors.ts';
+import { FLOW_ERROR_CODES } from '../src/flow/errors.ts';
 import { errorTables } from '../src/lib/errors.ts';
+
+/** The protocol libraries' own codes: not HTTP answers, but what logs, metrics and CLI output show. */
+const LIBRARY_TABLES: { title: string; where: string; codes: Record<string, string> }[] = [
+  {
+    title: 'flow (decode errors)',
+    where:
+      'Raised by the flow decoders (`FlowDecodeError`, `src/flow/errors.ts`) for a NetFlow v5/v9, IPFIX or sFlow datagram they cannot use; ' +
+      'the collector drops the datagram, counts it per exporter (`decode errors`) and in `bandex_errors_total{component="flow",code}` (see docs/traffic.md).',
+    codes: FLOW_ERROR_CODES,
+  },
+  {
+    title: 'bgp (library)',
+    where:
+      'Raised by the BGP library (`BgpError`, `src/bgp/errors.ts`) when it is configured or driven wrongly. Malformed messages from a peer are ' +
+      'not codes but BGP NOTIFICATIONs (RFC 4271 §6) or RFC 7606 reactions, shown per session (see docs/route-server.md).',
+    codes: BGP_ERROR_CODES,
+  },
+];
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = join(ROOT, 'docs/errors.md');
@@ -56,6 +78,14 @@ export async function renderErrorsDoc(): Promise<string> {
     lines.push(`## ${t.domain}`, '', '| Code | HTTP | Kind | When and what to do |', '|---|---|---|---|');
     for (const [code, spec] of Object.entries(t.specs).sort(([a], [b]) => a.localeCompare(b))) {
       lines.push(`| \`${code}\` | ${STATUS_OF_CODE[code] ?? STATUS[spec.kind]} | ${spec.kind} | ${spec.description.replace(/\|/g, '\\|')} |`);
+    }
+    lines.push('');
+  }
+  lines.push('# Protocol library codes', '', 'These are not HTTP answers: they appear in logs, metrics labels and status output.', '');
+  for (const t of LIBRARY_TABLES) {
+    lines.push(`## ${t.title}`, '', t.where, '', '| Code | When |', '|---|---|');
+    for (const [code, description] of Object.entries(t.codes).sort(([a], [b]) => a.localeCompare(b))) {
+      lines.push(`| \`${code}\` | ${description.replace(/\|/g, '\\|')} |`);
     }
     lines.push('');
   }
