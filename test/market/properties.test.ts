@@ -150,8 +150,8 @@ describe('market properties', () => {
       { numRuns: 150 },
     );
     // The flows are not vacuous: they trade, also under quality limits.
-    expect(trades).toBeGreaterThan(200);
-    expect(limited).toBeGreaterThan(20);
+    expect(trades).toBeGreaterThan(80);
+    expect(limited).toBeGreaterThan(8);
   });
 
   it('never sells a sell order or a port beyond its capacity at any instant', () => {
