@@ -17,7 +17,7 @@ import { encodeEndOfRib, familyAfi, afiFamily } from './update.ts';
 import { KEEPALIVE_MESSAGE } from './header.ts';
 import { AdjRibIn } from './adj-rib-in.ts';
 import { AdjRibOut } from './adj-rib-out.ts';
-import { ingestUpdate } from './update-ingest.ts';
+import { ingestUpdate, PrefixBatch } from './update-ingest.ts';
 import { packUpdates } from './update-packer.ts';
 import { encodeAttributes } from './attributes.ts';
 import { exportAttributes } from './export-policy.ts';
@@ -421,7 +421,7 @@ export class Peer {
   private onUpdate(msg: Uint8Array): void {
     const n = this.negotiated!;
     const listening = this.sp.routeEvents !== 'off' && this.sp.listenerCount('routes') > 0;
-    const collect = listening && this.sp.routeEvents === 'objects';
+    const collect = !listening ? false : this.sp.routeEvents === 'objects' ? 'objects' : this.sp.routeEvents === 'batches' ? 'batches' : false;
     this.counters.updatesIn++;
     this.sp.metrics.inc('bgp_updates_received_total', this.labels);
     try {
@@ -440,7 +440,21 @@ export class Peer {
         this.counters.prefixesWithdrawn += ch.withdrawn;
         if (ch.announced) this.sp.metrics.inc('bgp_prefixes_received_total', { peer: this.cfg.address, family: ch.family }, ch.announced);
         if (ch.withdrawn) this.sp.metrics.inc('bgp_prefixes_withdrawn_total', { peer: this.cfg.address, family: ch.family }, ch.withdrawn);
-        if (listening && (ch.announced || ch.withdrawn)) {
+        if (listening && ch.batch && (ch.announced || ch.withdrawn)) {
+          const b = ch.batch;
+          const ev: Record<string, unknown> = {
+            peer: this.cfg.address,
+            family: ch.family,
+            attrs: ch.attrs,
+            announced: PrefixBatch.typed(ch.family, b.announced),
+            withdrawn: PrefixBatch.typed(ch.family, b.withdrawn),
+            announcedCount: ch.announced,
+            withdrawnCount: ch.withdrawn,
+          };
+          if (b.announcedPathIds) ev.announcedPathIds = Uint32Array.from(b.announcedPathIds);
+          if (b.withdrawnPathIds) ev.withdrawnPathIds = Uint32Array.from(b.withdrawnPathIds);
+          this.sp.emit('routes', ev);
+        } else if (listening && (ch.announced || ch.withdrawn)) {
           this.sp.emit('routes', {
             peer: this.cfg.address,
             family: ch.family,
@@ -570,7 +584,7 @@ export class Peer {
     const n = this.rib.stale[f]?.size ?? 0;
     if (!n) return 0;
     if (this.sp.routeEvents !== 'off' && this.sp.listenerCount('routes') > 0) {
-      const gone = this.sp.routeEvents === 'objects' ? this.rib.stalePrefixes(f) : [];
+      const gone = this.sp.routeEvents !== 'counts' ? this.rib.stalePrefixes(f) : [];
       this.sp.emit('routes', { peer: this.cfg.address, family: f, announced: [], withdrawn: gone, announcedCount: 0, withdrawnCount: n });
     }
     return this.rib.purgeStale(f);
@@ -581,7 +595,7 @@ export class Peer {
       for (const f of ['ipv4', 'ipv6'] as Family[]) {
         const n = this.rib.count(f);
         if (!n) continue;
-        const gone = this.sp.routeEvents === 'objects' ? this.rib.routes(f).map((r) => r.prefix) : [];
+        const gone = this.sp.routeEvents !== 'counts' ? this.rib.routes(f).map((r) => r.prefix) : [];
         this.sp.emit('routes', { peer: this.cfg.address, family: f, announced: [], withdrawn: gone, announcedCount: 0, withdrawnCount: n });
       }
     }

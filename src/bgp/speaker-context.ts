@@ -9,7 +9,7 @@ export interface SpeakerContext {
   asn: number;
   routerId: string;
   routeServer: boolean;
-  routeEvents: 'objects' | 'counts' | 'off';
+  routeEvents: 'objects' | 'batches' | 'counts' | 'off';
   clock: { now(): number };
   log: BgpLog;
   metrics: BgpMetrics;

@@ -33,10 +33,13 @@ export interface SpeakerConfig {
   /** Text sent with Cease / Administrative Shutdown on stop() (RFC 9003). */
   shutdownMessage?: string;
   /**
-   * 'routes' events: 'objects' (default) carries Route objects and withdrawn prefixes; 'counts' only
-   * announcedCount/withdrawnCount (cheap for bulk tables; read the RIB with adjRibIn()); 'off' none.
+   * 'routes' events: 'objects' (default) carries Route objects and withdrawn prefixes; 'batches' one
+   * event per UPDATE and family with the shared frozen `attrs` and compact prefix lists (IPv4:
+   * Uint32Array of [addr, len] pairs; IPv6: Uint8Array of 17 bytes each, length then 16 network
+   * bytes; `announcedPathIds`/`withdrawnPathIds` when add-path is on) — session-down and stale purges
+   * keep the string form; 'counts' only announcedCount/withdrawnCount; 'off' none.
    */
-  routeEvents?: 'objects' | 'counts' | 'off';
+  routeEvents?: 'objects' | 'batches' | 'counts' | 'off';
 }
 
 export interface Speaker extends EventEmitter {

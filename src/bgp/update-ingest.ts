@@ -13,7 +13,7 @@ import type { AdjRibIn } from './adj-rib-in.ts';
 import { forEachPrefix } from './nlri.ts';
 import { formatIPv4, formatPrefix, type Family } from './ip.ts';
 import { afiFamily, decodeMpNextHop, splitUpdate } from './update.ts';
-import type { CodecContext, Route } from './types.ts';
+import type { CodecContext, PathAttributes, Route } from './types.ts';
 
 export interface IngestContext extends CodecContext {
   families: readonly Family[];
@@ -25,10 +25,39 @@ export interface FamilyChange {
   family: Family;
   announced: number;
   withdrawn: number;
-  /** Filled only when collecting. */
+  /** Collect mode 'objects'. */
   announcedRoutes?: Route[];
   withdrawnPrefixes?: string[];
+  /** Collect mode 'batches': the one attribute set of these announcements, and compact prefix lists. */
+  attrs?: PathAttributes;
+  batch?: PrefixBatch;
 }
+
+/**
+ * Compact prefix lists: IPv4 as [addr, len] pairs, IPv6 as 17 bytes each (length, 16 network bytes);
+ * path ids in parallel when add-path is on.
+ */
+export class PrefixBatch {
+  readonly announced: number[] = [];
+  readonly withdrawn: number[] = [];
+  announcedPathIds?: number[];
+  withdrawnPathIds?: number[];
+  constructor(readonly family: Family) {}
+
+  push(list: number[], addr: Uint8Array | number, len: number): void {
+    if (typeof addr === 'number') list.push(addr, len);
+    else {
+      list.push(len);
+      for (let i = 0; i < 16; i++) list.push(addr[i]);
+    }
+  }
+
+  static typed(f: Family, list: number[]): Uint32Array | Uint8Array {
+    return f === 'ipv4' ? Uint32Array.from(list) : Uint8Array.from(list);
+  }
+}
+
+export type CollectMode = boolean | 'objects' | 'batches';
 
 export interface IngestResult {
   changes: FamilyChange[];
@@ -105,16 +134,19 @@ function buildRecord(msg: Uint8Array, s: number, e: number, ctx: IngestContext, 
   return rec;
 }
 
-function change(changes: FamilyChange[], f: Family, collect: boolean): FamilyChange {
-  let c = changes.find((x) => x.family === f);
+/** The change record of a family (and, in 'batches' mode, of one attribute set for announcements). */
+function change(changes: FamilyChange[], f: Family, collect: CollectMode, attrs?: PathAttributes): FamilyChange {
+  let c = changes.find((x) => x.family === f && (collect !== 'batches' || attrs === undefined || x.attrs === undefined || x.attrs === attrs));
   if (!c) {
     c = { family: f, announced: 0, withdrawn: 0 };
-    if (collect) {
+    if (collect === 'batches') c.batch = new PrefixBatch(f);
+    else if (collect) {
       c.announcedRoutes = [];
       c.withdrawnPrefixes = [];
     }
     changes.push(c);
   }
+  if (attrs && collect === 'batches') c.attrs = attrs;
   return c;
 }
 
@@ -140,7 +172,7 @@ function v4Walk(b: Uint8Array, start: number, end: number, cb: (addr: number, le
   return n;
 }
 
-export function ingestUpdate(msg: Uint8Array, ctx: IngestContext, intern: AttrIntern, rib: AdjRibIn, collect: boolean): IngestResult {
+export function ingestUpdate(msg: Uint8Array, ctx: IngestContext, intern: AttrIntern, rib: AdjRibIn, collect: CollectMode): IngestResult {
   const buf = Buffer.isBuffer(msg) ? msg : Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength);
   const s = splitUpdate(buf);
   const res: IngestResult = { changes: [], discarded: [], ignored: 0, loops: 0 };
@@ -153,11 +185,13 @@ export function ingestUpdate(msg: Uint8Array, ctx: IngestContext, intern: AttrIn
   /** Removes the prefixes of [start, end); returns how many prefixes the field held. */
   const withdraw = (f: Family, addPath: boolean, start: number, end: number): number => {
     const c = change(res.changes, f, collect);
+    const b = c.batch;
     if (f === 'ipv4' && !addPath) {
       return v4Walk(buf, start, end, (addr, len) => {
         if (rib.removeV4(addr, len)) {
           c.withdrawn++;
-          c.withdrawnPrefixes?.push(`${formatIPv4(addr)}/${len}`);
+          if (b) b.withdrawn.push(addr, len);
+          else c.withdrawnPrefixes?.push(`${formatIPv4(addr)}/${len}`);
         }
       });
     }
@@ -166,7 +200,10 @@ export function ingestUpdate(msg: Uint8Array, ctx: IngestContext, intern: AttrIn
       n++;
       if (rib.remove(f, addr, len, pathId)) {
         c.withdrawn++;
-        c.withdrawnPrefixes?.push(formatPrefix(f, addr, len));
+        if (b) {
+          b.push(b.withdrawn, f === 'ipv4' ? ((addr[0] << 24) | (addr[1] << 16) | (addr[2] << 8) | addr[3]) >>> 0 : addr, len);
+          if (addPath) (b.withdrawnPathIds ??= []).push(pathId);
+        } else c.withdrawnPrefixes?.push(formatPrefix(f, addr, len));
       }
     });
     return n;
@@ -182,20 +219,36 @@ export function ingestUpdate(msg: Uint8Array, ctx: IngestContext, intern: AttrIn
       res.loops += withdraw(f, addPath, start, end);
       return;
     }
-    const c = change(res.changes, f, collect);
+    const c = change(res.changes, f, collect, ref.attrs);
+    const b = c.batch;
     if (f === 'ipv4' && !addPath) {
       const routes = c.announcedRoutes;
-      const n = v4Walk(buf, start, end, routes ? (addr, len) => {
-        rib.addV4(addr, len, ref);
-        routes.push({ prefix: `${formatIPv4(addr)}/${len}`, attrs: ref.attrs });
-      } : (addr, len) => rib.addV4(addr, len, ref));
+      const n = v4Walk(
+        buf,
+        start,
+        end,
+        b
+          ? (addr, len) => {
+              rib.addV4(addr, len, ref);
+              b.announced.push(addr, len);
+            }
+          : routes
+            ? (addr, len) => {
+                rib.addV4(addr, len, ref);
+                routes.push({ prefix: `${formatIPv4(addr)}/${len}`, attrs: ref.attrs });
+              }
+            : (addr, len) => rib.addV4(addr, len, ref),
+      );
       c.announced += n;
       return;
     }
     forEachPrefix(buf, start, end, f, addPath, (addr, len, pathId) => {
       rib.add(f, addr, len, pathId, ref);
       c.announced++;
-      if (c.announcedRoutes) {
+      if (b) {
+        b.push(b.announced, f === 'ipv4' ? ((addr[0] << 24) | (addr[1] << 16) | (addr[2] << 8) | addr[3]) >>> 0 : addr, len);
+        if (addPath) (b.announcedPathIds ??= []).push(pathId);
+      } else if (c.announcedRoutes) {
         const prefix = formatPrefix(f, addr, len);
         c.announcedRoutes.push(pathId ? { prefix, pathId, attrs: ref.attrs } : { prefix, attrs: ref.attrs });
       }

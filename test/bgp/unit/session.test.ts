@@ -333,6 +333,34 @@ describe('sessions over loopback', () => {
     }
   });
 
+  it("routeEvents 'batches': one event per UPDATE and family with shared attrs and compact prefixes", async () => {
+    const p = await mk({}, { routeEvents: 'batches' });
+    const events: Array<{ family: string; attrs?: PathAttributes; announced: Uint32Array | Uint8Array; withdrawn: Uint32Array | Uint8Array | string[]; announcedCount: number; withdrawnCount: number }> = [];
+    p.b.on('routes', (e) => events.push(e));
+    await established(p);
+    p.a.announce(P, [
+      { prefix: '10.1.0.0/24', attrs: v4attrs },
+      { prefix: '10.2.0.0/16', attrs: v4attrs },
+      { prefix: '2001:db8:1::/48', attrs: v6attrs },
+    ]);
+    await waitFor(() => events.length === 2);
+    const v4 = events.find((e) => e.family === 'ipv4')!;
+    expect(v4.announced).toBeInstanceOf(Uint32Array);
+    const pairs = Array.from(v4.announced as Uint32Array);
+    expect(pairs.length).toBe(4);
+    expect(new Set([`${pairs[0]}/${pairs[1]}`, `${pairs[2]}/${pairs[3]}`])).toEqual(new Set([`${0x0a010000}/24`, `${0x0a020000}/16`]));
+    expect(v4.attrs).toBe(p.b.adjRibIn(P, { family: 'ipv4' })[0].attrs); // the interned object itself
+    expect(Object.isFrozen(v4.attrs)).toBe(true);
+    const v6 = events.find((e) => e.family === 'ipv6')!;
+    expect(Array.from(v6.announced as Uint8Array)).toEqual([48, 0x20, 0x01, 0x0d, 0xb8, 0, 1, ...new Array(10).fill(0)]);
+    p.a.withdraw(P, ['10.1.0.0/24']);
+    await waitFor(() => events.length === 3);
+    expect(Array.from(events[2].withdrawn as Uint32Array)).toEqual([0x0a010000, 24]);
+    expect(events[2]).toMatchObject({ announcedCount: 0, withdrawnCount: 1 });
+    await p.a.stop(); // session down keeps the string form
+    await waitFor(() => events.some((e) => Array.isArray(e.withdrawn) && e.withdrawn.includes('10.2.0.0/16')));
+  });
+
   it('adds, changes and removes peers at runtime; bad input changes nothing', async () => {
     const p = await mk();
     await established(p);
