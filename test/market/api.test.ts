@@ -106,6 +106,34 @@ describeStores('market API', (env) => {
     expect(twice.body.error.code).toBe('MARKET_ORDER_CLOSED');
   });
 
+  it('streams book deltas and anonymous trades to everyone, order updates and trades only to their members', async () => {
+    type Msg = { type: string; event?: { type: string; topic: string; payload: Record<string, unknown> } };
+    const listen = async (token: string) => {
+      const ws = await env.app.fastify.injectWS('/v1/stream', { headers: { authorization: `Bearer ${token}` } });
+      const msgs: Msg[] = [];
+      ws.on('message', (d) => msgs.push(JSON.parse(String(d)) as Msg));
+      ws.send(JSON.stringify({ op: 'subscribe', topics: ['market.*', 'orders', 'trades'] }));
+      while (!msgs.some((m) => m.type === 'subscribed')) await new Promise((r) => setTimeout(r, 5));
+      return { ws, msgs, types: () => msgs.filter((m) => m.event).map((m) => `${m.event!.topic}:${m.event!.type}`) };
+    };
+    const alice = await listen(env.alice.token);
+    const bob = await listen(env.bob.token);
+    await env.call('POST', '/v1/orders', { token: env.alice.token, body: order('sell', { portId: pa, destination: '192.0.2.0/24', price: '4.00' }) });
+    await env.call('POST', '/v1/orders', { token: env.bob.token, body: order('buy', { portId: pb, destination: '192.0.2.0/24', price: '4.00', capacityMbps: 100 }) });
+    while (!bob.types().includes('market.trades:TradesPrinted') || !alice.types().includes('trades:TradeMatched')) await new Promise((r) => setTimeout(r, 5));
+    expect(alice.types()).toEqual(expect.arrayContaining(['orders:OrderAccepted', 'market.book:BookChanged', 'trades:TradeMatched', 'market.trades:TradesPrinted']));
+    // Bob sees his own order and the trade, never alice's order.
+    const bobOrders = bob.msgs.filter((m) => m.event?.topic === 'orders').map((m) => (m.event!.payload.spec as { memberId: string }).memberId);
+    expect(bobOrders).toEqual([env.bob.id]);
+    const printed = bob.msgs.find((m) => m.event?.type === 'TradesPrinted')!.event!.payload;
+    expect(printed).toMatchObject({ trades: [{ destination: '192.0.2.0/24', capacityMbps: 100, price: '4.00' }] });
+    expect(JSON.stringify(printed)).not.toContain(env.alice.id);
+    const book = alice.msgs.filter((m) => m.event?.type === 'BookChanged').at(-1)!.event!.payload;
+    expect(book.levels).toEqual(expect.arrayContaining([{ destination: '192.0.2.0/24', protocol: 'ipv4', side: 'sell', price: '4.00', mbps: 900, orders: 1 }]));
+    alice.ws.terminate();
+    bob.ws.terminate();
+  });
+
   it('rebuilds the books from the journal after a restart and keeps matching', async () => {
     const book = await env.call('GET', '/v1/book', { token: null, query: { destination: '198.51.100.0/22' } });
     const orders = await env.call('GET', '/v1/orders', { token: env.alice.token });
@@ -120,6 +148,6 @@ describeStores('market API', (env) => {
     env.clock.set(DEC);
     await env.app.services.market.tick();
     const tr = await env.call('GET', '/v1/trades', { token: env.bob.token });
-    expect(tr.body.items.map((x: { status: string }) => x.status)).toEqual(['active', 'active']);
+    expect(tr.body.items.map((x: { status: string }) => x.status)).toEqual(['active', 'active', 'active']);
   });
 });
