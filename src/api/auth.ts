@@ -1,8 +1,13 @@
 /**
  * Bearer API keys → a principal on every request (except routes marked `config: { public: true }`
- * and the OpenAPI pages). Helpers for route handlers: `requireAdmin`, `requireMember`, and
- * `assertOwner`, which answers NOT FOUND (not 403) for another member's object so that a member
- * cannot probe which ids exist.
+ * and the OpenAPI pages). Helpers for route handlers: `requireAdmin`, `requireMember`,
+ * `requireAgent`, and `assertOwner`, which answers NOT FOUND (not 403) for another member's object
+ * so that a member cannot probe which ids exist.
+ *
+ * Principals: admin, member, and agent (a probe agent's key, scoped to one agent in one provider's
+ * network). An agent key is refused with 403 on every route except those marked
+ * `config: { agents: true }` (the probe-agent routes and /v1/me): least privilege by default, so
+ * a route written for admins and members never sees an agent.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BandexError } from '../lib/index.ts';
@@ -19,6 +24,8 @@ declare module 'fastify' {
     public?: boolean;
     /** Accept the key as `?token=` too (WebSocket clients in browsers cannot set headers). */
     queryToken?: boolean;
+    /** Probe-agent keys may call this route (all others refuse them with 403). */
+    agents?: boolean;
   }
 }
 
@@ -45,6 +52,7 @@ export function installAuth(app: FastifyInstance, auth: Authenticator): void {
     const p = auth.authenticate(token);
     if (!p) throw apiErrors.make('AUTH_INVALID', 'the API key is unknown or revoked');
     req.principal = p;
+    if (p.kind === 'agent' && !cfg?.agents) throw apiErrors.make('FORBIDDEN', 'a probe-agent key may only lease probe jobs, report results and file measurements');
   });
 }
 
@@ -57,6 +65,13 @@ export function requireAdmin(req: FastifyRequest): void {
   if (principalOf(req).kind !== 'admin') throw apiErrors.make('FORBIDDEN', 'this needs an admin key');
 }
 
+/** The caller's agent and its provider; admins and members are refused. */
+export function requireAgent(req: FastifyRequest): { agentId: string; providerMemberId: string } {
+  const p = principalOf(req);
+  if (p.kind !== 'agent') throw apiErrors.make('FORBIDDEN', 'this needs a probe-agent key');
+  return { agentId: p.agentId, providerMemberId: p.providerMemberId };
+}
+
 /** The caller's member id; admins are refused (use it on routes that act as a member). */
 export function requireMember(req: FastifyRequest): string {
   const p = principalOf(req);
@@ -64,9 +79,10 @@ export function requireMember(req: FastifyRequest): string {
   return p.memberId;
 }
 
-/** null for admin (sees everything), else the caller's member id. */
+/** null for admin (sees everything), else the caller's member id (agents are refused). */
 export function viewerOf(req: FastifyRequest): string | null {
   const p = principalOf(req);
+  if (p.kind === 'agent') throw apiErrors.make('FORBIDDEN', 'a probe-agent key may not read this');
   return p.kind === 'admin' ? null : p.memberId;
 }
 
@@ -80,10 +96,10 @@ export function assertOwner(req: FastifyRequest, ownerMemberId: string | undefin
   if (viewer !== null && viewer !== ownerMemberId) throw notFound();
 }
 
-/** The journal `actor` of a request: `admin:<keyId>` or `member:<memberId>`. */
+/** The journal `actor` of a request: `admin:<keyId>`, `member:<memberId>` or `agent:<agentId>`. */
 export function actorOf(req: FastifyRequest): string {
   const p = principalOf(req);
-  return p.kind === 'admin' ? `admin:${p.keyId}` : `member:${p.memberId}`;
+  return p.kind === 'admin' ? `admin:${p.keyId}` : p.kind === 'agent' ? `agent:${p.agentId}` : `member:${p.memberId}`;
 }
 
 export type { RegistryReader };

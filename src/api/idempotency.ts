@@ -26,7 +26,7 @@ const PENDING = 0;
 /** Keys are scoped per caller: one caller's key never answers another's request. */
 export function scopeOf(p: FastifyRequest['principal']): string {
   if (p === null) return 'anonymous';
-  return p.kind === 'admin' ? 'admin' : `member:${p.memberId}`;
+  return p.kind === 'admin' ? 'admin' : p.kind === 'agent' ? `agent:${p.agentId}` : `member:${p.memberId}`;
 }
 
 interface Slot {

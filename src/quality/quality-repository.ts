@@ -17,7 +17,7 @@ export interface ProbeAgentRecord {
   id: string;
   /** The provider member in whose network the agent runs; it probes and reports for it only. */
   provider: string;
-  /** SHA-256 (hex) of the agent's token; the token itself is shown once. */
+  /** SHA-256 (hex) of the agent's first API key (a foundation `agent` key; it authenticates there). */
   tokenHash: string;
   createdAt: number;
   revokedAt: number | null;

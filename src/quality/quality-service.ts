@@ -5,12 +5,13 @@
  *
  * Who may file what (B6: measured quality, not claims):
  * - an admin may file measurements for any provider, verified (the default) or not, under any source;
- * - a probe agent (its own token, bound to one provider) files for that provider only, always
- *   verified, under `agent:<id>`; it gets its jobs from the scheduler's `agent:<provider>` lane;
+ * - a probe agent (an `agent` API key of the foundation, bound to one agent and its provider)
+ *   files for that provider only, always verified, under `agent:<id>`; it gets its jobs from the
+ *   scheduler's `agent:<provider>` lane. The key is checked by the foundation's auth; this
+ *   component keeps the agent records and refuses agents it does not know or has revoked;
  * - a member may file claims about itself only; they are stored as unverified (`member:<id>`) and
  *   never outrank a verified measurement.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import type { Clock, EventSource, IdSource, Reporter } from '../lib/index.ts';
 import type { AsPathSource } from './as-path-source.ts';
 import type { QualityConfig } from './config.ts';
@@ -58,10 +59,15 @@ export interface QualityService extends QualitySource {
   addTarget(t: ProbeTarget): Promise<string>;
   removeTarget(key: string): Promise<boolean>;
   listTargets(): ReturnType<ProbeScheduler['targets']>;
-  registerAgent(provider: string): Promise<{ agent: ProbeAgentRecord; token: string }>;
+  /**
+   * Registers an agent for `provider`: allocates its id, has `issueKey(agentId)` create its API
+   * key (returning the key's token hash, recorded with the agent), then stores the agent.
+   */
+  registerAgent(provider: string, issueKey: (agentId: string) => Promise<string>): Promise<ProbeAgentRecord>;
   revokeAgent(id: string): Promise<boolean>;
   listAgents(): ProbeAgentRecord[];
-  authenticateAgent(token: string): Submitter | undefined;
+  /** The active agent with this id, or undefined (unknown or revoked). */
+  activeAgent(id: string): ProbeAgentRecord | undefined;
   leaseJobs(by: Submitter, max: number): ProbeJob[];
   reportJob(by: Submitter, jobId: string, result: JobResult): Promise<StoredMeasurement>;
 }
@@ -79,7 +85,6 @@ export function classConfigOf(c: QualityConfig): ClassConfig {
 
 const REPLAY_PAGE = 5000;
 
-const hashToken = (t: string): string => createHash('sha256').update(t).digest('hex');
 
 export function createQuality(deps: QualityDeps, config: QualityConfig): QualityService {
   const { clock, ids, reporter, repo } = deps;
@@ -108,7 +113,6 @@ export function createQuality(deps: QualityDeps, config: QualityConfig): Quality
   }
   const sourceOf = new Map(config.sourceAddresses.map((s) => [s.provider, s.address]));
   const agents = new Map<string, ProbeAgentRecord>();
-  const agentByHash = new Map<string, ProbeAgentRecord>();
   let running = false;
   let unsubscribe: (() => void) | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
@@ -120,6 +124,7 @@ export function createQuality(deps: QualityDeps, config: QualityConfig): Quality
     return ms.map((raw, i) => {
       const m = validateMeasurement(raw, `measurements[${i}]`);
       if (by.role === 'agent') {
+        checkAgent(by);
         if (m.provider !== by.provider) {
           throw qualityErrors.make('QUALITY_NOT_ALLOWED', `measurements[${i}].provider: this agent reports for ${by.provider} only`, { field: `measurements[${i}].provider` });
         }
@@ -187,8 +192,17 @@ export function createQuality(deps: QualityDeps, config: QualityConfig): Quality
     }
   }
 
+  /** An agent key outliving its agent (revoked here, or never stored) files nothing. */
+  function checkAgent(by: { agentId: string; provider: string }): void {
+    const a = agents.get(by.agentId);
+    if (!a || a.revokedAt !== null || a.provider !== by.provider) {
+      throw qualityErrors.make('QUALITY_NOT_ALLOWED', `probe agent ${by.agentId} is unknown or revoked`, { field: 'token' });
+    }
+  }
+
   function agentOf(by: Submitter): { agentId: string; provider: string } {
-    if (by.role !== 'agent') throw qualityErrors.make('QUALITY_NOT_ALLOWED', 'probe jobs are for probe agents: use an agent token', { field: 'token' });
+    if (by.role !== 'agent') throw qualityErrors.make('QUALITY_NOT_ALLOWED', 'probe jobs are for probe agents: use an agent key', { field: 'token' });
+    checkAgent(by);
     return by;
   }
 
@@ -198,10 +212,7 @@ export function createQuality(deps: QualityDeps, config: QualityConfig): Quality
     lookup: (p, d): QualityObservation | undefined => db.lookup(p, d),
 
     async start() {
-      for (const a of await repo.listAgents()) {
-        agents.set(a.id, a);
-        if (a.revokedAt === null) agentByHash.set(a.tokenHash, a);
-      }
+      for (const a of await repo.listAgents()) agents.set(a.id, a);
       const now = clock.now();
       for (const t of config.targets) scheduler.upsertTarget(t, now);
       for (const t of await repo.listTargets()) scheduler.upsertTarget(t, now);
@@ -246,7 +257,7 @@ export function createQuality(deps: QualityDeps, config: QualityConfig): Quality
         );
         unsubscribe = deps.events.subscribe((e) => feed.handle(e));
       }
-      log.log.info({ targets: scheduler.size, replayed, agents: agentByHash.size }, 'quality started');
+      log.log.info({ targets: scheduler.size, replayed, agents: [...agents.values()].filter((a) => a.revokedAt === null).length }, 'quality started');
       running = config.probing;
       pump();
     },
@@ -295,14 +306,14 @@ export function createQuality(deps: QualityDeps, config: QualityConfig): Quality
 
     listTargets: () => scheduler.targets(),
 
-    async registerAgent(provider) {
+    async registerAgent(provider, issueKey) {
       if (!provider) throw qualityErrors.make('QUALITY_BAD_TARGET', 'provider: must name the member the agent runs in', { field: 'provider' });
-      const token = `bxa_${randomBytes(24).toString('base64url')}`;
-      const agent: ProbeAgentRecord = { id: ids.next('qagent'), provider, tokenHash: hashToken(token), createdAt: clock.now(), revokedAt: null };
+      const id = ids.next('qagent');
+      const tokenHash = await issueKey(id);
+      const agent: ProbeAgentRecord = { id, provider, tokenHash, createdAt: clock.now(), revokedAt: null };
       await repo.saveAgent(agent);
       agents.set(agent.id, agent);
-      agentByHash.set(agent.tokenHash, agent);
-      return { agent, token };
+      return agent;
     },
 
     async revokeAgent(id) {
@@ -311,15 +322,14 @@ export function createQuality(deps: QualityDeps, config: QualityConfig): Quality
       const revoked = { ...a, revokedAt: clock.now() };
       await repo.saveAgent(revoked);
       agents.set(id, revoked);
-      agentByHash.delete(a.tokenHash);
       return true;
     },
 
     listAgents: () => [...agents.values()],
 
-    authenticateAgent(token) {
-      const a = agentByHash.get(hashToken(token));
-      return a ? { role: 'agent', agentId: a.id, provider: a.provider } : undefined;
+    activeAgent(id) {
+      const a = agents.get(id);
+      return a && a.revokedAt === null ? a : undefined;
     },
 
     leaseJobs(by, max) {

@@ -33,6 +33,10 @@ export interface Registry extends RegistryReader {
   createPort(input: NewPort, actor: string): Promise<{ port: Port; event: JournalEvent }>;
   /** memberId null → an admin key. */
   createKey(input: { memberId: string | null; label?: string }, actor: string): Promise<CreatedKey>;
+  /** A key for probe agent `agentId`, which runs in (and reports for) member `providerMemberId`. */
+  createAgentKey(input: { agentId: string; providerMemberId: string; label?: string }, actor: string): Promise<CreatedKey>;
+  /** The agent's keys (never the tokens). */
+  listAgentKeys(agentId: string): ApiKey[];
   revokeKey(id: string, actor: string): Promise<ApiKey>;
   getKey(id: string): ApiKey | undefined;
   listKeys(memberId: string | null): ApiKey[];
@@ -50,7 +54,7 @@ export function hashToken(token: string): string {
 }
 
 function publicKey(k: StoredKey): ApiKey {
-  return { id: k.id, memberId: k.memberId, role: k.role, label: k.label, createdAt: k.createdAt, revokedAt: k.revokedAt };
+  return { id: k.id, memberId: k.memberId, role: k.role, agentId: k.agentId, label: k.label, createdAt: k.createdAt, revokedAt: k.revokedAt };
 }
 
 export function createRegistry(deps: RegistryDeps): Registry {
@@ -94,11 +98,12 @@ export function createRegistry(deps: RegistryDeps): Registry {
     return () => claims.forEach((c) => reserved.delete(c.tag));
   }
 
-  async function newKey(memberId: string | null, label: string, token: string, actor: string): Promise<StoredKey> {
+  async function newKey(memberId: string | null, label: string, token: string, actor: string, agentId: string | null = null): Promise<StoredKey> {
     const k: StoredKey = {
       id: ids.next('key'),
       memberId,
-      role: memberId === null ? 'admin' : 'member',
+      role: agentId !== null ? 'agent' : memberId === null ? 'admin' : 'member',
+      agentId,
       label,
       createdAt: clock.now(),
       revokedAt: null,
@@ -231,6 +236,16 @@ export function createRegistry(deps: RegistryDeps): Registry {
       return { key: publicKey(k), token };
     },
 
+    async createAgentKey(input, actor) {
+      if (!members.has(input.providerMemberId)) {
+        throw registryErrors.make('REGISTRY_MEMBER_NOT_FOUND', `provider: member ${input.providerMemberId} does not exist`, { field: 'provider' });
+      }
+      const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+      const k = await newKey(input.providerMemberId, input.label ?? `probe agent ${input.agentId}`, token, actor, input.agentId);
+      return { key: publicKey(k), token };
+    },
+    listAgentKeys: (agentId) => [...keys.values()].filter((k) => k.agentId === agentId).map(publicKey),
+
     async revokeKey(id, actor) {
       const k = keys.get(id);
       if (!k) throw registryErrors.make('REGISTRY_KEY_NOT_FOUND', `no API key ${id}`);
@@ -251,13 +266,15 @@ export function createRegistry(deps: RegistryDeps): Registry {
       const k = keys.get(id);
       return k ? publicKey(k) : undefined;
     },
-    listKeys: (memberId) => [...keys.values()].filter((k) => k.memberId === memberId).map(publicKey),
+    // Agent keys carry their provider as memberId but are listed per agent (listAgentKeys).
+    listKeys: (memberId) => [...keys.values()].filter((k) => k.memberId === memberId && k.role !== 'agent').map(publicKey),
 
     authenticate(token) {
       const k = keyByHash.get(hashToken(token));
       if (!k || k.revokedAt !== null) return undefined;
       if (k.role === 'admin') return { kind: 'admin', keyId: k.id };
       if (k.memberId === null || !members.has(k.memberId)) return undefined;
+      if (k.role === 'agent') return k.agentId === null ? undefined : { kind: 'agent', agentId: k.agentId, providerMemberId: k.memberId, keyId: k.id };
       return { kind: 'member', memberId: k.memberId, keyId: k.id };
     },
 
@@ -267,7 +284,7 @@ export function createRegistry(deps: RegistryDeps): Registry {
       if (k && k.revokedAt !== null) {
         throw registryErrors.make('REGISTRY_KEY_REVOKED', `the admin token given at start is key ${k.id}, which was revoked; choose a new token`);
       }
-      if (k) throw registryErrors.make('REGISTRY_KEY_REVOKED', `the admin token given at start is the member key ${k.id}; choose another token`);
+      if (k) throw registryErrors.make('REGISTRY_KEY_REVOKED', `the admin token given at start is the ${k.role} key ${k.id}; choose another token`);
       await newKey(null, 'bootstrap', token, actor);
     },
     hasAdminKey: () => [...keys.values()].some((k) => k.role === 'admin' && k.revokedAt === null),

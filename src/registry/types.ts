@@ -37,20 +37,27 @@ export interface Port {
   createdAt: number;
 }
 
-export type KeyRole = 'admin' | 'member';
+/** `agent`: a probe agent's key, scoped to one agent running in a provider member's network. */
+export type KeyRole = 'admin' | 'member' | 'agent';
 
 export interface ApiKey {
   id: string;
-  /** null for admin keys. */
+  /** null for admin keys; for an agent key, the provider member the agent runs in. */
   memberId: string | null;
   role: KeyRole;
+  /** The agent an `agent` key belongs to; null for admin and member keys. */
+  agentId: string | null;
   label: string;
   createdAt: number;
   revokedAt: number | null;
 }
 
 /** Who is calling, resolved from a bearer key. */
-export type Principal = { kind: 'admin'; keyId: string } | { kind: 'member'; memberId: string; keyId: string };
+export type Principal =
+  | { kind: 'admin'; keyId: string }
+  | { kind: 'member'; memberId: string; keyId: string }
+  /** A probe agent: files measurements and takes probe jobs for its provider only. */
+  | { kind: 'agent'; agentId: string; providerMemberId: string; keyId: string };
 
 export interface NewMember {
   name: string;

@@ -1,12 +1,13 @@
 /**
  * The security matrix: every route × caller. Unauthenticated → 401; a member on an admin route
  * → 403; a member reaching another member's object → the same 404 as for an id that does not
- * exist (existence does not leak).
+ * exist (existence does not leak); a probe-agent key → 403 everywhere but the probe-agent routes
+ * and /v1/me, and there only for its own provider.
  */
 import { beforeAll, expect, it } from 'vitest';
 import { describeStores, type TestEnv } from '../support/harness.ts';
 
-type Who = 'none' | 'garbage' | 'malformed' | 'revoked' | 'admin' | 'alice';
+type Who = 'none' | 'garbage' | 'malformed' | 'revoked' | 'admin' | 'alice' | 'agent' | 'revokedAgent';
 
 interface Row {
   name: string;
@@ -27,9 +28,16 @@ interface Fixture {
   bobKey: string;
   adminKey: string;
   revokedToken: string;
+  /** alice's probe agent */
+  agentToken: string;
+  agentKey: string;
+  revokedAgentToken: string;
 }
 
 const member = () => ({ name: `m-${Math.random()}`, asns: [4200000000 + Math.floor(Math.random() * 1e6)] });
+const measurement = (provider: (f: Fixture) => string) => (f: Fixture) => ({
+  measurements: [{ provider: provider(f), destination: '192.0.2.0/24', target: '192.0.2.9', at: '2026-11-01T00:00:00Z', sent: 4, rtts: [10, 11, 12] }],
+});
 const port = (f: Fixture) => ({ memberId: f.alice, name: `p-${Math.random()}`, capacityMbps: 100, routerIps: [`10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`] });
 
 const ROWS: Row[] = [
@@ -46,6 +54,8 @@ const ROWS: Row[] = [
       { name: 'events', method: 'GET', url: () => '/v1/events', who, status: 401, code },
       { name: 'metrics', method: 'GET', url: () => '/metrics', who, status: 401, code },
       { name: 'create key', method: 'POST', url: (f) => `/v1/members/${f.alice}/keys`, body: () => ({}), who, status: 401, code },
+      { name: 'lease probe jobs', method: 'POST', url: () => '/v1/quality/jobs/lease', body: () => ({}), who, status: 401, code },
+      { name: 'file measurements', method: 'POST', url: () => '/v1/quality/measurements', body: measurement((f) => f.alice), who, status: 401, code },
     ];
   }),
   // public
@@ -71,6 +81,33 @@ const ROWS: Row[] = [
   { name: "revoke other's key", method: 'POST', url: (f) => `/v1/keys/${f.bobKey}/revoke`, who: 'alice', status: 404, code: 'REGISTRY_KEY_NOT_FOUND' },
   { name: 'revoke admin key', method: 'POST', url: (f) => `/v1/keys/${f.adminKey}/revoke`, who: 'alice', status: 404, code: 'REGISTRY_KEY_NOT_FOUND' },
   { name: 'revoke missing key', method: 'POST', url: () => '/v1/keys/key_doesnotexist/revoke', who: 'alice', status: 404, code: 'REGISTRY_KEY_NOT_FOUND' },
+  // probe agent: its own routes for its own provider, 403 everywhere else
+  ...(
+    [
+      ['list members', 'GET', () => '/v1/members'],
+      ['its provider', 'GET', (f: Fixture) => `/v1/members/${f.alice}`],
+      ['create member', 'POST', () => '/v1/members', member],
+      ['create port', 'POST', () => '/v1/ports', port],
+      ['list ports', 'GET', () => '/v1/ports'],
+      ['events', 'GET', () => '/v1/events'],
+      ['metrics', 'GET', () => '/metrics'],
+      ['key for its provider', 'POST', (f: Fixture) => `/v1/members/${f.alice}/keys`, () => ({})],
+      ['admin key', 'POST', () => '/v1/keys', () => ({})],
+      ['revoke its own key', 'POST', (f: Fixture) => `/v1/keys/${f.agentKey}/revoke`],
+      ['register an agent', 'POST', () => '/v1/quality/agents', (f: Fixture) => ({ provider: f.alice })],
+      ['list agents', 'GET', () => '/v1/quality/agents'],
+      ['read quality', 'GET', (f: Fixture) => `/v1/quality?provider=${f.alice}`],
+    ] as const
+  ).map(([name, method, url, body]): Row => ({ name: `agent: ${name}`, method, url, ...(body ? { body } : {}), who: 'agent', status: 403, code: 'FORBIDDEN' })),
+  { name: 'agent: who am I', method: 'GET', url: () => '/v1/me', who: 'agent', status: 200 },
+  { name: 'agent: lease jobs', method: 'POST', url: () => '/v1/quality/jobs/lease', body: () => ({}), who: 'agent', status: 200 },
+  { name: 'agent: file for its provider', method: 'POST', url: () => '/v1/quality/measurements', body: measurement((f) => f.alice), who: 'agent', status: 201 },
+  { name: 'agent: file for another provider', method: 'POST', url: () => '/v1/quality/measurements', body: measurement((f) => f.bob), who: 'agent', status: 403, code: 'QUALITY_NOT_ALLOWED' },
+  { name: 'agent: report a job not leased to it', method: 'POST', url: () => '/v1/quality/jobs/qjob_nope/result', body: () => ({ at: '2026-11-01T00:00:00Z', sent: 1, rtts: [] }), who: 'agent', status: 404 },
+  { name: 'revoked agent: lease jobs', method: 'POST', url: () => '/v1/quality/jobs/lease', body: () => ({}), who: 'revokedAgent', status: 401, code: 'AUTH_INVALID' },
+  { name: 'member: lease jobs', method: 'POST', url: () => '/v1/quality/jobs/lease', body: () => ({}), who: 'alice', status: 403, code: 'QUALITY_NOT_ALLOWED' },
+  { name: 'member: revoke its agent’s key', method: 'POST', url: (f) => `/v1/keys/${f.agentKey}/revoke`, who: 'alice', status: 404, code: 'REGISTRY_KEY_NOT_FOUND' },
+  { name: 'member: register an agent', method: 'POST', url: () => '/v1/quality/agents', body: (f) => ({ provider: f.alice }), who: 'alice', status: 403, code: 'FORBIDDEN' },
   // admin everywhere
   { name: 'admin any member', method: 'GET', url: (f) => `/v1/members/${f.bob}`, who: 'admin', status: 200 },
   { name: 'admin any port', method: 'GET', url: (f) => `/v1/ports/${f.bobPort}`, who: 'admin', status: 200 },
@@ -95,6 +132,13 @@ describeStores('security matrix', (env: TestEnv) => {
     const k = await env.call('POST', `/v1/members/${f.bob}/keys`, { body: { label: 'to revoke' } });
     f.revokedToken = k.body.token;
     expect((await env.call('POST', `/v1/keys/${k.body.key.id}/revoke`)).status).toBe(200);
+    const agent = await env.call('POST', '/v1/quality/agents', { body: { provider: f.alice } });
+    expect(agent.status, JSON.stringify(agent.body)).toBe(201);
+    f.agentToken = agent.body.token;
+    f.agentKey = agent.body.keyId;
+    const gone = await env.call('POST', '/v1/quality/agents', { body: { provider: f.alice } });
+    f.revokedAgentToken = gone.body.token;
+    expect((await env.call('DELETE', `/v1/quality/agents/${gone.body.id}`)).status).toBe(204);
   });
 
   const header = (who: Who): Record<string, string> => {
@@ -111,6 +155,10 @@ describeStores('security matrix', (env: TestEnv) => {
         return { authorization: `Bearer ${env.adminToken}` };
       case 'alice':
         return { authorization: `Bearer ${env.alice.token}` };
+      case 'agent':
+        return { authorization: `Bearer ${f.agentToken}` };
+      case 'revokedAgent':
+        return { authorization: `Bearer ${f.revokedAgentToken}` };
     }
   };
 
@@ -134,6 +182,29 @@ describeStores('security matrix', (env: TestEnv) => {
     expect(ids).toContain(env.alice.id);
     const all = await env.call('GET', '/v1/events', { query: { limit: 500 } });
     expect(JSON.stringify(all.body)).toContain(env.bob.id);
+  });
+
+  it('an agent key is a foundation key of kind agent: /v1/me names it, its provider does not list it, its Idempotency-Keys are its own', async () => {
+    expect(f.agentToken.startsWith('bdx_')).toBe(true);
+    const me = await env.call('GET', '/v1/me', { token: f.agentToken });
+    expect(me.body).toMatchObject({ kind: 'agent', keyId: f.agentKey, memberId: f.alice });
+    expect(me.body.agentId).toMatch(/^qagent/);
+    const own = await env.call('GET', `/v1/members/${f.alice}/keys`, { token: env.alice.token });
+    expect(own.body.items.map((k: { id: string }) => k.id)).not.toContain(f.agentKey);
+    const keys = await env.call('GET', `/v1/quality/agents/${me.body.agentId}/keys`);
+    expect(keys.body.items.map((k: { id: string; role: string; agentId: string }) => [k.id, k.role, k.agentId])).toEqual([[f.agentKey, 'agent', me.body.agentId]]);
+    // The same Idempotency-Key from the agent and from its provider: two callers, two answers.
+    const headers = { 'idempotency-key': 'shared-key' };
+    const byAgent = await env.call('POST', '/v1/quality/measurements', { token: f.agentToken, body: measurement((x) => x.alice)(f), headers });
+    const byMember = await env.call('POST', '/v1/quality/measurements', { token: env.alice.token, body: measurement((x) => x.alice)(f), headers });
+    expect(byAgent.status).toBe(201);
+    expect(byMember.status).toBe(201);
+    expect(byMember.headers['idempotent-replayed']).toBeUndefined();
+    expect(byAgent.body.stored[0].source).toBe(`agent:${me.body.agentId}`);
+    expect(byMember.body.stored[0].source).toBe(`member:${f.alice}`);
+    const again = await env.call('POST', '/v1/quality/measurements', { token: f.agentToken, body: measurement((x) => x.alice)(f), headers });
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(byAgent.body);
   });
 
   it('the 404 for another member’s object is byte-identical in shape to a missing one', async () => {

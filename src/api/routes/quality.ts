@@ -7,18 +7,23 @@
  *   GET|POST /v1/quality/targets, DELETE /v1/quality/targets/:key   (admin)
  *   GET|POST /v1/quality/agents, DELETE /v1/quality/agents/:id       (admin; the token is shown once)
  *
- * The measurement and job routes also accept probe-agent tokens (`bxa_…`), which the quality
- * component issues and checks; they are marked public for the foundation's key check and
- * authenticate here. Who may file what is decided by the component (src/quality/quality-service.ts):
- * admin anything; an agent for its own provider, verified; a member claims about itself, unverified.
+ *   POST /v1/quality/agents/:id/keys                                  (admin; another key for an agent)
+ *
+ * Probe agents authenticate with foundation API keys of kind `agent` (created with the agent, or
+ * later with POST /v1/quality/agents/:id/keys); the measurement and job routes are marked
+ * `agents: true` so the foundation's auth lets those keys in. Who may file what is decided by the
+ * component (src/quality/quality-service.ts): admin anything; an agent for its own provider,
+ * verified; a member claims about itself, unverified.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { parseIso, toIso } from '../../lib/index.ts';
 import { type Measurement, PROBE_METHODS, type ProbeJob, type SeriesView, type StoredMeasurement, type Submitter, qualityErrors } from '../../quality/index.ts';
-import { requireAdmin } from '../auth.ts';
+import { hashToken } from '../../registry/index.ts';
+import { actorOf, principalOf, requireAdmin } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { apiErrors } from '../errors.ts';
+import { presentKey } from '../present.ts';
 import { authErrors } from '../schemas.ts';
 
 const MeasurementIn = Type.Object(
@@ -80,6 +85,7 @@ const TargetBody = Type.Object(
   },
   { additionalProperties: false },
 );
+const AgentKeyBody = Type.Object({ label: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false });
 const AgentBody = Type.Object({ provider: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false });
 const KeyParams = Type.Object({ key: Type.String({ minLength: 1, maxLength: 600 }) }, { additionalProperties: false });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
@@ -98,26 +104,17 @@ function timeOf(s: string, field: string): number {
 const qualityRoutes: RouteModule = (app, ctx) => {
   const quality = () => ctx.services.quality;
 
-  // The routes marked public here authenticate themselves; for foundation keys, set the
-  // principal early so the idempotency store scopes by caller as on every other route.
-  app.addHook('onRequest', async (req) => {
-    if (!req.routeOptions.config?.public || req.principal) return;
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    const p = m ? ctx.services.registry.authenticate(m[1]) : undefined;
-    if (p) req.principal = p;
-  });
-
-  /** Admin or member key (foundation), or a probe-agent token (quality). */
+  /** Admin, member, or probe agent (all through the foundation's keys). */
   function submitterOf(req: FastifyRequest): Submitter {
-    const header = req.headers.authorization;
-    if (header === undefined) throw apiErrors.make('AUTH_REQUIRED', 'an API key or agent token is required: send Authorization: Bearer <key>');
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!m) throw apiErrors.make('AUTH_INVALID', 'Authorization must be "Bearer <key>"');
-    const p = ctx.services.registry.authenticate(m[1]);
-    if (p) return p.kind === 'admin' ? { role: 'admin' } : { role: 'member', memberId: p.memberId };
-    const agent = quality().authenticateAgent(m[1]);
-    if (agent) return agent;
-    throw apiErrors.make('AUTH_INVALID', 'the API key or agent token is unknown or revoked');
+    const p = principalOf(req);
+    if (p.kind === 'admin') return { role: 'admin' };
+    if (p.kind === 'agent') return { role: 'agent', agentId: p.agentId, provider: p.providerMemberId };
+    return { role: 'member', memberId: p.memberId };
+  }
+
+  /** Creates an agent key; the token is shown once. */
+  async function issueAgentKey(req: FastifyRequest, agentId: string, provider: string) {
+    return ctx.services.registry.createAgentKey({ agentId, providerMemberId: provider }, actorOf(req));
   }
 
   app.get<{ Querystring: Static<typeof QualityQuery> }>(
@@ -141,7 +138,7 @@ const qualityRoutes: RouteModule = (app, ctx) => {
 
   app.post<{ Body: Static<typeof MeasurementsBody> }>(
     '/v1/quality/measurements',
-    { config: { public: true }, schema: { tags: ['quality'], summary: 'File measurements, or import a RIPE Atlas / CSV file', body: MeasurementsBody, response: authErrors } },
+    { config: { agents: true }, schema: { tags: ['quality'], summary: 'File measurements, or import a RIPE Atlas / CSV file', body: MeasurementsBody, response: authErrors } },
     async (req, reply) => {
       const by = submitterOf(req);
       const body = req.body;
@@ -195,7 +192,7 @@ const qualityRoutes: RouteModule = (app, ctx) => {
 
   app.post<{ Body: Static<typeof LeaseBody> }>(
     '/v1/quality/jobs/lease',
-    { config: { public: true }, schema: { tags: ['quality'], summary: 'Probe agents: lease probe jobs of their provider', body: LeaseBody, response: authErrors } },
+    { config: { agents: true }, schema: { tags: ['quality'], summary: 'Probe agents: lease probe jobs of their provider', body: LeaseBody, response: authErrors } },
     async (req) => {
       const by = submitterOf(req);
       return { jobs: quality().leaseJobs(by, req.body?.max ?? 10).map(presentJob) };
@@ -204,7 +201,7 @@ const qualityRoutes: RouteModule = (app, ctx) => {
 
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof ResultBody> }>(
     '/v1/quality/jobs/:id/result',
-    { config: { public: true }, schema: { tags: ['quality'], summary: 'Probe agents: report the result of a leased job', params: IdParams, body: ResultBody, response: authErrors } },
+    { config: { agents: true }, schema: { tags: ['quality'], summary: 'Probe agents: report the result of a leased job', params: IdParams, body: ResultBody, response: authErrors } },
     async (req, reply) => {
       const by = submitterOf(req);
       const m = await quality().reportJob(by, req.params.id, { at: timeOf(req.body.at, 'at'), sent: req.body.sent, rtts: req.body.rtts });
@@ -248,8 +245,12 @@ const qualityRoutes: RouteModule = (app, ctx) => {
     async (req, reply) => {
       requireAdmin(req);
       if (!ctx.services.registry.getMember(req.body.provider)) throw apiErrors.make('NOT_FOUND', `provider: no member ${req.body.provider}`);
-      const { agent, token } = await quality().registerAgent(req.body.provider);
-      return reply.code(201).send({ id: agent.id, provider: agent.provider, createdAt: toIso(agent.createdAt), token });
+      let created: Awaited<ReturnType<typeof issueAgentKey>> | undefined;
+      const agent = await quality().registerAgent(req.body.provider, async (agentId) => {
+        created = await issueAgentKey(req, agentId, req.body.provider);
+        return hashToken(created.token);
+      });
+      return reply.code(201).send({ id: agent.id, provider: agent.provider, createdAt: toIso(agent.createdAt), keyId: created!.key.id, token: created!.token });
     },
   );
 
@@ -259,7 +260,33 @@ const qualityRoutes: RouteModule = (app, ctx) => {
     async (req, reply) => {
       requireAdmin(req);
       if (!(await quality().revokeAgent(req.params.id))) throw apiErrors.make('NOT_FOUND', `no active probe agent ${req.params.id}`);
+      // Its keys go too (the component refuses a revoked agent's key anyway).
+      for (const k of ctx.services.registry.listAgentKeys(req.params.id)) {
+        if (k.revokedAt === null) await ctx.services.registry.revokeKey(k.id, actorOf(req));
+      }
       return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof AgentKeyBody> }>(
+    '/v1/quality/agents/:id/keys',
+    { schema: { tags: ['quality'], summary: 'Create another API key for an active probe agent (key rotation); the token is shown once (admin)', params: IdParams, body: AgentKeyBody, response: authErrors } },
+    async (req, reply) => {
+      requireAdmin(req);
+      const a = quality().activeAgent(req.params.id);
+      if (!a) throw apiErrors.make('NOT_FOUND', `no active probe agent ${req.params.id}`);
+      const { key, token } = await ctx.services.registry.createAgentKey({ agentId: a.id, providerMemberId: a.provider, ...(req.body?.label ? { label: req.body.label } : {}) }, actorOf(req));
+      return reply.code(201).send({ key: presentKey(key), token });
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/v1/quality/agents/:id/keys',
+    { schema: { tags: ['quality'], summary: 'A probe agent’s API keys, never the tokens (admin)', params: IdParams, response: authErrors } },
+    async (req) => {
+      requireAdmin(req);
+      if (!quality().listAgents().some((x) => x.id === req.params.id)) throw apiErrors.make('NOT_FOUND', `no probe agent ${req.params.id}`);
+      return { items: ctx.services.registry.listAgentKeys(req.params.id).map(presentKey) };
     },
   );
 };

@@ -66,7 +66,8 @@ const PortOut = Type.Object({
 const KeyOut = Type.Object({
   id: Type.String(),
   memberId: Type.Union([Type.String(), Type.Null()]),
-  role: Type.String(),
+  role: Type.String({ description: 'admin | member | agent' }),
+  agentId: Type.Union([Type.String(), Type.Null()], { description: 'agent keys: the probe agent (GET /v1/quality/agents)' }),
   label: Type.String(),
   createdAt: Type.String({ format: 'date-time' }),
   revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
@@ -158,8 +159,9 @@ const registryRoutes: RouteModule = (app, ctx) => {
     async (req) => {
       const k = reg().getKey(req.params.id);
       const notFound = () => registryErrors.make('REGISTRY_KEY_NOT_FOUND', `no API key ${req.params.id}`);
-      // Admin keys have no owning member: to a member they are as invisible as a missing id.
-      assertOwner(req, k ? (k.memberId ?? '') : undefined, notFound);
+      // Admin keys have no owning member, and agent keys are the admin's to manage (their
+      // memberId is the agent's provider): to a member both are as invisible as a missing id.
+      assertOwner(req, k ? (k.role === 'member' ? (k.memberId ?? '') : '') : undefined, notFound);
       return presentKey(await reg().revokeKey(req.params.id, actorOf(req)));
     },
   );

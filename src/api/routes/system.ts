@@ -27,13 +27,15 @@ const systemRoutes: RouteModule = (app, ctx) => {
   app.get(
     '/v1/me',
     {
+      config: { agents: true },
       schema: {
         tags: ['system'],
         summary: 'Who the key belongs to',
         response: {
           200: Type.Object({
-            kind: Type.String({ description: 'admin | member' }),
+            kind: Type.String({ description: 'admin | member | agent' }),
             keyId: Type.String(),
+            agentId: Type.Optional(Type.String({ description: 'agent keys: the probe agent' })),
             memberId: Type.Optional(Type.String()),
             member: Type.Optional(Type.Unknown()),
           }),
@@ -44,6 +46,7 @@ const systemRoutes: RouteModule = (app, ctx) => {
     async (req) => {
       const p = principalOf(req);
       if (p.kind === 'admin') return { kind: 'admin', keyId: p.keyId };
+      if (p.kind === 'agent') return { kind: 'agent', keyId: p.keyId, agentId: p.agentId, memberId: p.providerMemberId };
       const m = ctx.services.registry.getMember(p.memberId);
       return { kind: 'member', keyId: p.keyId, memberId: p.memberId, ...(m ? { member: presentMember(m) } : {}) };
     },

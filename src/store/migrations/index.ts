@@ -13,6 +13,8 @@ import * as m0200 from './0200-quality-tables.ts';
 import * as m0100 from './0100-market-tables.ts';
 import * as m0300 from './0300-metering-bins.ts';
 import * as m0201 from './0201-quality-filing-order.ts';
+import * as m0004 from './0004-foundation-agent-keys.ts';
+import * as m0202 from './0202-quality-agent-keys.ts';
 // @bandex:migration-imports — areas add `import * as m0100 from './0100-market-orders.ts';` above this line
 
 export const migrations: Migration[] = [
@@ -24,5 +26,7 @@ export const migrations: Migration[] = [
   { id: '0100-market-tables', up: m0100.up },
   { id: '0300-metering-bins', up: m0300.up },
   { id: '0201-quality-filing-order', up: m0201.up },
+  { id: '0004-foundation-agent-keys', up: m0004.up },
+  { id: '0202-quality-agent-keys', up: m0202.up },
   // @bandex:migrations — areas add `{ id: '0100-market-orders', up: m0100.up },` above this line
 ];

@@ -38,7 +38,8 @@ export function createRegistryRepo(db: Db, journal: Journal): RegistryRepo {
           (r): StoredKey => ({
             id: r.id,
             memberId: r.member_id,
-            role: r.role === 'admin' ? 'admin' : 'member',
+            role: r.role === 'admin' ? 'admin' : r.role === 'agent' ? 'agent' : 'member',
+            agentId: r.agent_id ?? null,
             label: r.label,
             createdAt: Number(r.created_at),
             revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
@@ -87,6 +88,7 @@ export function createRegistryRepo(db: Db, journal: Journal): RegistryRepo {
             id: k.id,
             member_id: k.memberId,
             role: k.role,
+            agent_id: k.agentId,
             token_hash: k.tokenHash,
             label: k.label,
             created_at: k.createdAt,

@@ -53,6 +53,8 @@ export interface ApiKeysTable {
   /** null for admin keys. */
   member_id: string | null;
   role: string;
+  /** The probe agent of an `agent` key (migration 0004); null otherwise. */
+  agent_id: string | null;
   /** hex SHA-256 of the whole token. */
   token_hash: string;
   label: string;
