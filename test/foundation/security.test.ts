@@ -105,7 +105,7 @@ const ROWS: Row[] = [
   { name: 'agent: file for another provider', method: 'POST', url: () => '/v1/quality/measurements', body: measurement((f) => f.bob), who: 'agent', status: 403, code: 'QUALITY_NOT_ALLOWED' },
   { name: 'agent: report a job not leased to it', method: 'POST', url: () => '/v1/quality/jobs/qjob_nope/result', body: () => ({ at: '2026-11-01T00:00:00Z', sent: 1, rtts: [] }), who: 'agent', status: 404 },
   { name: 'revoked agent: lease jobs', method: 'POST', url: () => '/v1/quality/jobs/lease', body: () => ({}), who: 'revokedAgent', status: 401, code: 'AUTH_INVALID' },
-  { name: 'member: lease jobs', method: 'POST', url: () => '/v1/quality/jobs/lease', body: () => ({}), who: 'alice', status: 403, code: 'QUALITY_NOT_ALLOWED' },
+  { name: 'member: lease jobs', method: 'POST', url: () => '/v1/quality/jobs/lease', body: () => ({}), who: 'alice', status: 403, code: 'FORBIDDEN' },
   { name: 'member: revoke its agent’s key', method: 'POST', url: (f) => `/v1/keys/${f.agentKey}/revoke`, who: 'alice', status: 404, code: 'REGISTRY_KEY_NOT_FOUND' },
   { name: 'member: register an agent', method: 'POST', url: () => '/v1/quality/agents', body: (f) => ({ provider: f.alice }), who: 'alice', status: 403, code: 'FORBIDDEN' },
   // admin everywhere

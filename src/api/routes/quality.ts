@@ -20,7 +20,7 @@ import type { FastifyRequest } from 'fastify';
 import { parseIso, toIso } from '../../lib/index.ts';
 import { type Measurement, PROBE_METHODS, type ProbeJob, type SeriesView, type StoredMeasurement, type Submitter, qualityErrors } from '../../quality/index.ts';
 import { hashToken } from '../../registry/index.ts';
-import { actorOf, principalOf, requireAdmin } from '../auth.ts';
+import { actorOf, principalOf, requireAdmin, requireAgent } from '../auth.ts';
 import type { RouteModule } from '../context.ts';
 import { apiErrors } from '../errors.ts';
 import { presentKey } from '../present.ts';
@@ -194,8 +194,8 @@ const qualityRoutes: RouteModule = (app, ctx) => {
     '/v1/quality/jobs/lease',
     { config: { agents: true }, schema: { tags: ['quality'], summary: 'Probe agents: lease probe jobs of their provider', body: LeaseBody, response: authErrors } },
     async (req) => {
-      const by = submitterOf(req);
-      return { jobs: quality().leaseJobs(by, req.body?.max ?? 10).map(presentJob) };
+      const a = requireAgent(req);
+      return { jobs: quality().leaseJobs({ role: 'agent', agentId: a.agentId, provider: a.providerMemberId }, req.body?.max ?? 10).map(presentJob) };
     },
   );
 
@@ -203,8 +203,8 @@ const qualityRoutes: RouteModule = (app, ctx) => {
     '/v1/quality/jobs/:id/result',
     { config: { agents: true }, schema: { tags: ['quality'], summary: 'Probe agents: report the result of a leased job', params: IdParams, body: ResultBody, response: authErrors } },
     async (req, reply) => {
-      const by = submitterOf(req);
-      const m = await quality().reportJob(by, req.params.id, { at: timeOf(req.body.at, 'at'), sent: req.body.sent, rtts: req.body.rtts });
+      const a = requireAgent(req);
+      const m = await quality().reportJob({ role: 'agent', agentId: a.agentId, provider: a.providerMemberId }, req.params.id, { at: timeOf(req.body.at, 'at'), sent: req.body.sent, rtts: req.body.rtts });
       return reply.code(201).send(presentMeasurement(m));
     },
   );
