@@ -96,6 +96,13 @@ export class ExportEngine {
   private readonly table = new Map<string, Map<string, ExportedRoute>>();
   private readonly pending = new Map<string, Map<string, ExportedRoute | null>>();
   private events: ArbiterEvent[] = [];
+  /**
+   * Period boundaries (start, end) of known trades as a min-heap of [time, trade id], so a tick
+   * touches only the trades whose boundary passed instead of every trade ever seen (which made a
+   * burst of N trade events cost O(N²)). Entries are checked lazily: applying a trade is
+   * idempotent, so a stale entry costs one no-op.
+   */
+  private readonly boundaries: Array<[number, string]> = [];
 
   constructor(
     private readonly registry: RouteRegistry,
@@ -108,6 +115,10 @@ export class ExportEngine {
   upsertTrade(t: TradeView, now: number): void {
     this.trades.set(t.id, t);
     this.applyTrade(t.id, now);
+    if (t.status !== 'cancelled' && t.status !== 'ended') {
+      if (t.start > now) heapPush(this.boundaries, [t.start, t.id]);
+      if (t.end > now) heapPush(this.boundaries, [t.end, t.id]);
+    }
   }
 
   removeTrade(id: string, now: number): void {
@@ -117,14 +128,18 @@ export class ExportEngine {
 
   /** Starts and ends trades whose period boundaries passed; returns the next boundary after `now`. */
   tick(now: number): number | undefined {
-    let next: number | undefined;
-    for (const id of [...this.trades.keys()].sort()) {
-      this.applyTrade(id, now);
-      const t = this.trades.get(id)!;
-      if (t.status === 'cancelled' || t.status === 'ended') continue;
-      for (const b of [t.start, t.end]) if (b > now && (next === undefined || b < next)) next = b;
+    const due = new Set<string>();
+    while (this.boundaries.length && this.boundaries[0][0] <= now) due.add(heapPop(this.boundaries)![1]);
+    // Trade id order, as everywhere in the engine, so replays emit the same deltas and events.
+    for (const id of [...due].sort()) this.applyTrade(id, now);
+    // Skip boundaries of trades that were removed, cancelled or ended in the meantime.
+    while (this.boundaries.length) {
+      const [at, id] = this.boundaries[0];
+      const t = this.trades.get(id);
+      if (t && t.status !== 'cancelled' && t.status !== 'ended' && (t.start === at || t.end === at)) return at;
+      heapPop(this.boundaries);
     }
-    return next;
+    return undefined;
   }
 
   /** A route of some member was learned, replaced or withdrawn (a registry change). */
@@ -465,4 +480,38 @@ function dedupe(l: LargeCommunity[]): LargeCommunity[] {
 export function sameExport(a: ExportedRoute | undefined, b: ExportedRoute | undefined): boolean {
   if (!a || !b) return a === b;
   return JSON.stringify([a.source, a.attrs]) === JSON.stringify([b.source, b.attrs]);
+}
+
+// A binary min-heap of [time, id] ordered by time, then id (deterministic ties).
+function before(a: [number, string], b: [number, string]): boolean {
+  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+}
+
+function heapPush(h: Array<[number, string]>, x: [number, string]): void {
+  h.push(x);
+  for (let i = h.length - 1; i > 0; ) {
+    const parent = (i - 1) >> 1;
+    if (!before(h[i], h[parent])) break;
+    [h[i], h[parent]] = [h[parent], h[i]];
+    i = parent;
+  }
+}
+
+function heapPop(h: Array<[number, string]>): [number, string] | undefined {
+  const top = h[0];
+  const last = h.pop();
+  if (h.length && last) {
+    h[0] = last;
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && before(h[l], h[m])) m = l;
+      if (r < h.length && before(h[r], h[m])) m = r;
+      if (m === i) break;
+      [h[i], h[m]] = [h[m], h[i]];
+      i = m;
+    }
+  }
+  return top;
 }

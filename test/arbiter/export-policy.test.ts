@@ -40,6 +40,22 @@ function summary(d: Map<string, ExportDelta>) {
 }
 
 describe('export policy (RFC 8212 default deny, trades → announcements)', () => {
+  it('tick wakes for the next live boundary only, skipping cancelled and removed trades, and a clock jump applies every passed boundary', () => {
+    const { eng } = setup();
+    eng.upsertTrade(trade({ id: 'trd_a', start: T0 + H, end: T0 + 4 * H }), T0);
+    eng.upsertTrade(trade({ id: 'trd_b', start: T0 + 2 * H, end: T0 + 3 * H }), T0);
+    eng.upsertTrade(trade({ id: 'trd_c', start: T0 + H / 2, end: T0 + 5 * H }), T0);
+    expect(eng.tick(T0)).toBe(T0 + H / 2);
+    eng.upsertTrade(trade({ id: 'trd_c', start: T0 + H / 2, end: T0 + 5 * H, status: 'cancelled' }), T0);
+    expect(eng.tick(T0)).toBe(T0 + H);
+    eng.removeTrade('trd_b', T0);
+    // One jump past a's start: a becomes live, b (removed) and c (cancelled) never export.
+    expect(eng.tick(T0 + 3.5 * H)).toBe(T0 + 4 * H);
+    expect(eng.liveTrades().map((t) => t.id)).toEqual(['trd_a']);
+    expect(eng.tick(T0 + 4 * H)).toBeUndefined();
+    expect(eng.liveTrades()).toEqual([]);
+  });
+
   it('exports nothing without a live trade', () => {
     const { eng } = setup();
     eng.upsertTrade(trade(), T0);
