@@ -8,7 +8,16 @@
 //  - re-export after a session reset: buyer session restarted while 1,000 trade routes are exported,
 //    time until all are back in its BIRD; reference: the time the session alone takes to re-establish.
 // Writes bench/results/arbiter.json. Needs root (network namespaces) and bird2.
-import { execFileSync } from 'node:child_process';
+//
+// `--loopback` (no daemons, no root): a quick in-process variant for profiling the learning path —
+// 49 bandex speakers in a child process (one per 127.0.1.x source address) announce the same 200k
+// routes to the route server over loopback TCP; figures: learn time and memory per learned route
+// (heap and RSS growth after a full GC, speaker + registry + filter state). Writes
+// bench/results/arbiter-loopback.json.
+import { execFileSync, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createArbiter, type TradeSource } from '../src/arbiter/arbiter.ts';
@@ -254,8 +263,77 @@ async function main(): Promise<void> {
   console.log('wrote bench/results/arbiter.json');
 }
 
-main().then(
-  () => process.exit(0),
+const LOOPBACK_PORT = 12792;
+const sellerAddr = (k: number) => `127.0.1.${k + 1}`;
+
+/** Child process of --loopback: the 49 sellers, each a bandex speaker with its share of the routes. */
+async function loopbackSellers(): Promise<void> {
+  const speakers = [];
+  for (let k = 0; k < SELLERS; k++) {
+    const a = sellerAddr(k);
+    const sp = createSpeaker({}, { asn: 65101 + k, routerId: a, listen: false, holdTime: 90 });
+    sp.addPeer({ address: '127.0.0.1', port: LOOPBACK_PORT, asn: RS_ASN, localAddress: a, families: ['ipv4'], connectRetrySec: 1 });
+    const routes = [];
+    for (let j = k, i = 0; j < ROUTES; j += SELLERS, i++) {
+      routes.push({ prefix: routePrefix(j), attrs: { origin: 'igp' as const, asPath: [{ type: 'sequence' as const, asns: [65101 + k, 4200000000 + ((i * SELLERS + k) % 1000)] }], nextHop: a } });
+    }
+    sp.announce('127.0.0.1', routes);
+    speakers.push(sp);
+  }
+  process.send?.('ready');
+  process.on('message', (m) => {
+    if (m === 'go') for (const sp of speakers) void sp.start();
+    if (m === 'stop') void Promise.all(speakers.map((sp) => sp.stop())).then(() => process.exit(0));
+  });
+}
+
+async function loopback(): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const mem = () => {
+    gc();
+    gc();
+    const u = process.memoryUsage();
+    return { heap: u.heapUsed + u.external + u.arrayBuffers, rss: u.rss };
+  };
+  const members: MemberRouting[] = Array.from({ length: SELLERS }, (_, k) => ({ memberId: `s${k}`, asns: [65101 + k], routers: [sellerAddr(k)] }));
+  const reporter = createReporter({ destination: false });
+  const registry = new RouteRegistry({ clock: systemClock, filter: createImportFilter({ bogons: { allowPrivateAsns: true } }) });
+  const speaker = createSpeaker({}, { asn: RS_ASN, routerId: '127.0.0.1', listen: { host: '127.0.0.1', port: LOOPBACK_PORT }, routeServer: true, holdTime: 90 });
+  const arbiter = createArbiter(
+    { clock: systemClock, reporter, speaker, registry, members: { list: () => members, subscribe: () => () => undefined }, trades: { list: () => [], subscribe: () => () => undefined } },
+    { asn: RS_ASN, passive: true },
+  );
+  await arbiter.start();
+  const child = fork(fileURLToPath(import.meta.url), ['--loopback-sellers'], { execArgv: process.execArgv, env: { ...process.env } });
+  try {
+    await new Promise<void>((res) => child.once('message', () => res()));
+    const before = mem();
+    const t0 = Date.now();
+    child.send('go');
+    await waitFor('all routes learned', () => (registry.size >= ROUTES ? true : undefined), 600_000, 20);
+    const learnMs = Date.now() - t0;
+    const rssPeak = process.memoryUsage().rss;
+    const accepted = registry.routes({ status: 'accepted' }).length;
+    if (accepted !== ROUTES) throw new Error(`expected ${ROUTES} accepted routes, got ${accepted}`);
+    const after = mem();
+    figure({ name: `loopback learn: ${ROUTES} routes over ${SELLERS} bandex-speaker sessions, filed and filtered`, value: learnMs, unit: 'ms', reference: null, referenceValue: null, goal: null, met: null });
+    figure({ name: 'loopback memory: heap growth per learned route after GC (speaker + registry + filter)', value: Math.round((after.heap - before.heap) / ROUTES), unit: 'bytes', reference: null, referenceValue: null, goal: '<= 600', met: (after.heap - before.heap) / ROUTES <= 600 });
+    figure({ name: 'loopback memory: RSS growth per learned route (peak during learning)', value: Math.round((rssPeak - before.rss) / ROUTES), unit: 'bytes', reference: null, referenceValue: null, goal: null, met: null });
+    figure({ name: 'loopback memory: RSS growth per learned route after GC', value: Math.round((after.rss - before.rss) / ROUTES), unit: 'bytes', reference: null, referenceValue: null, goal: '<= 600', met: (after.rss - before.rss) / ROUTES <= 600 });
+  } finally {
+    child.send('stop');
+    await arbiter.stop();
+  }
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/arbiter-loopback.json', JSON.stringify({ figures }, null, 2) + '\n');
+  console.log('wrote bench/results/arbiter-loopback.json');
+}
+
+(process.argv.includes('--loopback-sellers') ? loopbackSellers() : process.argv.includes('--loopback') ? loopback() : main()).then(
+  () => {
+    if (!process.argv.includes('--loopback-sellers')) process.exit(0);
+  },
   (e: unknown) => {
     console.error(e);
     process.exit(1);
