@@ -16,12 +16,12 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock, Reporter } from '../lib/index.ts';
-import { runInCommandContext, type Db } from '../store/index.ts';
+import { IDEMPOTENCY_PENDING, runInCommandContext, type Db } from '../store/index.ts';
 import { apiErrors } from './errors.ts';
 
 const HEADER = 'idempotency-key';
 /** `status` of a record written with the command but whose answer is not stored yet. */
-const PENDING = 0;
+const PENDING = IDEMPOTENCY_PENDING;
 
 /** Keys are scoped per caller: one caller's key never answers another's request. */
 export function scopeOf(p: FastifyRequest['principal']): string {
@@ -113,24 +113,10 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
     route.handler = function (this: unknown, req: FastifyRequest, reply: FastifyReply) {
       const slot = req.idempotency;
       if (!slot) return handler.call(this as never, req, reply);
-      const url = req.url;
-      const method = req.method;
-      return runInCommandContext(async (tx, evs) => {
-        await tx
-          .insertInto('idempotency_keys')
-          .values({
-            principal: slot.scope,
-            key: slot.key,
-            method,
-            url,
-            body_hash: slot.hash,
-            status: PENDING,
-            response: JSON.stringify({ seqs: evs.map((e) => e.seq) }),
-            created_at: clock.now(),
-          })
-          .onConflict((oc) => oc.doNothing())
-          .execute();
-      }, () => handler.call(this as never, req, reply));
+      return runInCommandContext(
+        { idempotency: { principal: slot.scope, key: slot.key, method: req.method, url: req.url, bodyHash: slot.hash, createdAt: clock.now() } },
+        () => handler.call(this as never, req, reply),
+      );
     } as typeof handler;
   });
 

@@ -10,11 +10,12 @@
  * are durable (see create-store.ts for the fsync policy). Subscribers then see the events in seq
  * order. Seq numbers are assigned here, by the single writer, so they are gap-free.
  *
- * Command context: a caller (the API's Idempotency-Key handling) may run code inside
- * `runInCommandContext(extra, fn)`; every append made from that async context carries `extra`,
- * which runs right after the command's own projection, in the SAME savepoint. So the idempotency
- * record of a request commits (or rolls back) with the command's events and rows: once a command
- * is durable, a retry can never run it again.
+ * Command context: the API's Idempotency-Key handling runs a request's handler inside
+ * `runInCommandContext({ idempotency }, fn)`; every append made from that async context carries
+ * the key's record, and the flush writes the records of the commands that survived their
+ * projection in the SAME transaction as their events (bulk, like the events: the hot path stays
+ * one statement per batch). So a request's key commits with its command: once a command is
+ * durable, a retry can never run it again.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql } from 'kysely';
@@ -26,25 +27,28 @@ import { storeErrors } from './errors.ts';
 /** Writes the area's table rows for the events, inside the journal's transaction. Use only `tx`. */
 export type Projection<S> = (tx: Tx, stored: S) => Promise<void> | void;
 
-/** An extra projection carried by every append made inside `runInCommandContext`. */
-export type CommandExtra = Projection<JournalEvent[]>;
-
-const commandContext = new AsyncLocalStorage<CommandExtra>();
-
-/** Runs `fn`; appends made from its async context also run `extra` in their transaction. */
-export function runInCommandContext<T>(extra: CommandExtra, fn: () => T): T {
-  return commandContext.run(extra, fn);
+/** The Idempotency-Key of the request a command belongs to (table idempotency_keys). */
+export interface IdempotencyRecord {
+  principal: string;
+  key: string;
+  method: string;
+  url: string;
+  bodyHash: string;
+  createdAt: number;
 }
 
-/** Combines a command's projection with the ambient extra (if any). */
-function withExtra(project: Projection<JournalEvent[]> | undefined): Projection<JournalEvent[]> | undefined {
-  const extra = commandContext.getStore();
-  if (!extra) return project;
-  if (!project) return extra;
-  return async (tx, evs) => {
-    await project(tx, evs);
-    await extra(tx, evs);
-  };
+export interface CommandContext {
+  idempotency: IdempotencyRecord;
+}
+
+/** `status` of a record written with its command, before the answer is stored. */
+export const IDEMPOTENCY_PENDING = 0;
+
+const commandContext = new AsyncLocalStorage<CommandContext>();
+
+/** Runs `fn`; appends made from its async context carry `ctx` into their transaction. */
+export function runInCommandContext<T>(ctx: CommandContext, fn: () => T): T {
+  return commandContext.run(ctx, fn);
 }
 
 export interface JournalConfig {
@@ -79,6 +83,7 @@ export interface JournalDeps {
 
 interface Command {
   events: JournalEvent[];
+  ctx?: CommandContext;
   project?: Projection<JournalEvent[]>;
   resolve(events: JournalEvent[]): void;
   reject(err: unknown): void;
@@ -174,6 +179,54 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
     }
   }
 
+  /**
+   * The pending Idempotency-Key records of the batch's surviving commands (one per key: a request
+   * that appended several times lists all its seqs). `on conflict do nothing`: a later command
+   * of the same request leaves the first record alone.
+   */
+  let sqliteIdem: SqliteDatabase.Statement | undefined;
+  async function insertIdempotency(tx: Tx, cmds: Command[]): Promise<void> {
+    let recs: Map<string, { r: IdempotencyRecord; seqs: number[] }> | undefined;
+    for (const c of cmds) {
+      if (!c.ctx) continue;
+      const r = c.ctx.idempotency;
+      recs ??= new Map();
+      const id = `${r.principal}\n${r.key}`;
+      const have = recs.get(id);
+      if (have) have.seqs.push(...c.events.map((e) => e.seq));
+      else recs.set(id, { r, seqs: c.events.map((e) => e.seq) });
+    }
+    if (!recs) return;
+    const rows = [...recs.values()].map(({ r, seqs }) => ({
+      principal: r.principal,
+      key: r.key,
+      method: r.method,
+      url: r.url,
+      body_hash: r.bodyHash,
+      status: IDEMPOTENCY_PENDING,
+      response: JSON.stringify({ seqs }),
+      created_at: r.createdAt,
+    }));
+    if (deps.sqlite) {
+      sqliteIdem ??= deps.sqlite.prepare(
+        'insert into idempotency_keys (principal, key, method, url, body_hash, status, response, created_at) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing',
+      );
+      for (const x of rows) sqliteIdem.run(x.principal, x.key, x.method, x.url, x.body_hash, x.status, x.response, x.created_at);
+      return;
+    }
+    if (deps.dialect === 'postgres') {
+      await sql`insert into idempotency_keys (principal, key, method, url, body_hash, status, response, created_at)
+        select * from unnest(${rows.map((x) => x.principal)}::text[], ${rows.map((x) => x.key)}::text[], ${rows.map((x) => x.method)}::text[],
+          ${rows.map((x) => x.url)}::text[], ${rows.map((x) => x.body_hash)}::text[], ${rows.map((x) => x.status)}::integer[],
+          ${rows.map((x) => x.response)}::text[], ${rows.map((x) => x.created_at)}::bigint[])
+        on conflict do nothing`.execute(tx);
+      return;
+    }
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+      await tx.insertInto('idempotency_keys').values(rows.slice(i, i + ROWS_PER_INSERT)).onConflict((oc) => oc.doNothing()).execute();
+    }
+  }
+
   async function readLastSeq(): Promise<number> {
     const row = await db.selectFrom('journal').select((eb) => eb.fn.max('seq').as('m')).executeTakeFirst();
     return Number(row?.m ?? 0);
@@ -215,6 +268,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
           ok.push(c);
         }
         await insertEvents(tx, ok.flatMap((c) => c.events));
+        await insertIdempotency(tx, ok);
       });
     } catch (err) {
       const e = storeErrors.make('STORE_UNAVAILABLE', `the journal could not commit: ${(err as Error).message}`, { cause: err });
@@ -274,8 +328,8 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
     const time = clock.now();
     const stored = events.map((e) => toStored(e, time));
     return new Promise((resolve, reject) => {
-      const p = withExtra(project);
-      queue.push({ events: stored, ...(p ? { project: p } : {}), resolve, reject });
+      const ctx = commandContext.getStore();
+      queue.push({ events: stored, ...(project ? { project } : {}), ...(ctx ? { ctx } : {}), resolve, reject });
       schedule();
     });
   }
@@ -292,14 +346,9 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
       const stored = [toStored(event, clock.now())];
       return new Promise((resolve, reject) => {
         const c: Command = { events: stored, resolve: (s) => resolve(s[0] as JournalEvent<P>), reject };
-        const extra = commandContext.getStore();
-        if (project && extra) {
-          c.project = async (tx, s) => {
-            await project(tx, s[0] as JournalEvent<P>);
-            await extra(tx, s);
-          };
-        } else if (project) c.project = (tx, s) => project(tx, s[0] as JournalEvent<P>);
-        else if (extra) c.project = extra;
+        if (project) c.project = (tx, s) => project(tx, s[0] as JournalEvent<P>);
+        const ctx = commandContext.getStore();
+        if (ctx) c.ctx = ctx;
         queue.push(c);
         schedule();
       });

@@ -6,6 +6,7 @@
  */
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
+import { runInCommandContext } from '../../src/store/index.ts';
 import { describeStores, type TestEnv } from '../support/harness.ts';
 
 async function refuseAnswers(env: TestEnv, on: boolean): Promise<void> {
@@ -75,5 +76,33 @@ describeStores('idempotency atomicity', (env) => {
     await env.app.ctx.journal.append({ type: 'TestNoted', payload: {} });
     const after = (await env.app.ctx.store.db.selectFrom('idempotency_keys').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())!.n;
     expect(Number(after)).toBe(Number(before));
+  });
+
+  it('the record shares the command’s fate: a failing projection leaves none, commands of one batch each get theirs', async () => {
+    const j = env.app.ctx.journal;
+    const rec = (key: string) => ({ idempotency: { principal: 'admin', key, method: 'POST', url: '/t', bodyHash: 'h', createdAt: 1 } });
+    const results = await Promise.allSettled([
+      runInCommandContext(rec('j-ok'), () => j.append({ type: 'TestNoted', payload: {} })),
+      runInCommandContext(rec('j-fail'), () =>
+        j.append({ type: 'TestNoted', payload: {} }, () => {
+          throw new Error('projection refused');
+        }),
+      ),
+      runInCommandContext(rec('j-two'), async () => {
+        const a = await j.append({ type: 'TestNoted', payload: {} });
+        const b = await j.append({ type: 'TestNoted', payload: {} });
+        return [a, b];
+      }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const rows = await env.app.ctx.store.db.selectFrom('idempotency_keys').selectAll().where('key', 'in', ['j-ok', 'j-fail', 'j-two']).orderBy('key').execute();
+    expect(rows.map((r) => [r.key, Number(r.status)])).toEqual([
+      ['j-ok', 0],
+      ['j-two', 0],
+    ]);
+    const ok = (results[0] as PromiseFulfilledResult<{ seq: number }>).value;
+    expect(JSON.parse(rows[0]!.response)).toEqual({ seqs: [ok.seq] });
+    const two = (results[2] as PromiseFulfilledResult<{ seq: number }[]>).value;
+    expect(JSON.parse(rows[1]!.response)).toEqual({ seqs: [two[0]!.seq] }); // the first command's record stays
   });
 });
