@@ -104,6 +104,7 @@ if (only.has('c')) {
   const reporter = createReporter({ destination: false });
   const store = createStore({ kind: 'sqlite', path: join(dir, 'bandex.sqlite'), synchronous: 'full' }, { reporter });
   await store.migrate();
+  if (process.env.BX_CACHE) store.sqlite?.pragma(`cache_size = ${process.env.BX_CACHE}`);
   const journal = createJournal({ db: store.db, dialect: store.dialect, ...(store.sqlite ? { sqlite: store.sqlite } : {}), clock: systemClock, reporter }, { groupCommit: true, maxBatch: 5000 });
   await journal.start();
   const ports = new Map([0, 1, 2, 3].map((i) => [`port${i}`, { memberId: `mem${i}`, capacityMbps: 10_000_000 }]));

@@ -11,7 +11,17 @@ export const MARKET_EVENT_TYPES: readonly MarketEventType[] = [
   'TradeMatched', 'TradeActivated', 'TradeEnded', 'TradeCancelled',
 ];
 
-export const money = (micros: number): string => formatMoney(BigInt(micros), 2);
+const moneyCache = new Map<number, string>();
+/** Micro-units as a 2-decimal string; cached, since prices sit on a tick grid and repeat. */
+export function money(micros: number): string {
+  let s = moneyCache.get(micros);
+  if (s === undefined) {
+    if (moneyCache.size >= 4096) moneyCache.clear();
+    s = formatMoney(BigInt(micros), 2);
+    moneyCache.set(micros, s);
+  }
+  return s;
+}
 export const unmoney = (s: string): number => Number(parseMoney(s) ?? NaN);
 
 export function specToJson(s: OrderSpec): Record<string, unknown> {

@@ -18,6 +18,8 @@ export interface OrderRow {
   closeReason: CloseReason | null;
   createdAt: number;
   updatedAt: number;
+  /** True when the order was accepted in this batch (its row is new: no update of an old row). */
+  fresh?: boolean;
 }
 
 export interface TradeRow {
@@ -25,6 +27,8 @@ export interface TradeRow {
   status: TradeStatus;
   closedAt: number | null;
   closeReason: string | null;
+  /** True when the trade was matched in this batch. */
+  fresh?: boolean;
 }
 
 export interface ListQuery {

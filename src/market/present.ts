@@ -8,6 +8,33 @@ import { tradeValue } from './trade-value.ts';
 
 const money = (micros: number): string => formatMoney(BigInt(micros), 2);
 
+/**
+ * toIso with a small cache: a batch presents the same few instants again and again (delivery
+ * periods, the current millisecond), and Date#toISOString was a tenth of an acknowledged order.
+ */
+const isoCache = new Map<number, string>();
+function iso(ms: number): string {
+  let s = isoCache.get(ms);
+  if (s === undefined) {
+    if (isoCache.size >= 4096) isoCache.clear();
+    s = toIso(ms);
+    isoCache.set(ms, s);
+  }
+  return s;
+}
+
+/** Money with the same kind of cache (prices repeat: they sit on a tick grid). */
+const moneyCache = new Map<number, string>();
+function moneyOf(micros: number): string {
+  let s = moneyCache.get(micros);
+  if (s === undefined) {
+    if (moneyCache.size >= 4096) moneyCache.clear();
+    s = money(micros);
+    moneyCache.set(micros, s);
+  }
+  return s;
+}
+
 export function presentOrder(r: OrderRow): Record<string, unknown> {
   const s = r.spec;
   return {
@@ -21,12 +48,12 @@ export function presentOrder(r: OrderRow): Record<string, unknown> {
     trafficType: s.trafficType,
     capacityMbps: r.capacityMbps,
     minBlockMbps: s.minBlockMbps,
-    ...(s.orderType === 'market' ? { priceGuard: money(r.price) } : { price: money(r.price) }),
+    ...(s.orderType === 'market' ? { priceGuard: moneyOf(r.price) } : { price: moneyOf(r.price) }),
     orderType: s.orderType,
     timeInForce: s.timeInForce,
-    ...(s.expiresAt !== undefined ? { expiresAt: toIso(s.expiresAt) } : {}),
-    start: toIso(s.start),
-    end: toIso(s.end),
+    ...(s.expiresAt !== undefined ? { expiresAt: iso(s.expiresAt) } : {}),
+    start: iso(s.start),
+    end: iso(s.end),
     portId: s.portId,
     ...(s.limits ? { quality: s.limits } : s.declared ? { quality: s.declared } : {}),
     ...(s.ranking ? { ranking: s.ranking } : {}),
@@ -35,8 +62,8 @@ export function presentOrder(r: OrderRow): Record<string, unknown> {
     filledMbps: r.filledMbps,
     ...(r.closeReason ? { closeReason: r.closeReason } : {}),
     priority: r.seq,
-    createdAt: toIso(r.createdAt),
-    updatedAt: toIso(r.updatedAt),
+    createdAt: iso(r.createdAt),
+    updatedAt: iso(r.updatedAt),
   };
 }
 
@@ -55,15 +82,15 @@ export function presentTrade(r: TradeRow): Record<string, unknown> {
     prefixType: t.prefixType,
     trafficType: t.trafficType,
     capacityMbps: t.capacityMbps,
-    price: money(t.price),
+    price: moneyOf(t.price),
     value: formatMoney(tradeValue(BigInt(t.price), t.capacityMbps, t.start, t.end), 2),
-    start: toIso(t.start),
-    end: toIso(t.end),
+    start: iso(t.start),
+    end: iso(t.end),
     quality: t.quality,
     aggressor: t.aggressor,
-    matchedAt: toIso(t.matchedAt),
+    matchedAt: iso(t.matchedAt),
     status: r.status,
-    ...(r.closedAt !== null ? { closedAt: toIso(r.closedAt) } : {}),
+    ...(r.closedAt !== null ? { closedAt: iso(r.closedAt) } : {}),
     ...(r.closeReason !== null ? { closeReason: r.closeReason } : {}),
   };
 }
@@ -75,11 +102,11 @@ export function presentPublicTrade(t: TradeRow['record']): Record<string, unknow
     protocol: t.protocol,
     prefixType: t.prefixType,
     capacityMbps: t.capacityMbps,
-    price: money(t.price),
-    start: toIso(t.start),
-    end: toIso(t.end),
+    price: moneyOf(t.price),
+    start: iso(t.start),
+    end: iso(t.end),
     verified: t.quality.verified,
     aggressor: t.aggressor,
-    matchedAt: toIso(t.matchedAt),
+    matchedAt: iso(t.matchedAt),
   };
 }

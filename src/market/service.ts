@@ -53,8 +53,12 @@ export interface MarketService {
 
 interface Batch {
   events: NewEvent[];
-  orders: Map<string, OrderRow>;
-  trades: Map<string, TradeRow>;
+  /** Orders and trades the batch changed (rows are taken at flush: their state after the batch). */
+  orders: Set<Order>;
+  trades: Set<Trade>;
+  /** Ids of the orders accepted and trades matched in this batch (new rows). */
+  fresh: Set<string>;
+  /** Price levels whose aggregate changed (besides those of the orders changed): amendments. */
   book: Map<string, { key: string; protocol: Protocol; side: 'buy' | 'sell'; price: number }>;
   printed: Json[];
   counts: Record<string, number>;
@@ -123,7 +127,7 @@ export function createMarket(deps: MarketDeps, config: MarketConfig): MarketServ
         resolve = res;
         reject = rej;
       });
-      batch = { events: [], orders: new Map(), trades: new Map(), book: new Map(), printed: [], counts: {}, buys: 0, sells: 0, mbps: 0, promise, resolve, reject };
+      batch = { events: [], orders: new Set(), trades: new Set(), fresh: new Set(), book: new Map(), printed: [], counts: {}, buys: 0, sells: 0, mbps: 0, promise, resolve, reject };
       setImmediate(flush);
     }
     const b = batch;
@@ -134,24 +138,23 @@ export function createMarket(deps: MarketDeps, config: MarketConfig): MarketServ
       if (e.type === 'TradeMatched') {
         b.printed.push(presentPublicTrade(e.trade));
         b.mbps += e.trade.capacityMbps;
+        b.fresh.add(e.trade.id);
       } else if (e.type === 'OrderAccepted') {
+        b.fresh.add(e.orderId);
         if (e.spec.side === 'buy') b.buys++;
         else b.sells++;
       }
     }
     const touched = st.touchedOrders!;
-    for (const o of touched) {
-      b.orders.set(o.id, rowOf(o));
-      const key = destKey(o.spec.destination, o.spec.protocol);
-      b.book.set(`${key} ${o.spec.side} ${o.price}`, { key, protocol: o.spec.protocol, side: o.spec.side, price: o.price });
-    }
+    for (let i = 0; i < touched.length; i++) b.orders.add(touched[i]);
     for (const x of extraLevels) {
       const key = destKey(x.o.spec.destination, x.o.spec.protocol);
       b.book.set(`${key} ${x.o.spec.side} ${x.price}`, { key, protocol: x.o.spec.protocol, side: x.o.spec.side, price: x.price });
     }
     touched.length = 0;
-    for (const t of st.touchedTrades!) b.trades.set(t.id, tradeRowOf(t));
-    st.touchedTrades!.length = 0;
+    const tt = st.touchedTrades!;
+    for (let i = 0; i < tt.length; i++) b.trades.add(tt[i]);
+    tt.length = 0;
     return b.promise;
   }
 
@@ -172,9 +175,23 @@ export function createMarket(deps: MarketDeps, config: MarketConfig): MarketServ
     batch = null;
     if (!b) return;
     const events = b.events;
+    const orders: OrderRow[] = [];
+    for (const o of b.orders) {
+      const row = rowOf(o);
+      if (b.fresh.has(o.id)) row.fresh = true;
+      orders.push(row);
+      const key = destKey(o.spec.destination, o.spec.protocol);
+      b.book.set(`${key} ${o.spec.side} ${o.price}`, { key, protocol: o.spec.protocol, side: o.spec.side, price: o.price });
+    }
+    const trades: TradeRow[] = [];
+    for (const t of b.trades) {
+      const row = tradeRowOf(t);
+      if (b.fresh.has(t.id)) row.fresh = true;
+      trades.push(row);
+    }
     if (b.book.size) events.push({ type: 'BookChanged', actor: 'market', topic: 'market.book', payload: { levels: bookDelta(b) } });
     if (b.printed.length) events.push({ type: 'TradesPrinted', actor: 'market', topic: 'market.trades', payload: { trades: b.printed } });
-    const p = repo.record(events, [...b.orders.values()], [...b.trades.values()]).then(
+    const p = repo.record(events, orders, trades).then(
       () => {
         metric.batches.inc();
         metric.open.set(engine.state.orders.size);

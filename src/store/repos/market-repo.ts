@@ -128,13 +128,17 @@ function upsertSql(table: string, cols: readonly string[], updated: readonly str
   return `insert into ${table} (${cols.join(', ')}) values (${cols.map(() => '?').join(', ')}) on conflict (id) do update set ${updated.map((c) => `${c} = excluded.${c}`).join(', ')}`;
 }
 
+function updateSql(table: string, updated: readonly string[]): string {
+  return `update ${table} set ${updated.map((c) => `${c} = ?`).join(', ')} where id = ?`;
+}
+
 /**
  * `sqlite`: the store's better-sqlite3 handle; when given, the projection runs prepared upserts on
  * it (they join the journal's transaction: one connection), which is several times cheaper than
  * building multi-row statements. The Kysely path serves PostgreSQL.
  */
 export function createMarketRepo(db: Db, journal: Journal, sqlite?: SqliteDatabase.Database): MarketRepository {
-  let prepared: { order: SqliteDatabase.Statement; trade: SqliteDatabase.Statement } | undefined;
+  let prepared: { order: SqliteDatabase.Statement; orderUpdate: SqliteDatabase.Statement; trade: SqliteDatabase.Statement; tradeUpdate: SqliteDatabase.Statement } | undefined;
   return {
     async record(events, orders, trades) {
       if (events.length === 0 && orders.length === 0 && trades.length === 0) return;
@@ -142,15 +146,37 @@ export function createMarketRepo(db: Db, journal: Journal, sqlite?: SqliteDataba
         if (sqlite) {
           prepared ??= {
             order: sqlite.prepare(upsertSql('market_orders', ORDER_COLUMNS, ORDER_UPDATED)),
+            orderUpdate: sqlite.prepare(updateSql('market_orders', ORDER_UPDATED)),
             trade: sqlite.prepare(upsertSql('market_trades', TRADE_COLUMNS, TRADE_UPDATED)),
+            tradeUpdate: sqlite.prepare(updateSql('market_trades', TRADE_UPDATED)),
           };
+          // Positional parameters, no row object: a row that exists already (accepted or matched
+          // in an earlier batch, hence committed with it) only gets its changing columns.
+          const p = prepared;
           for (const r of orders) {
-            const v = orderValues(r);
-            prepared.order.run(ORDER_COLUMNS.map((c) => v[c]));
+            const price = String(r.price);
+            if (r.fresh) {
+              const s = r.spec;
+              p.order.run(r.id, s.memberId, s.clientOrderId ?? null, s.side, s.destination, s.protocol, price, r.capacityMbps, r.filledMbps, r.status, r.closeReason, r.seq, s.start, s.end, JSON.stringify(specToJson(s)), r.createdAt, r.updatedAt);
+            } else {
+              const res = p.orderUpdate.run(price, r.capacityMbps, r.filledMbps, r.status, r.closeReason, r.seq, r.updatedAt, r.id);
+              if (res.changes === 0) {
+                const v = orderValues(r);
+                p.order.run(ORDER_COLUMNS.map((c) => v[c]));
+              }
+            }
           }
           for (const r of trades) {
-            const v = tradeValues(r);
-            prepared.trade.run(TRADE_COLUMNS.map((c) => v[c]));
+            if (r.fresh) {
+              const t = r.record;
+              p.trade.run(t.id, t.buyerId, t.sellerId, t.buyOrderId, t.sellOrderId, t.destination, t.capacityMbps, String(t.price), t.start, t.end, r.status, r.closedAt, r.closeReason, JSON.stringify(tradeToJson(t)), t.matchedAt);
+            } else {
+              const res = p.tradeUpdate.run(r.status, r.closedAt, r.closeReason, r.record.id);
+              if (res.changes === 0) {
+                const v = tradeValues(r);
+                p.trade.run(TRADE_COLUMNS.map((c) => v[c]));
+              }
+            }
           }
           return;
         }
