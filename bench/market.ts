@@ -166,7 +166,7 @@ if (only.has('d')) {
   const autocannon = ((await import(acName)) as { default: (o: unknown) => unknown }).default;
   const dir = mkdtempSync(join(tmpdir(), 'bandex-bench-http-'));
   const admin = 'bdx_bench_admin_0123456789abcdef0123';
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', resolve(import.meta.dirname, '../bin/bandex.js'), 'serve', '--listen', '127.0.0.1:0', '--data-dir', dir, '--admin-token', admin], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', ...(process.env.BX_SERVE_NODE_ARGS?.split(' ') ?? []), resolve(import.meta.dirname, '../bin/bandex.js'), 'serve', '--listen', '127.0.0.1:0', '--data-dir', dir, '--admin-token', admin], {
     env: { ...process.env, BANDEX_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -68,7 +68,7 @@ const TRAFFIC = /^[a-z0-9][a-z0-9-]{0,31}$/;
 /** Validates `input` for `memberId`; throws MARKET_INVALID_ORDER naming the first bad field (all in details). */
 export function validateOrder(memberId: string, input: OrderInput): OrderSpec {
   const p: Problem[] = [];
-  const bad = (field: string, message: string) => void p.push({ field, message });
+  const bad = collector(p);
   const raw = input as Record<string, unknown>;
   for (const k of Object.keys(raw)) {
     if (!(ORDER_INPUT_FIELDS as readonly string[]).includes(k)) bad(k, `${k} is not an order field`);
@@ -97,11 +97,11 @@ export function validateOrder(memberId: string, input: OrderInput): OrderSpec {
     if (proto === undefined) bad('protocol', 'protocol (ipv4 or ipv6) is required when destination is "any"');
     protocol = proto;
   } else {
-    const r = parsePrefix(raw.destination);
+    const r = destinationOf(raw.destination);
     if (!r.ok) bad('destination', `destination ${JSON.stringify(raw.destination)} is not a prefix: ${r.reason}`);
     else {
-      destination = canonicalPrefix(raw.destination)!;
-      protocol = r.prefix.family === 4 ? 'ipv4' : 'ipv6';
+      destination = r.destination;
+      protocol = r.protocol;
       if (proto !== undefined && proto !== protocol) bad('protocol', `protocol ${proto} does not match destination ${destination}`);
     }
   }
@@ -191,7 +191,7 @@ export function validateOrder(memberId: string, input: OrderInput): OrderSpec {
 /** Validates the fields of an amendment (PATCH); the engine checks them against the order. */
 export function validateAmend(input: Record<string, unknown>): { price?: number; capacityMbps?: number } {
   const p: Problem[] = [];
-  const bad = (field: string, message: string) => void p.push({ field, message });
+  const bad = collector(p);
   for (const k of Object.keys(input)) if (k !== 'price' && k !== 'capacityMbps') bad(k, `${k} cannot be amended (only price and capacityMbps)`);
   const price = input.price === undefined ? undefined : money(input.price, 'price', bad);
   const capacityMbps = input.capacityMbps === undefined ? undefined : int(input.capacityMbps, 'capacityMbps', 1, MAX_CAPACITY_MBPS, bad, undefined);
@@ -205,6 +205,36 @@ export function isMarketValidationError(e: unknown): e is BandexError {
 }
 
 type Bad = (field: string, message: string) => void;
+
+function collector(p: Problem[]): Bad {
+  return (field, message) => void p.push({ field, message });
+}
+
+/**
+ * Parses of the strings members repeat in every order (destinations, period bounds, prices) are
+ * memoised in small bounded maps: parsing them again was a fifth of an HTTP order's market work.
+ */
+function memo<T>(f: (s: string) => T): (s: string) => T {
+  const m = new Map<string, T>();
+  return (s) => {
+    let v = m.get(s);
+    if (v === undefined && !m.has(s)) {
+      if (m.size >= 4096) m.clear();
+      v = f(s);
+      m.set(s, v);
+    }
+    return v as T;
+  };
+}
+
+type ParsedDestination = { ok: true; destination: string; protocol: Protocol } | { ok: false; reason: string };
+const destinationOf = memo((s: string): ParsedDestination => {
+  const r = parsePrefix(s);
+  if (!r.ok) return { ok: false, reason: r.reason };
+  return { ok: true, destination: canonicalPrefix(s)!, protocol: r.prefix.family === 4 ? 'ipv4' : 'ipv6' };
+});
+const isoOf = memo(parseIso);
+const moneyOf = memo(parseMoney);
 
 function oneOf<T extends string>(v: unknown, allowed: readonly T[], field: string, bad: Bad, dflt: T | undefined): T | undefined {
   if (v === undefined) {
@@ -235,7 +265,7 @@ function money(v: unknown, field: string, bad: Bad): number | undefined {
     bad(field, `${field} is required: a decimal string in currency units per Mbps per month, e.g. "0.35"`);
     return undefined;
   }
-  const m = parseMoney(v);
+  const m = moneyOf(v);
   if (m === undefined || m <= 0n || m > BigInt(MAX_PRICE_MICROS)) {
     bad(field, `${field} must be a positive decimal with at most 6 places, at most ${MAX_PRICE_MICROS / 1e6}`);
     return undefined;
@@ -244,7 +274,7 @@ function money(v: unknown, field: string, bad: Bad): number | undefined {
 }
 
 function time(v: unknown, field: string, bad: Bad): number | undefined {
-  const t = typeof v === 'string' ? parseIso(v) : NaN;
+  const t = typeof v === 'string' ? isoOf(v) : NaN;
   if (Number.isNaN(t)) {
     bad(field, `${field} must be an ISO 8601 time with a zone, e.g. 2026-12-01T00:00:00Z`);
     return undefined;
