@@ -16,7 +16,7 @@
 // bench/results/arbiter-loopback.json.
 import { execFileSync, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
+import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -268,7 +268,7 @@ const sellerAddr = (k: number) => `127.0.1.${k + 1}`;
 
 /** Child process of --loopback: the 49 sellers, each a bandex speaker with its share of the routes. */
 async function loopbackSellers(): Promise<void> {
-  const speakers = [];
+  const speakers: Array<ReturnType<typeof createSpeaker>> = [];
   for (let k = 0; k < SELLERS; k++) {
     const a = sellerAddr(k);
     const sp = createSpeaker({}, { asn: 65101 + k, routerId: a, listen: false, holdTime: 90 });
@@ -304,26 +304,33 @@ async function loopback(): Promise<void> {
     { clock: systemClock, reporter, speaker, registry, members: { list: () => members, subscribe: () => () => undefined }, trades: { list: () => [], subscribe: () => () => undefined } },
     { asn: RS_ASN, passive: true },
   );
-  await arbiter.start();
+  const speakerOnly = process.argv.includes('--speaker-only');
+  if (speakerOnly) {
+    for (const mr of members) speaker.addPeer({ address: mr.routers[0], asn: mr.asns[0], passive: true, routeServerClient: true });
+    await speaker.start();
+  } else await arbiter.start();
+  const learnedCount = () => (speakerOnly ? members.reduce((n, mr) => n + speaker.routeCountIn(mr.routers[0]), 0) : registry.size);
   const child = fork(fileURLToPath(import.meta.url), ['--loopback-sellers'], { execArgv: process.execArgv, env: { ...process.env } });
   try {
     await new Promise<void>((res) => child.once('message', () => res()));
     const before = mem();
     const t0 = Date.now();
     child.send('go');
-    await waitFor('all routes learned', () => (registry.size >= ROUTES ? true : undefined), 600_000, 20);
+    await waitFor('all routes learned', () => (learnedCount() >= ROUTES ? true : undefined), 600_000, 20);
     const learnMs = Date.now() - t0;
     const rssPeak = process.memoryUsage().rss;
-    const accepted = registry.routes({ status: 'accepted' }).length;
-    if (accepted !== ROUTES) throw new Error(`expected ${ROUTES} accepted routes, got ${accepted}`);
     const after = mem();
+    if (process.env.BENCH_HEAP_SNAPSHOT) console.log('heap snapshot:', writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT));
+    const accepted = speakerOnly ? ROUTES : registry.routes({ status: 'accepted' }).length;
+    if (accepted !== ROUTES) throw new Error(`expected ${ROUTES} accepted routes, got ${accepted}`);
     figure({ name: `loopback learn: ${ROUTES} routes over ${SELLERS} bandex-speaker sessions, filed and filtered`, value: learnMs, unit: 'ms', reference: null, referenceValue: null, goal: null, met: null });
     figure({ name: 'loopback memory: heap growth per learned route after GC (speaker + registry + filter)', value: Math.round((after.heap - before.heap) / ROUTES), unit: 'bytes', reference: null, referenceValue: null, goal: '<= 600', met: (after.heap - before.heap) / ROUTES <= 600 });
     figure({ name: 'loopback memory: RSS growth per learned route (peak during learning)', value: Math.round((rssPeak - before.rss) / ROUTES), unit: 'bytes', reference: null, referenceValue: null, goal: null, met: null });
     figure({ name: 'loopback memory: RSS growth per learned route after GC', value: Math.round((after.rss - before.rss) / ROUTES), unit: 'bytes', reference: null, referenceValue: null, goal: '<= 600', met: (after.rss - before.rss) / ROUTES <= 600 });
   } finally {
     child.send('stop');
-    await arbiter.stop();
+    if (speakerOnly) await speaker.stop();
+    else await arbiter.stop();
   }
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/arbiter-loopback.json', JSON.stringify({ figures }, null, 2) + '\n');

@@ -12,11 +12,11 @@
  */
 import type { Clock, Family, Reporter } from '../lib/index.ts';
 import type { Speaker } from '../bgp/speaker.ts';
-import type { Route } from '../bgp/types.ts';
+import type { PathAttributes, Route } from '../bgp/types.ts';
 import { createImportFilter, type ImportFilterConfig } from '../registry/route-filter.ts';
 import type { MemberRouting } from '../registry/route-model.ts';
 import { RouteRegistry, type RouteChange } from '../registry/route-registry.ts';
-import { announcedFromBgp, exportToBgp } from './bgp-routes.ts';
+import { convertBgp, exportToBgp } from './bgp-routes.ts';
 import { type ArbiterEvent, type ExportDelta, ExportEngine, type ExportedRoute } from './export-policy.ts';
 import type { TradeView } from './trade-view.ts';
 
@@ -199,26 +199,47 @@ export function createArbiter(deps: ArbiterDeps, config: ArbiterConfig): Arbiter
     }
   }
 
-  function onRoutes(e: { peer: string; announced: Route[]; withdrawn: string[] }): void {
+  function onRoutes(e: { peer: string; announced: Route[] | Uint32Array; withdrawn: string[] | Uint32Array; attrs?: PathAttributes }): void {
     const memberId = peers.get(e.peer);
     if (memberId === undefined) {
       m.unknownPeer.inc();
       return;
     }
     const now = clock.now();
+    // Per-route changes matter to the export engine only for members in live trades: for the
+    // others (most of a full table) the registry files the batch without making route objects.
+    const collect = engine.involves(memberId);
     const changes: RouteChange[] = [];
-    for (const p of e.withdrawn) {
-      const ch = registry.withdraw(e.peer, p);
-      if (ch) changes.push(ch);
-    }
+    const wd = registry.withdrawBatch(e.peer, e.withdrawn, collect);
+    changes.push(...wd.changes);
     m.withdrawn.inc(e.withdrawn.length);
-    for (const r of e.announced) {
-      const ch = registry.learn(announcedFromBgp(memberId, e.peer, r, now));
-      m.learned.inc({ status: ch.after?.status ?? 'rejected' });
-      changes.push(ch);
+    let accepted = 0;
+    let rejected = 0;
+    const file = (attrs: PathAttributes, prefixes: Route[] | Uint32Array) => {
+      const r = registry.learnBatch(memberId, e.peer, attrs, prefixes, { collect, receivedAt: now, convert: convertBgp });
+      accepted += r.accepted;
+      rejected += r.rejected;
+      for (const ch of r.changes) changes.push(ch);
+    };
+    if (e.announced instanceof Uint32Array) {
+      if (e.attrs && e.announced.length) file(e.attrs, e.announced);
+    } else {
+      // The speaker hands over one interned attribute set per UPDATE: file runs of equal sets.
+      const a = e.announced;
+      let i = 0;
+      while (i < a.length) {
+        let j = i + 1;
+        while (j < a.length && a[j].attrs === a[i].attrs) j++;
+        file(a[i].attrs, i === 0 && j === a.length ? a : a.slice(i, j));
+        i = j;
+      }
     }
-    applyChanges(changes);
-    flush();
+    if (accepted) m.learned.inc({ status: 'accepted' }, accepted);
+    if (rejected) m.learned.inc({ status: 'rejected' }, rejected);
+    if (changes.length) {
+      applyChanges(changes);
+      flush();
+    } else m.stored.set(registry.size);
   }
 
   function onState(e: { peer: string; from: string; to: string; reason: string }): void {

@@ -7,31 +7,34 @@
  * interface of the member's router, meaningless once the route server passes the route on — the
  * global next hop is on the shared LAN), ORIGINATOR_ID/CLUSTER_LIST (iBGP reflection only).
  */
-import type { Family } from '../lib/index.ts';
 import type { PathAttributes, Route } from '../bgp/types.ts';
-import type { AnnouncedRoute, AsPathSegment, RouteAttributes } from '../registry/route-model.ts';
+import type { AsPathSegment, RouteAttributes } from '../registry/route-model.ts';
 import type { ExportedRoute } from './export-policy.ts';
 
 function hex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
+const NONE: readonly never[] = Object.freeze([]);
+
+/**
+ * The speaker's attribute sets are frozen and shared (interned): the AS path is reused as it is
+ * when it holds no confederation segments, empty lists share one frozen array.
+ */
 export function fromBgpAttributes(a: PathAttributes): RouteAttributes {
-  const asPath: AsPathSegment[] = [];
-  for (const s of a.asPath) {
-    if (s.type === 'sequence' || s.type === 'set') asPath.push({ type: s.type, asns: [...s.asns] });
-  }
+  const plain = a.asPath.every((s) => s.type === 'sequence' || s.type === 'set');
+  const asPath = (plain ? a.asPath : a.asPath.filter((s) => s.type === 'sequence' || s.type === 'set')) as readonly AsPathSegment[];
   return {
     origin: a.origin,
     asPath,
     nextHop: a.nextHop,
     ...(a.med === undefined ? {} : { med: a.med }),
     ...(a.localPref === undefined ? {} : { localPref: a.localPref }),
-    communities: (a.communities ?? []).map((c) => [c >>> 16, c & 0xffff] as const),
-    largeCommunities: (a.largeCommunities ?? []).map((c) => [c[0], c[1], c[2]] as const),
+    communities: a.communities?.length ? a.communities.map((c) => [c >>> 16, c & 0xffff] as const) : NONE,
+    largeCommunities: a.largeCommunities?.length ? a.largeCommunities : NONE,
     ...(a.extCommunities?.length ? { extendedCommunities: a.extCommunities.map(hex) } : {}),
     ...(a.atomicAggregate ? { atomicAggregate: true } : {}),
-    ...(a.aggregator ? { aggregator: { ...a.aggregator } } : {}),
+    ...(a.aggregator ? { aggregator: a.aggregator } : {}),
   };
 }
 
@@ -54,15 +57,9 @@ export function toBgpAttributes(a: RouteAttributes): PathAttributes {
   };
 }
 
-// The speaker interns attribute sets (routes of one UPDATE share one object): convert each set
-// once, so the registry receives shared objects too.
-const converted = new WeakMap<PathAttributes, RouteAttributes>();
-
-export function announcedFromBgp(memberId: string, router: string, r: Route, now: number): AnnouncedRoute {
-  const family: Family = r.prefix.includes(':') ? 6 : 4;
-  let attrs = converted.get(r.attrs);
-  if (!attrs) converted.set(r.attrs, (attrs = fromBgpAttributes(r.attrs)));
-  return { memberId, router, prefix: r.prefix, family, attrs, receivedAt: now };
+/** For the registry's lazy reads: the speaker's interned set → the registry's model. */
+export function convertBgp(a: object): RouteAttributes {
+  return fromBgpAttributes(a as PathAttributes);
 }
 
 export function exportToBgp(r: ExportedRoute): Route {

@@ -201,6 +201,11 @@ export class ExportEngine {
     return [...m.keys()].sort().map((k) => m.get(k)!);
   }
 
+  /** Whether the member takes part in a live trade (only then do its route changes matter here). */
+  involves(memberId: string): boolean {
+    return (this.memberTrades.get(memberId)?.size ?? 0) > 0;
+  }
+
   exportCount(memberId: string): number {
     return this.table.get(memberId)?.size ?? 0;
   }
@@ -321,7 +326,7 @@ export class ExportEngine {
 
   private patchDelivery(lt: LiveTrade, prefix: string, r: StoredRoute | undefined, now: number): void {
     const prev = lt.delivery.get(prefix);
-    if (prev === r) return;
+    if (sameRoute(prev, r)) return;
     const { id, buyerId } = lt.trade;
     if (r) {
       lt.delivery.set(prefix, r);
@@ -351,7 +356,7 @@ export class ExportEngine {
       if (!next.has(prefix)) {
         removed.push(prefix);
         this.uncontribute(buyer, prefix, lt.trade.id);
-      } else if (next.get(prefix) !== r) this.recompute(buyer, prefix);
+      } else if (!sameRoute(next.get(prefix), r)) this.recompute(buyer, prefix);
     }
     for (const prefix of next.keys()) {
       if (!prev.has(prefix)) {
@@ -384,7 +389,7 @@ export class ExportEngine {
     lt.buyerPrefixes = next;
     for (const [prefix, r] of prev) {
       if (!next.has(prefix)) this.uncontribute(t.sellerId, prefix, t.id);
-      else if (next.get(prefix) !== r) this.recompute(t.sellerId, prefix);
+      else if (!sameRoute(next.get(prefix), r)) this.recompute(t.sellerId, prefix);
     }
     for (const prefix of next.keys()) if (!prev.has(prefix)) this.contribute(t.sellerId, prefix, t.id);
   }
@@ -514,4 +519,21 @@ function heapPop(h: Array<[number, string]>): [number, string] | undefined {
     }
   }
   return top;
+}
+
+/**
+ * The registry materialises a route object per read, so identity says nothing: the same route is
+ * the same session, prefix and received path (attribute sets are shared objects) with the same verdict.
+ */
+function sameRoute(a: StoredRoute | undefined, b: StoredRoute | undefined): boolean {
+  if (!a || !b) return a === b;
+  return (
+    a === b ||
+    (a.router === b.router &&
+      a.memberId === b.memberId &&
+      a.prefix === b.prefix &&
+      a.receivedAt === b.receivedAt &&
+      a.status === b.status &&
+      (a.attrs === b.attrs || JSON.stringify(a.attrs) === JSON.stringify(b.attrs)))
+  );
 }

@@ -7,6 +7,7 @@
  * its code is listed here with the others so the table of reasons is complete.
  */
 import { parsePrefix } from '../lib/index.ts';
+import type { Prefix } from '../lib/index.ts';
 import { createBogonMatcher, type BogonMatcher, type BogonOptions } from './route-bogons.ts';
 import type { PrefixList } from './route-irr.ts';
 import type { AnnouncedRoute, IrrState, MemberRouting, RpkiState } from './route-model.ts';
@@ -94,50 +95,108 @@ export interface FilterVerdict {
   readonly irr: IrrState;
 }
 
+/**
+ * What the prefix-independent rules read of an attribute set. Both the registry's
+ * `RouteAttributes` and the BGP speaker's interned path attributes have this shape; segments of
+ * other types (confederation, RFC 5065) are ignored — never valid from an external peer.
+ */
+export interface FilterAttrs {
+  readonly nextHop: string;
+  readonly asPath: ReadonlyArray<{ readonly type: string; readonly asns: readonly number[] }>;
+}
+
+/** Reject reasons as bits of a verdict word, in the order they are reported. */
+export const REASON_ORDER: readonly RejectReason[] = [
+  'NEXT_HOP_NOT_MEMBER_ROUTER',
+  'AS_PATH_EMPTY',
+  'FIRST_AS_NOT_MEMBER',
+  'AS_PATH_TOO_LONG',
+  'AS_SET_IN_PATH',
+  'PREFIX_TOO_SHORT',
+  'PREFIX_TOO_LONG',
+  'BOGON_PREFIX',
+  'BOGON_ASN',
+  'RPKI_INVALID',
+  'IRR_NOT_LISTED',
+  'MAX_PREFIX_EXCEEDED',
+  'PREFIX_INVALID',
+];
+export const REASON_BIT = Object.fromEntries(REASON_ORDER.map((r, i) => [r, 1 << i])) as Record<RejectReason, number>;
+/** Bits 0..15 reasons; 16..17 RPKI state; 18..19 IRR state. */
+export const REASONS_MASK = 0xffff;
+const RPKI_CODES: readonly RpkiState[] = ['unchecked', 'valid', 'invalid', 'not-found'];
+const IRR_CODES: readonly IrrState[] = ['unchecked', 'match', 'no-match'];
+
+export function verdictReasons(v: number): RejectReason[] {
+  const out: RejectReason[] = [];
+  for (let i = 0; i < REASON_ORDER.length; i++) if (v & (1 << i)) out.push(REASON_ORDER[i]);
+  return out;
+}
+export const verdictRpki = (v: number): RpkiState => RPKI_CODES[(v >>> 16) & 3];
+export const verdictIrr = (v: number): IrrState => IRR_CODES[(v >>> 18) & 3];
+
 export interface ImportFilter {
   readonly config: ImportFilterConfig;
   check(route: AnnouncedRoute, ctx: FilterContext): FilterVerdict;
+  /** The rules that depend only on the attribute set and the session (one evaluation per UPDATE). */
+  checkAttrs(attrs: FilterAttrs, router: string, member: MemberRouting): number;
+  /** The rules that depend on the prefix (length, bogon, RPKI with the path's origin, IRR); a verdict word. */
+  checkPrefix(p: Prefix, origin: number | undefined, ctx: FilterContext): number;
+}
+
+function pathSegments(path: FilterAttrs['asPath']): FilterAttrs['asPath'] {
+  for (const s of path) if (s.type !== 'sequence' && s.type !== 'set') return path.filter((x) => x.type === 'sequence' || x.type === 'set');
+  return path;
+}
+
+/** RFC 6811 §2 origin of a path (confederation segments ignored). */
+export function pathOrigin(attrs: FilterAttrs): number | undefined {
+  return originAsn(pathSegments(attrs.asPath) as AnnouncedRoute['attrs']['asPath']);
 }
 
 export function createImportFilter(partial: Partial<ImportFilterConfig> = {}): ImportFilter {
   const config = importFilterConfig(partial);
   const bogons: BogonMatcher = createBogonMatcher(config.bogons);
-  return {
+  const B = REASON_BIT;
+  const filter: ImportFilter = {
     config,
+    checkAttrs(attrs, router, member) {
+      let v = 0;
+      const nhOk = config.nextHop === 'peer' ? attrs.nextHop === router : member.routers.includes(attrs.nextHop);
+      if (!nhOk) v |= B.NEXT_HOP_NOT_MEMBER_ROUTER;
+      const path = pathSegments(attrs.asPath) as AnnouncedRoute['attrs']['asPath'];
+      const first = firstAsn(path);
+      if (first === undefined) v |= B.AS_PATH_EMPTY;
+      else if (!member.asns.includes(first)) v |= B.FIRST_AS_NOT_MEMBER;
+      if (asPathLength(path) > config.maxAsPathLength) v |= B.AS_PATH_TOO_LONG;
+      if (config.rejectAsSet && path.some((s) => s.type === 'set')) v |= B.AS_SET_IN_PATH;
+      if (path.some((s) => s.asns.some((a) => bogons.asn(a) !== undefined))) v |= B.BOGON_ASN;
+      return v;
+    },
+    checkPrefix(p, origin, ctx) {
+      let v = 0;
+      const bounds = p.family === 4 ? config.prefixLength.ipv4 : config.prefixLength.ipv6;
+      if (p.len < bounds.min) v |= B.PREFIX_TOO_SHORT;
+      if (p.len > bounds.max) v |= B.PREFIX_TOO_LONG;
+      if (bogons.prefix(p)) v |= B.BOGON_PREFIX;
+      if (ctx.roas) {
+        const rpki = ctx.roas.validate(p, origin);
+        v |= RPKI_CODES.indexOf(rpki) << 16;
+        if (rpki === 'invalid' && config.rpkiRejectInvalid) v |= B.RPKI_INVALID;
+      }
+      if (ctx.prefixList) {
+        const match = ctx.prefixList.matches(p);
+        v |= (match ? 1 : 2) << 18;
+        if (!match && config.irrRejectUnlisted) v |= B.IRR_NOT_LISTED;
+      }
+      return v;
+    },
     check(route, ctx) {
-      const reasons: RejectReason[] = [];
       const parsed = parsePrefix(route.prefix);
       if (!parsed.ok) return { reasons: ['PREFIX_INVALID'], rpki: 'unchecked', irr: 'unchecked' };
-      const p = parsed.prefix;
-      const { attrs } = route;
-
-      const nhOk =
-        config.nextHop === 'peer' ? attrs.nextHop === route.router : ctx.member.routers.includes(attrs.nextHop);
-      if (!nhOk) reasons.push('NEXT_HOP_NOT_MEMBER_ROUTER');
-
-      const first = firstAsn(attrs.asPath);
-      if (first === undefined) reasons.push('AS_PATH_EMPTY');
-      else if (!ctx.member.asns.includes(first)) reasons.push('FIRST_AS_NOT_MEMBER');
-      if (asPathLength(attrs.asPath) > config.maxAsPathLength) reasons.push('AS_PATH_TOO_LONG');
-      if (config.rejectAsSet && attrs.asPath.some((s) => s.type === 'set')) reasons.push('AS_SET_IN_PATH');
-
-      const bounds = p.family === 4 ? config.prefixLength.ipv4 : config.prefixLength.ipv6;
-      if (p.len < bounds.min) reasons.push('PREFIX_TOO_SHORT');
-      if (p.len > bounds.max) reasons.push('PREFIX_TOO_LONG');
-      if (bogons.prefix(p)) reasons.push('BOGON_PREFIX');
-      if (attrs.asPath.some((s) => s.asns.some((a) => bogons.asn(a) !== undefined))) reasons.push('BOGON_ASN');
-
-      let rpki: RpkiState = 'unchecked';
-      if (ctx.roas) {
-        rpki = ctx.roas.validate(p, originAsn(attrs.asPath));
-        if (rpki === 'invalid' && config.rpkiRejectInvalid) reasons.push('RPKI_INVALID');
-      }
-      let irr: IrrState = 'unchecked';
-      if (ctx.prefixList) {
-        irr = ctx.prefixList.matches(p) ? 'match' : 'no-match';
-        if (irr === 'no-match' && config.irrRejectUnlisted) reasons.push('IRR_NOT_LISTED');
-      }
-      return { reasons, rpki, irr };
+      const v = filter.checkAttrs(route.attrs, route.router, ctx.member) | filter.checkPrefix(parsed.prefix, pathOrigin(route.attrs), ctx);
+      return { reasons: verdictReasons(v), rpki: verdictRpki(v), irr: verdictIrr(v) };
     },
   };
+  return filter;
 }

@@ -12,15 +12,16 @@
  * Without add-path a session holds at most one path per prefix (RFC 4271 §9), so a route is
  * keyed by (router, prefix).
  */
-import { PrefixTrie, parsePrefix, formatPrefix } from '../lib/index.ts';
+import { parsePrefix, formatPrefix } from '../lib/index.ts';
 import type { Clock, Family, Prefix } from '../lib/index.ts';
 import { createBogonMatcher } from './route-bogons.ts';
 import { routeErrors } from './route-errors.ts';
-import type { ImportFilter, RejectReason } from './route-filter.ts';
+import type { FilterAttrs, ImportFilter } from './route-filter.ts';
+import { LearnedRoutes, type LearnContext, type PrefixBatch, type RouteChange } from './route-learned.ts';
+import { indexAll, indexCovered, indexCovering, indexGet, prefixKey, type MemberIndex } from './route-table.ts';
 import type { PrefixList } from './route-irr.ts';
 import {
   DEFAULT_ROUTING_POLICY,
-  asPathLength,
   type AnnouncedRoute,
   type MemberRouting,
   type RegisteredPrefix,
@@ -42,31 +43,7 @@ export interface RouteQuery {
   readonly family?: Family;
 }
 
-/** The effect of one learn/withdraw: the route before and after (undefined = none). */
-export interface RouteChange {
-  readonly memberId: string;
-  readonly router: string;
-  readonly prefix: string;
-  readonly before?: StoredRoute;
-  readonly after?: StoredRoute;
-  /** True when this announcement hit the session's max-prefix limit. */
-  readonly maxPrefixExceeded?: boolean;
-}
-
-interface AttrSet {
-  readonly key: string;
-  readonly attrs: RouteAttributes;
-  refs: number;
-  /** Other objects with equal content that were mapped to `attrs`. */
-  readonly objects: RouteAttributes[];
-}
-
-/** The routes of one member for one prefix: usually one router, so no container for the common case. */
-type Slot = StoredRoute | StoredRoute[];
-
-function slotRoutes(s: Slot): readonly StoredRoute[] {
-  return Array.isArray(s) ? s : [s];
-}
+export type { RouteChange } from './route-learned.ts';
 
 export interface RouteRegistryDeps {
   readonly clock: Clock;
@@ -76,10 +53,8 @@ export interface RouteRegistryDeps {
 export class RouteRegistry {
   private readonly members = new Map<string, MemberRouting>();
   private readonly routerOwner = new Map<string, string>();
-  private readonly sessions = new Map<string, Map<string, StoredRoute>>();
-  private readonly accepted = new Map<string, { 4: number; 6: number }>();
-  /** One trie per member (the export engine asks per seller); cross-member queries visit each. */
-  private readonly perMember = new Map<string, PrefixTrie<Slot>>();
+  /** Learned routes in compact columns, indexed per member (the export engine asks per seller). */
+  private readonly learned = new LearnedRoutes();
   private readonly registered = new Map<string, Map<string, RegisteredPrefix>>();
   private readonly policies = new Map<string, RoutingPolicy>();
   private readonly lists = new Map<string, PrefixList>();
@@ -134,82 +109,73 @@ export class RouteRegistry {
 
   // ---- learned routes ----
 
+  private learnContext(memberId: string): LearnContext {
+    const member = this.members.get(memberId) ?? { memberId, asns: [], routers: [] };
+    const prefixList = this.prefixListFor(member);
+    return {
+      filter: this.deps.filter,
+      member,
+      ctx: { member, ...(this.roas ? { roas: this.roas } : {}), ...(prefixList ? { prefixList } : {}) },
+      maxPrefixes: (f) => this.maxPrefixes(memberId, f),
+    };
+  }
+
   /** Files one announcement from `route.router`, filtering it; replaces that session's previous path. */
   learn(route: AnnouncedRoute): RouteChange {
-    const member = this.members.get(route.memberId) ?? { memberId: route.memberId, asns: [], routers: [] };
-    const verdict = this.deps.filter.check(route, {
-      member,
-      ...(this.roas ? { roas: this.roas } : {}),
-      ...(this.prefixListFor(member) ? { prefixList: this.prefixListFor(member) } : {}),
-    });
-    const reasons: RejectReason[] = [...verdict.reasons];
-    const session = this.session(route.router);
-    const before = session.get(route.prefix);
-    let maxPrefixExceeded = false;
-    if (reasons.length === 0 && before?.status !== 'accepted') {
-      const count = this.count(route.router)[route.family];
-      if (count >= this.maxPrefixes(route.memberId, route.family)) {
-        reasons.push('MAX_PREFIX_EXCEEDED');
-        maxPrefixExceeded = true;
-      }
-    }
-    const after: StoredRoute = {
-      ...route,
-      attrs: this.intern(route.attrs),
-      status: reasons.length === 0 ? 'accepted' : 'rejected',
-      reasons,
-      rpki: verdict.rpki,
-      irr: verdict.irr,
-    };
-    this.put(before, after);
-    return { memberId: route.memberId, router: route.router, prefix: route.prefix, before, after, maxPrefixExceeded };
+    const lc = this.learnContext(route.memberId);
+    const r = this.learned.learnBatch(lc, route.router, route.attrs, [route], route.receivedAt, true);
+    return r.changes[0];
+  }
+
+  /**
+   * Files every prefix of one UPDATE (they share one attribute set, RFC 4271 §4.3) from `router`
+   * of `memberId`: the attribute rules run once for the batch. `attrs` may be any object with
+   * `nextHop` and `asPath` (e.g. the BGP speaker's interned set, kept by reference, never copied)
+   * together with `convert`, which turns it into `RouteAttributes` the first time a read needs it.
+   * Changes are returned only with `collect` (the export engine needs them only for members in
+   * live trades); otherwise a bulk table costs no per-route objects.
+   */
+  learnBatch(
+    memberId: string,
+    router: string,
+    attrs: FilterAttrs,
+    prefixes: PrefixBatch,
+    opts: { collect: boolean; receivedAt?: number; convert?: (a: object) => RouteAttributes },
+  ): { accepted: number; rejected: number; changes: RouteChange[] } {
+    const now = opts.receivedAt ?? this.deps.clock.now();
+    return this.learned.learnBatch(this.learnContext(memberId), router, attrs, prefixes, now, opts.collect, opts.convert);
   }
 
   withdraw(router: string, prefix: string): RouteChange | undefined {
-    const before = this.sessions.get(router)?.get(prefix);
-    if (!before) return undefined;
-    this.remove(before);
-    return { memberId: before.memberId, router, prefix, before };
+    const p = parsePrefix(prefix);
+    if (!p.ok) return undefined;
+    const ch = this.learned.withdraw(router, p.prefix, true);
+    return typeof ch === 'number' ? undefined : ch;
+  }
+
+  /** Withdraws many prefixes of one router (text, or IPv4 (network, length) pairs); changes only with `collect`. */
+  withdrawBatch(router: string, prefixes: ArrayLike<string> | Uint32Array, collect: boolean): { removed: number; changes: RouteChange[] } {
+    return this.learned.withdrawBatch(router, prefixes, collect);
   }
 
   /** The session went down: every route it held is gone (RFC 4271 §9.1.1 / §8.2.2). */
   dropSession(router: string): RouteChange[] {
-    const s = this.sessions.get(router);
-    if (!s) return [];
-    const out: RouteChange[] = [];
-    for (const r of [...s.values()]) {
-      this.remove(r);
-      out.push({ memberId: r.memberId, router, prefix: r.prefix, before: r });
-    }
-    this.sessions.delete(router);
-    this.accepted.delete(router);
-    return out;
+    return this.learned.dropSession(router);
   }
 
   /** Re-runs the filter over a member's (or every) route, e.g. after a ROA or prefix-list reload. */
   revalidate(memberId?: string): RouteChange[] {
-    const out: RouteChange[] = [];
-    for (const [router, s] of this.sessions) {
-      for (const r of [...s.values()]) {
-        if (memberId !== undefined && r.memberId !== memberId) continue;
-        const { status: _s, reasons: _r, rpki: _p, irr: _i, ...ann } = r;
-        this.remove(r);
-        const ch = this.learn(ann);
-        if (ch.after?.status !== r.status || ch.after.reasons.join() !== r.reasons.join()) {
-          out.push({ ...ch, before: r, router });
-        }
-      }
-    }
-    return out;
+    return this.learned.revalidate((m) => this.learnContext(m), memberId);
   }
 
   routes(q: RouteQuery = {}): StoredRoute[] {
-    const tries: Array<PrefixTrie<Slot>> = [];
+    const L = this.learned;
+    const indexes: MemberIndex[] = [];
     if (q.member !== undefined) {
-      const t = this.perMember.get(q.member);
-      if (t) tries.push(t);
-    } else tries.push(...this.perMember.values());
-    let slots: Slot[] = [];
+      const ix = L.perMember.get(q.member);
+      if (ix) indexes.push(ix);
+    } else indexes.push(...L.perMember.values());
+    let rows: number[];
     if (q.prefix !== undefined) {
       const p = parsePrefix(q.prefix);
       if (!p.ok) {
@@ -218,33 +184,44 @@ export class RouteRegistry {
         });
       }
       const match = q.match ?? 'exact';
+      let heads: number[] = [];
       if (match === 'longest') {
         // the most specific prefix any of the members holds
         let best = -1;
-        for (const t of tries) {
-          const m = t.longestMatch(p.prefix);
-          if (!m || m.len < best) continue;
-          if (m.len > best) slots = [];
-          best = m.len;
-          slots.push(m.value);
+        for (const ix of indexes) {
+          const cov = indexCovering(ix, p.prefix);
+          if (!cov.length) continue;
+          const h = cov[cov.length - 1];
+          const len = L.rows.len[h];
+          if (len < best) continue;
+          if (len > best) heads = [];
+          best = len;
+          heads.push(h);
         }
-      } else for (const t of tries) slots.push(...lookup(t, p.prefix, match));
-    } else if (q.router !== undefined) {
-      slots = [...(this.sessions.get(q.router)?.values() ?? [])];
-    } else {
-      for (const t of tries) slots.push(...t.values(q.family));
-    }
-    const out: StoredRoute[] = [];
-    for (const sl of slots) {
-      for (const r of slotRoutes(sl)) {
-        if (q.member !== undefined && r.memberId !== q.member) continue;
-        if (q.router !== undefined && r.router !== q.router) continue;
-        if (q.status !== undefined && r.status !== q.status) continue;
-        if (q.family !== undefined && r.family !== q.family) continue;
-        out.push(r);
+      } else {
+        for (const ix of indexes) {
+          if (match === 'exact') {
+            const h = indexGet(ix, p.prefix.family, prefixKey(p.prefix, p.prefix.len), p.prefix.len);
+            if (h >= 0) heads.push(h);
+          } else heads.push(...(match === 'covering' ? indexCovering(ix, p.prefix) : indexCovered(ix, p.prefix)));
+        }
       }
+      rows = L.expand(heads);
+    } else if (q.router !== undefined) {
+      rows = L.routerRows(q.router);
+    } else {
+      rows = [];
+      for (const ix of indexes) rows.push(...L.expand(indexAll(ix, q.family)));
     }
-    return out;
+    const R = L.rows;
+    const out = rows.filter(
+      (r) =>
+        (q.member === undefined || L.memberOf(r) === q.member) &&
+        (q.router === undefined || L.routerOf(r) === q.router) &&
+        (q.status === undefined || L.isAccepted(r) === (q.status === 'accepted')) &&
+        (q.family === undefined || (R.fam6[r] ? 6 : 4) === q.family),
+    );
+    return out.sort((a, b) => L.compare(a, b)).map((r) => L.route(r));
   }
 
   /**
@@ -253,40 +230,55 @@ export class RouteRegistry {
    * then the lowest router address — deterministic, so a re-export sends the same path.
    */
   memberRoutesWithin(memberId: string, within: Prefix): StoredRoute[] {
-    const trie = this.perMember.get(memberId);
-    return trie ? pickAll(trie.covered(within)) : [];
+    const ix = this.learned.perMember.get(memberId);
+    return ix ? this.pickAll(indexCovered(ix, within)) : [];
   }
 
   memberRoutesOfFamily(memberId: string, family: Family): StoredRoute[] {
-    const trie = this.perMember.get(memberId);
-    return trie ? pickAll(trie.values(family)) : [];
+    const ix = this.learned.perMember.get(memberId);
+    return ix ? this.pickAll(indexAll(ix, family)) : [];
   }
 
   /** The member's most specific accepted route containing `p` (or equal to it). */
   memberCoveringRoute(memberId: string, p: Prefix): StoredRoute | undefined {
-    const trie = this.perMember.get(memberId);
-    if (!trie) return undefined;
-    const cov = trie.covering(p);
+    const ix = this.learned.perMember.get(memberId);
+    if (!ix) return undefined;
+    const cov = indexCovering(ix, p);
     for (let i = cov.length - 1; i >= 0; i--) {
-      const best = pick(cov[i].value);
-      if (best) return best;
+      const best = this.learned.pick(cov[i]);
+      if (best >= 0) return this.learned.route(best);
     }
     return undefined;
   }
 
   memberRoute(memberId: string, p: Prefix): StoredRoute | undefined {
-    const m = this.perMember.get(memberId)?.get(p);
-    return m === undefined ? undefined : pick(m);
+    const ix = this.learned.perMember.get(memberId);
+    if (!ix) return undefined;
+    const h = indexGet(ix, p.family, prefixKey(p, p.len), p.len);
+    const best = h < 0 ? -1 : this.learned.pick(h);
+    return best < 0 ? undefined : this.learned.route(best);
+  }
+
+  /** Whether the member has any route filed (cheap; for callers that skip work for idle members). */
+  hasRoutes(memberId: string): boolean {
+    return this.learned.perMember.has(memberId);
   }
 
   sessionCount(router: string): { 4: number; 6: number } {
-    return { ...this.count(router) };
+    return this.learned.accepted(router);
   }
 
   get size(): number {
-    let n = 0;
-    for (const s of this.sessions.values()) n += s.size;
-    return n;
+    return this.learned.size;
+  }
+
+  private pickAll(heads: readonly number[]): StoredRoute[] {
+    const out: StoredRoute[] = [];
+    for (const h of heads) {
+      const r = this.learned.pick(h);
+      if (r >= 0) out.push(this.learned.route(r));
+    }
+    return out;
   }
 
   maxPrefixes(memberId: string, family: Family): number {
@@ -390,114 +382,6 @@ export class RouteRegistry {
   restorePolicy(memberId: string, policy: RoutingPolicy): void {
     this.policies.set(memberId, policy);
   }
-
-  // ---- internals ----
-
-  /**
-   * Routes of one member mostly share a few attribute sets (one per AS path): keep one object
-   * per distinct set, counted, so a large table costs one small record per prefix.
-   */
-  private readonly attrSets = new Map<string, AttrSet>();
-  /** Fast path: the same object seen again (the BGP side hands over shared objects). */
-  private readonly attrObjects = new Map<RouteAttributes, AttrSet>();
-
-  private intern(a: RouteAttributes): RouteAttributes {
-    let set = this.attrObjects.get(a);
-    if (!set) {
-      const key = JSON.stringify(a);
-      set = this.attrSets.get(key);
-      if (!set) this.attrSets.set(key, (set = { key, attrs: a, refs: 0, objects: [] }));
-      if (set.attrs !== a) {
-        set.objects.push(a);
-        this.attrObjects.set(a, set);
-      } else this.attrObjects.set(a, set);
-    }
-    set.refs++;
-    return set.attrs;
-  }
-
-  private release(a: RouteAttributes): void {
-    const set = this.attrObjects.get(a);
-    if (!set || --set.refs > 0) return;
-    this.attrSets.delete(set.key);
-    this.attrObjects.delete(set.attrs);
-    for (const o of set.objects) this.attrObjects.delete(o);
-  }
-
-  private session(router: string): Map<string, StoredRoute> {
-    let s = this.sessions.get(router);
-    if (!s) this.sessions.set(router, (s = new Map()));
-    return s;
-  }
-
-  private count(router: string): { 4: number; 6: number } {
-    let c = this.accepted.get(router);
-    if (!c) this.accepted.set(router, (c = { 4: 0, 6: 0 }));
-    return c;
-  }
-
-  private put(before: StoredRoute | undefined, after: StoredRoute): void {
-    if (before) this.remove(before);
-    this.session(after.router).set(after.prefix, after);
-    if (after.status === 'accepted') this.count(after.router)[after.family]++;
-    const p = parsePrefix(after.prefix);
-    if (!p.ok) return;
-    let mt = this.perMember.get(after.memberId);
-    if (!mt) this.perMember.set(after.memberId, (mt = new PrefixTrie()));
-    const cur = mt.get(p.prefix);
-    if (cur === undefined) mt.set(p.prefix, after);
-    else mt.set(p.prefix, [...slotRoutes(cur).filter((r) => r.router !== after.router), after]);
-  }
-
-  private remove(r: StoredRoute): void {
-    this.release(r.attrs);
-    this.sessions.get(r.router)?.delete(r.prefix);
-    if (r.status === 'accepted') this.count(r.router)[r.family]--;
-    const p = parsePrefix(r.prefix);
-    if (!p.ok) return;
-    const trie = this.perMember.get(r.memberId);
-    const cur = trie?.get(p.prefix);
-    if (!trie || cur === undefined) return;
-    const rest = slotRoutes(cur).filter((x) => x.router !== r.router);
-    if (rest.length === 0) trie.delete(p.prefix);
-    else trie.set(p.prefix, rest.length === 1 ? rest[0] : rest);
-  }
-}
-
-function lookup(trie: PrefixTrie<Slot>, p: Prefix, match: Exclude<PrefixMatch, 'longest'>): Slot[] {
-  switch (match) {
-    case 'exact': {
-      const m = trie.get(p);
-      return m === undefined ? [] : [m];
-    }
-    case 'covering':
-      return trie.covering(p).map((c) => c.value);
-    case 'covered':
-      return trie.covered(p);
-  }
-}
-
-function pick(m: Slot): StoredRoute | undefined {
-  let best: StoredRoute | undefined;
-  for (const r of slotRoutes(m)) {
-    if (r.status !== 'accepted') continue;
-    if (!best) {
-      best = r;
-      continue;
-    }
-    const d = asPathLength(r.attrs.asPath) - asPathLength(best.attrs.asPath);
-    if (d < 0 || (d === 0 && r.router < best.router)) best = r;
-  }
-  return best;
-}
-
-function pickAll(slots: Slot[]): StoredRoute[] {
-  const out: StoredRoute[] = [];
-  for (const m of slots) {
-    const r = pick(m);
-    if (r) out.push(r);
-  }
-  return out;
 }
 
 function mergePolicy(cur: RoutingPolicy, patch: Record<string, unknown>): RoutingPolicy {
