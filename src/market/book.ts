@@ -4,10 +4,65 @@
  * the buy's, so a taker buy looks at the asks of every book whose prefix covers its own (one
  * PrefixTrie look-up) plus the `any` book of its protocol; a taker sell looks at the bids of every
  * book its prefix covers. Those lists are cached per book and rebuilt only when a book is added.
+ *
+ * A taker sell on a short prefix (or `any`) covers thousands of books, most of whose bids do not
+ * cross. So every book also keeps a BidIndex of the books it covers (itself included), keyed by
+ * their best bid: the sell visits only the books whose best bid crosses its price. A book's entry
+ * moves when its best bid changes, in the index of each of its covering books (a few).
  */
 import { type Prefix, PrefixTrie, parsePrefix } from '../lib/index.ts';
 import { BookSide } from './order.ts';
 import type { Protocol } from './types.ts';
+
+/** Books by best bid price, best (highest) first; what a sell covering them can reach. */
+export class BidIndex {
+  /** Distinct best-bid prices, descending. */
+  private readonly prices: number[] = [];
+  private readonly at = new Map<number, Set<DestBook>>();
+
+  add(b: DestBook, price: number): void {
+    let s = this.at.get(price);
+    if (!s) {
+      s = new Set();
+      this.at.set(price, s);
+      const ps = this.prices;
+      let lo = 0;
+      let hi = ps.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (ps[mid] > price) lo = mid + 1;
+        else hi = mid;
+      }
+      ps.splice(lo, 0, price);
+    }
+    s.add(b);
+  }
+
+  remove(b: DestBook, price: number): void {
+    const s = this.at.get(price);
+    if (!s) return;
+    s.delete(b);
+    if (s.size > 0) return;
+    this.at.delete(price);
+    const ps = this.prices;
+    let lo = 0;
+    let hi = ps.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ps[mid] > price) lo = mid + 1;
+      else hi = mid;
+    }
+    if (ps[lo] === price) ps.splice(lo, 1);
+  }
+
+  /** Pushes the bid sides of the books whose best bid is at least `minPrice`. */
+  crossing(minPrice: number, out: BookSide[]): void {
+    const ps = this.prices;
+    for (let i = 0; i < ps.length && ps[i] >= minPrice; i++) {
+      for (const b of this.at.get(ps[i])!) out.push(b.bids);
+    }
+  }
+}
 
 export class DestBook {
   readonly key: string;
@@ -21,6 +76,10 @@ export class DestBook {
   /** Books whose bids a sell here may serve (covered prefixes), cached. */
   coveredCache: DestBook[] | null = null;
   cacheVersion = -1;
+  /** The books this one covers (itself included) that hold bids, by best bid. */
+  readonly bidIndex = new BidIndex();
+  /** The best bid under which this book is filed in its covering books' indexes (NaN: none). */
+  indexedBest = NaN;
 
   constructor(key: string, protocol: Protocol, prefix: Prefix | null) {
     this.key = key;
@@ -58,6 +117,8 @@ export class Books {
     this.byKey.set(key, b);
     this.trie.set(r.prefix, b);
     this.version++;
+    // A new covering book files the more-specific books that already hold bids.
+    for (const d of this.trie.covered(r.prefix)) if (!Number.isNaN(d.indexedBest)) b.bidIndex.add(d, d.indexedBest);
     return b;
   }
 
@@ -90,9 +151,21 @@ export class Books {
     b.cacheVersion = this.version;
   }
 
-  noteBidsChanged(b: DestBook): void {
-    if (!b.prefix) return;
-    if (b.bids.orders > 0) this.withBids[b.protocol].add(b);
-    else this.withBids[b.protocol].delete(b);
+  /** Call after any change to `b`'s bids: refiles it when its best bid price changed. */
+  bidsChanged(b: DestBook): void {
+    const best = b.bids.orders > 0 ? b.bids.levels[0].price : NaN;
+    const old = b.indexedBest;
+    if (best === old || (Number.isNaN(best) && Number.isNaN(old))) return;
+    const cov = this.covering(b);
+    for (let i = 0; i < cov.length; i++) {
+      const x = cov[i].bidIndex;
+      if (!Number.isNaN(old)) x.remove(b, old);
+      if (!Number.isNaN(best)) x.add(b, best);
+    }
+    b.indexedBest = best;
+    if (b.prefix) {
+      if (b.bids.orders > 0) this.withBids[b.protocol].add(b);
+      else this.withBids[b.protocol].delete(b);
+    }
   }
 }

@@ -15,11 +15,11 @@
  *   and is capped by the free capacity of the sell (over the buy's period) and of both ports.
  */
 import type { Clock, IdSource } from '../lib/index.ts';
-import type { QualitySource } from '../quality/quality-source.ts';
+import type { QualityObservation, QualitySource } from '../quality/quality-source.ts';
 import { type DestBook, destKey } from './book.ts';
 import { marketErrors } from './errors.ts';
 import type { BookSide, Order } from './order.ts';
-import { qualityOf, meetsLimits, rankKey } from './quality-match.ts';
+import { type RankedCandidate, qualityFrom, meetsLimits, rankKey } from './quality-match.ts';
 import { MarketState, type Trade, clientKey, expiryOf } from './state.ts';
 import { TIMER_ORDER_EXPIRY, TIMER_TRADE_END, TIMER_TRADE_START } from './timers.ts';
 import type { MarketEvent, MatchQuality, OrderSpec, OrderView, PortDirectory, TradeRecord } from './types.ts';
@@ -58,6 +58,16 @@ export class MarketEngine {
   private fillOrders: Order[] = [];
   private fillQty: number[] = [];
   private fillQuality: Array<MatchQuality | null> = [];
+  private sides: BookSide[] = [];
+  private cursors: Array<Order | null> = [];
+  private cursorLevel: number[] = [];
+  private cands: RankedCandidate[] = [];
+  /**
+   * Quality observations looked up during one taker's match (cleared per taker): a buy taker
+   * meets many asks of the same few sellers, a sell taker many bids in the same books. Keyed by
+   * the seller's member id (taker buys) or the buy's book (taker sells).
+   */
+  private obsMemo = new Map<unknown, QualityObservation | undefined>();
 
   constructor(deps: MarketEngineDeps, config: Partial<MarketEngineConfig> = {}) {
     this.deps = deps;
@@ -180,6 +190,7 @@ export class MarketEngine {
   private takeAndRest(o: Order, now: number, events: MarketEvent[]): void {
     const st = this.state;
     const tif = o.spec.timeInForce;
+    if (this.obsMemo.size > 0) this.obsMemo.clear();
     const n = o.isBuy ? this.takeSells(o) : this.takeBuys(o);
     if (tif === 'FOK' && n > 0 && (o.isBuy ? o.boughtMbps < o.capacityMbps : o.soldMin(o.spec.start, o.spec.end) < o.capacityMbps)) {
       this.rollback(o, n);
@@ -221,23 +232,20 @@ export class MarketEngine {
     return sides === null ? this.walkOne(buy, single, true) : this.walkMerged(buy, sides, true);
   }
 
-  /** Taker sell: walks the bids of covered books by price then time. */
+  /**
+   * Taker sell: walks the bids of covered books by price then time. The book's BidIndex yields
+   * only the covered books whose best bid crosses (an `any` or /16 sell no longer visits the
+   * thousands that do not).
+   */
   private takeBuys(sell: Order): number {
-    const st = this.state;
-    const b = st.bookOf(sell);
-    // `any` serves every book of its protocol that holds bids (kept as a set, not copied).
-    const from: Iterable<DestBook> = b.prefix === null ? st.books.withBids[b.protocol] : (st.books.covered(b) as DestBook[]);
-    let sides: BookSide[] | null = null;
-    let single: BookSide | null = null;
-    if (b.prefix === null && b.bids.orders > 0 && b.bids.levels[0].price >= sell.price) single = b.bids;
-    for (const x of from) {
-      const s = x.bids;
-      if (s.orders === 0 || s.levels[0].price < sell.price) continue;
-      if (single === null) single = s;
-      else (sides ??= [single]).push(s);
-    }
-    if (single === null) return 0;
-    return sides === null ? this.walkOne(sell, single, false) : this.walkMerged(sell, sides, false);
+    const b = this.state.bookOf(sell);
+    const sides = this.sides;
+    sides.length = 0;
+    b.bidIndex.crossing(sell.price, sides);
+    if (sides.length === 0) return 0;
+    const n = sides.length === 1 ? this.walkOne(sell, sides[0], false) : this.walkMerged(sell, sides, false);
+    sides.length = 0;
+    return n;
   }
 
   /** Price-time walk of one book side. */
@@ -333,7 +341,7 @@ export class MarketEngine {
     if (!this.eligible(buy, sell)) return n;
     let q: MatchQuality | null = null;
     if (buy.spec.limits !== undefined) {
-      q = qualityOf(this.deps.quality, sell, buy);
+      q = this.qualityOf(sell, buy, takerBuys);
       if (!meetsLimits(q, buy.spec.limits)) return n;
     }
     const qty = this.fillable(buy, sell);
@@ -347,8 +355,76 @@ export class MarketEngine {
     return done ? -n : n;
   }
 
-  /** Performance or weighted ranking: gathers every crossing, eligible sell, sorts, then fills. */
+  /**
+   * Weighted ranking without reading every crossing ask: the effective price is never below the
+   * price, so the asks are walked in price-time order (merging the covering books) into a heap by
+   * (effective price, price, seq), and a candidate is filled as soon as its effective price is
+   * below the next unread ask's price — no unread ask can rank before it. This fills in exactly
+   * the order of sorting every candidate (takeRanked), and stops once the buy is filled.
+   */
+  private takeWeighted(buy: Order, books: DestBook[]): number {
+    const k = books.length;
+    const cur = this.cursors;
+    const li = this.cursorLevel;
+    for (let i = 0; i < k; i++) {
+      const ls = books[i].asks.levels;
+      cur[i] = ls.length > 0 ? ls[0].head : null;
+      li[i] = 0;
+    }
+    const heap = this.cands;
+    heap.length = 0;
+    const weights = buy.spec.weights;
+    const limits = buy.spec.limits;
+    const limit = buy.price;
+    let n = 0;
+    for (;;) {
+      let bi = -1;
+      let best: Order | null = null;
+      for (let i = 0; i < k; i++) {
+        const r = cur[i];
+        if (r === null || r.price > limit) continue;
+        if (best === null || r.price < best.price || (r.price === best.price && r.seq < best.seq)) {
+          best = r;
+          bi = i;
+        }
+      }
+      const next = best === null ? Infinity : best.price;
+      while (heap.length > 0 && (best === null || heap[0].key < next)) {
+        const c = heapPop(heap);
+        const qty = this.fillable(buy, c.o);
+        if (qty <= 0) continue;
+        this.state.reserve(buy, c.o, buy.spec.start, buy.spec.end, qty);
+        this.fillOrders[n] = c.o;
+        this.fillQty[n] = qty;
+        this.fillQuality[n] = c.q;
+        n++;
+        if (buy.capacityMbps - buy.boughtMbps < buy.spec.minBlockMbps) {
+          heap.length = 0;
+          for (let i = 0; i < k; i++) cur[i] = null;
+          return n;
+        }
+      }
+      if (best === null) break;
+      // Advance that book's cursor (fills never take orders out of the book during the walk).
+      let nx = best.next;
+      if (nx === null) {
+        const levels = books[bi].asks.levels;
+        const j = ++li[bi];
+        nx = j < levels.length ? levels[j].head : null;
+      }
+      cur[bi] = nx;
+      if (!this.eligible(buy, best)) continue;
+      const q = this.qualityOf(best, buy, true);
+      if (limits !== undefined && !meetsLimits(q, limits)) continue;
+      heapPush(heap, rankKey(best, q, 'weighted', weights));
+    }
+    for (let i = 0; i < k; i++) cur[i] = null;
+    return n;
+  }
+
+  /** Performance ranking: gathers every crossing, eligible sell, sorts, then fills. */
   private takeRanked(buy: Order, books: DestBook[], ranking: 'performance' | 'weighted'): number {
+    if (ranking === 'weighted') return this.takeWeighted(buy, books);
     const cands: Array<{ o: Order; q: MatchQuality; key: number; lat: number; loss: number; hops: number }> = [];
     const weights = buy.spec.weights;
     for (let i = 0; i < books.length; i++) {
@@ -356,7 +432,7 @@ export class MarketEngine {
       for (let li = 0; li < levels.length && levels[li].price <= buy.price; li++) {
         for (let r = levels[li].head; r !== null; r = r.next) {
           if (!this.eligible(buy, r)) continue;
-          const q = qualityOf(this.deps.quality, r, buy);
+          const q = this.qualityOf(r, buy, true);
           if (buy.spec.limits !== undefined && !meetsLimits(q, buy.spec.limits)) continue;
           cands.push(rankKey(r, q, ranking, weights));
         }
@@ -380,6 +456,18 @@ export class MarketEngine {
       if (buy.capacityMbps - buy.boughtMbps < buy.spec.minBlockMbps) break;
     }
     return n;
+  }
+
+  /** qualityOf with the per-taker memo of observations. */
+  private qualityOf(sell: Order, buy: Order, takerBuys: boolean): MatchQuality {
+    const key = takerBuys ? sell.spec.memberId : (buy.book ?? buy);
+    const memo = this.obsMemo;
+    let obs = memo.get(key);
+    if (obs === undefined && !memo.has(key)) {
+      obs = this.deps.quality.lookup(sell.spec.memberId, destKey(buy.spec.destination, buy.spec.protocol));
+      memo.set(key, obs);
+    }
+    return qualityFrom(obs, sell);
   }
 
   /** Everything but price, capacity and quality. */
@@ -451,7 +539,7 @@ export class MarketEngine {
         price: r.price,
         start: b.start,
         end: b.end,
-        quality: this.fillQuality[i] ?? qualityOf(this.deps.quality, sell, buy),
+        quality: this.fillQuality[i] ?? this.qualityOf(sell, buy, taker.isBuy),
         aggressor,
         matchedAt: now,
       };
@@ -579,6 +667,45 @@ export interface BookDepth {
 
 function closedError(o: Order) {
   return marketErrors.make('MARKET_ORDER_CLOSED', `order ${o.id} is ${o.status}`, { field: 'orderId', details: { status: o.status } });
+}
+
+/** Candidate order of the weighted ranking: effective price, then price, then time. */
+function before(a: RankedCandidate, b: RankedCandidate): boolean {
+  if (a.key !== b.key) return a.key < b.key;
+  if (a.o.price !== b.o.price) return a.o.price < b.o.price;
+  return a.o.seq < b.o.seq;
+}
+
+function heapPush(h: RankedCandidate[], x: RankedCandidate): void {
+  let i = h.length;
+  h.push(x);
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (!before(x, h[p])) break;
+    h[i] = h[p];
+    i = p;
+  }
+  h[i] = x;
+}
+
+function heapPop(h: RankedCandidate[]): RankedCandidate {
+  const top = h[0];
+  const last = h.pop()!;
+  const n = h.length;
+  if (n > 0) {
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && before(h[r], h[l]) ? r : l;
+      if (!before(h[c], last)) break;
+      h[i] = h[c];
+      i = c;
+    }
+    h[i] = last;
+  }
+  return top;
 }
 
 function lcm(a: number, b: number): number {

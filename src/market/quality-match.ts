@@ -5,7 +5,7 @@
  * is neither measured nor declared is not met: a buyer who asks for ≤ 20 ms gets a seller whose
  * latency is known to be ≤ 20 ms, never one whose latency is unknown.
  */
-import type { QualitySource } from '../quality/quality-source.ts';
+import type { QualityObservation, QualitySource } from '../quality/quality-source.ts';
 import { destKey } from './book.ts';
 import type { Order } from './order.ts';
 import type { MatchQuality, QualityLimits, Ranking, RankingWeights } from './types.ts';
@@ -13,7 +13,11 @@ import type { MatchQuality, QualityLimits, Ranking, RankingWeights } from './typ
 const NOTHING_KNOWN: MatchQuality = Object.freeze({ verified: false });
 
 export function qualityOf(source: QualitySource, sell: Order, buy: Order): MatchQuality {
-  const obs = source.lookup(sell.spec.memberId, destKey(buy.spec.destination, buy.spec.protocol));
+  return qualityFrom(source.lookup(sell.spec.memberId, destKey(buy.spec.destination, buy.spec.protocol)), sell);
+}
+
+/** The match quality of `sell` given the exchange's observation of its member towards the buy's destination. */
+export function qualityFrom(obs: QualityObservation | undefined, sell: Order): MatchQuality {
   const d = sell.spec.declared;
   if (obs === undefined && d === undefined) return NOTHING_KNOWN;
   const q: MatchQuality = { verified: false };

@@ -120,7 +120,7 @@ export class MarketState {
     o.book = b;
     if (o.isBuy) {
       b.bids.insert(o);
-      if (b.bids.orders === 1) this.books.noteBidsChanged(b);
+      this.books.bidsChanged(b);
     } else b.asks.insert(o);
     this.timers.add(expiryOf(o), TIMER_ORDER_EXPIRY, o);
   }
@@ -130,7 +130,7 @@ export class MarketState {
     const b = o.book as DestBook;
     if (o.isBuy) {
       b.bids.remove(o);
-      if (b.bids.orders === 0) this.books.noteBidsChanged(b);
+      this.books.bidsChanged(b);
     } else b.asks.remove(o);
   }
 
