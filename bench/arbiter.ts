@@ -98,6 +98,7 @@ async function main(): Promise<void> {
     );
     await arbiter.start();
     cleanup.unshift(() => arbiter.stop());
+    const heapBefore = gcMem();
     const rssBefore = process.memoryUsage().rss;
 
     const t0 = Date.now();
@@ -152,9 +153,10 @@ async function main(): Promise<void> {
     }
     await waitFor('all routes learned', () => (registry.size >= ROUTES ? true : undefined), 600_000, 100);
     const learnMs = Date.now() - t0;
+    const rssPerRoute = Math.round((process.memoryUsage().rss - rssBefore) / ROUTES);
+    const heapAfter = gcMem();
     const accepted = registry.routes({ status: 'accepted' }).length;
     if (accepted !== ROUTES) throw new Error(`expected ${ROUTES} accepted routes, got ${accepted}`);
-    const rssPerRoute = Math.round((process.memoryUsage().rss - rssBefore) / ROUTES);
     await birdDone;
     figure({
       name: `learn: ${ROUTES} routes over 49 sessions, filed and filtered (from seller start)`,
@@ -166,7 +168,11 @@ async function main(): Promise<void> {
       met: null,
     });
     figure({ name: 'learn: throughput', value: Math.round(ROUTES / (learnMs / 1000)), unit: 'routes/s', reference: 'BIRD', referenceValue: Math.round(ROUTES / (birdLearnMs / 1000)), goal: null, met: null });
-    figure({ name: 'memory: RSS growth per learned route (speaker RIB + registry)', value: rssPerRoute, unit: 'bytes', reference: null, referenceValue: null, goal: null, met: null });
+    figure({ name: 'memory: RSS growth per learned route (speaker RIB + registry, garbage included)', value: rssPerRoute, unit: 'bytes', reference: null, referenceValue: null, goal: null, met: null });
+    const live = Math.round((heapAfter.heap - heapBefore.heap) / ROUTES);
+    figure({ name: 'memory: live heap growth per learned route after a full GC (speaker + registry + filter state)', value: live, unit: 'bytes', reference: null, referenceValue: null, goal: '<= 600', met: live <= 600 });
+    const rssGc = Math.round((heapAfter.rss - heapBefore.rss) / ROUTES);
+    figure({ name: 'memory: RSS growth per learned route after a full GC', value: rssGc, unit: 'bytes', reference: null, referenceValue: null, goal: '<= 600', met: rssGc <= 600 });
     await waitFor('buyer session', async () => ((await buyer.established(4)) ? true : undefined), 60_000, 200);
 
     // --- trade → route in the buyer's BIRD ---
@@ -287,15 +293,18 @@ async function loopbackSellers(): Promise<void> {
   });
 }
 
-async function loopback(): Promise<void> {
+/** Heap in use (JS heap + typed-array buffers) and RSS after a full GC. */
+function gcMem(): { heap: number; rss: number } {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
-  const mem = () => {
-    gc();
-    gc();
-    const u = process.memoryUsage();
-    return { heap: u.heapUsed + u.external + u.arrayBuffers, rss: u.rss };
-  };
+  gc();
+  gc();
+  const u = process.memoryUsage();
+  return { heap: u.heapUsed + u.arrayBuffers, rss: u.rss };
+}
+
+async function loopback(): Promise<void> {
+  const mem = gcMem;
   const members: MemberRouting[] = Array.from({ length: SELLERS }, (_, k) => ({ memberId: `s${k}`, asns: [65101 + k], routers: [sellerAddr(k)] }));
   const reporter = createReporter({ destination: false });
   const registry = new RouteRegistry({ clock: systemClock, filter: createImportFilter({ bogons: { allowPrivateAsns: true } }) });
@@ -315,15 +324,18 @@ async function loopback(): Promise<void> {
     await new Promise<void>((res) => child.once('message', () => res()));
     const before = mem();
     const t0 = Date.now();
+    const cpu0 = process.cpuUsage();
     child.send('go');
     await waitFor('all routes learned', () => (learnedCount() >= ROUTES ? true : undefined), 600_000, 20);
     const learnMs = Date.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
     const rssPeak = process.memoryUsage().rss;
     const after = mem();
     if (process.env.BENCH_HEAP_SNAPSHOT) console.log('heap snapshot:', writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT));
     const accepted = speakerOnly ? ROUTES : registry.routes({ status: 'accepted' }).length;
     if (accepted !== ROUTES) throw new Error(`expected ${ROUTES} accepted routes, got ${accepted}`);
     figure({ name: `loopback learn: ${ROUTES} routes over ${SELLERS} bandex-speaker sessions, filed and filtered`, value: learnMs, unit: 'ms', reference: null, referenceValue: null, goal: null, met: null });
+    figure({ name: 'loopback learn: route-server process CPU time while learning', value: Math.round((cpu.user + cpu.system) / 1000), unit: 'ms', reference: null, referenceValue: null, goal: null, met: null });
     figure({ name: 'loopback memory: heap growth per learned route after GC (speaker + registry + filter)', value: Math.round((after.heap - before.heap) / ROUTES), unit: 'bytes', reference: null, referenceValue: null, goal: '<= 600', met: (after.heap - before.heap) / ROUTES <= 600 });
     figure({ name: 'loopback memory: RSS growth per learned route (peak during learning)', value: Math.round((rssPeak - before.rss) / ROUTES), unit: 'bytes', reference: null, referenceValue: null, goal: null, met: null });
     figure({ name: 'loopback memory: RSS growth per learned route after GC', value: Math.round((after.rss - before.rss) / ROUTES), unit: 'bytes', reference: null, referenceValue: null, goal: '<= 600', met: (after.rss - before.rss) / ROUTES <= 600 });

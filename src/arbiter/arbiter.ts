@@ -210,9 +210,11 @@ export function createArbiter(deps: ArbiterDeps, config: ArbiterConfig): Arbiter
     // others (most of a full table) the registry files the batch without making route objects.
     const collect = engine.involves(memberId);
     const changes: RouteChange[] = [];
-    const wd = registry.withdrawBatch(e.peer, e.withdrawn, collect);
-    changes.push(...wd.changes);
-    m.withdrawn.inc(e.withdrawn.length);
+    if (e.withdrawn.length) {
+      const wd = registry.withdrawBatch(e.peer, e.withdrawn, collect);
+      for (const ch of wd.changes) changes.push(ch);
+      m.withdrawn.inc(e.withdrawn.length);
+    }
     let accepted = 0;
     let rejected = 0;
     const file = (attrs: PathAttributes, prefixes: Route[] | Uint32Array) => {

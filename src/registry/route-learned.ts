@@ -186,46 +186,44 @@ export class LearnedRoutes {
     const attrBits = lc.filter.checkAttrs(attrs, router, lc.member) | (convert ? CONVERT_BIT : 0);
     const origin = pathOrigin(attrs);
     const out = { accepted: 0, rejected: 0, changes: [] as RouteChange[] };
-    const p = this.scratch;
-    const file = (): void => {
-      const ch = this.fileOne(lc, s, p, attrs, attrBits, origin, receivedAt, collect);
-      if (ch.ok) out.accepted++;
-      else out.rejected++;
-      if (ch.change) out.changes.push(ch.change);
-    };
-    if (prefixes instanceof Uint32Array) {
-      (p as { family: Family }).family = 4;
-      for (let i = 0; i + 1 < prefixes.length; i += 2) {
-        const a = prefixes[i];
+    const p = this.scratch as { family: Family; len: number; bytes: Uint8Array };
+    const n = prefixes instanceof Uint32Array ? prefixes.length >> 1 : prefixes.length;
+    for (let i = 0; i < n; i++) {
+      if (prefixes instanceof Uint32Array) {
+        const a = prefixes[2 * i];
+        p.family = 4;
+        p.len = prefixes[2 * i + 1];
         p.bytes[0] = a >>> 24;
         p.bytes[1] = (a >>> 16) & 255;
         p.bytes[2] = (a >>> 8) & 255;
         p.bytes[3] = a & 255;
-        (p as { len: number }).len = prefixes[i + 1];
-        file();
+      } else {
+        const text = prefixes[i].prefix;
+        const len = parseV4(text, p.bytes);
+        if (len >= 0) {
+          p.family = 4;
+          p.len = len;
+        } else {
+          const parsed = parsePrefix(text);
+          if (!parsed.ok) {
+            out.rejected++;
+            if (collect) out.changes.push(this.invalid(lc, router, text, this.attributes(attrs, convert), receivedAt));
+            continue;
+          }
+          p.family = parsed.prefix.family;
+          p.len = parsed.prefix.len;
+          p.bytes.fill(0);
+          p.bytes.set(parsed.prefix.bytes);
+        }
       }
-      return out;
-    }
-    for (let i = 0; i < prefixes.length; i++) {
-      const text = prefixes[i].prefix;
-      const len = parseV4(text, p.bytes);
-      if (len >= 0) {
-        (p as { family: Family }).family = 4;
-        (p as { len: number }).len = len;
-        file();
-        continue;
+      const ch = this.fileOne(lc, s, p, attrs, attrBits, origin, receivedAt, collect);
+      if (ch === true) out.accepted++;
+      else if (ch === false) out.rejected++;
+      else {
+        if (ch.after!.status === 'accepted') out.accepted++;
+        else out.rejected++;
+        out.changes.push(ch);
       }
-      const parsed = parsePrefix(text);
-      if (!parsed.ok) {
-        out.rejected++;
-        if (collect) out.changes.push(this.invalid(lc, router, text, this.attributes(attrs, convert), receivedAt));
-        continue;
-      }
-      (p as { family: Family }).family = parsed.prefix.family;
-      (p as { len: number }).len = parsed.prefix.len;
-      p.bytes.fill(0);
-      p.bytes.set(parsed.prefix.bytes);
-      file();
     }
     return out;
   }
@@ -256,7 +254,7 @@ export class LearnedRoutes {
     origin: number | undefined,
     receivedAt: number,
     collect: boolean,
-  ): { ok: boolean; change?: RouteChange } {
+  ): boolean | RouteChange {
     const R = this.rows;
     const fam = p.family;
     const key = prefixKey(p, p.len);
@@ -298,12 +296,9 @@ export class LearnedRoutes {
     R.receivedAt[row] = receivedAt;
     const ok = (v & REASONS_MASK) === 0;
     if (ok) s.accepted[fam]++;
-    if (!collect) return { ok };
+    if (!collect) return ok;
     const after = this.route(row);
-    return {
-      ok,
-      change: { memberId: s.memberId, router: s.router, prefix: after.prefix, before: beforeRoute, after, maxPrefixExceeded },
-    };
+    return { memberId: s.memberId, router: s.router, prefix: after.prefix, before: beforeRoute, after, maxPrefixExceeded };
   }
 
   private find(s: Session, fam: Family, key: PrefixKey, len: number): number {

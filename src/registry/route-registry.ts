@@ -68,6 +68,7 @@ export class RouteRegistry {
   // ---- members (fed from the foundation registry's members and ports) ----
 
   setMember(m: MemberRouting): void {
+    this.contexts.clear();
     const old = this.members.get(m.memberId);
     for (const r of old?.routers ?? []) if (this.routerOwner.get(r) === m.memberId) this.routerOwner.delete(r);
     this.members.set(m.memberId, { memberId: m.memberId, asns: [...m.asns], routers: [...m.routers] });
@@ -90,11 +91,13 @@ export class RouteRegistry {
   // ---- validation sources ----
 
   setRoas(roas: RoaSet | undefined): void {
+    this.contexts.clear();
     this.roas = roas;
   }
 
   /** Replaces the IRR prefix lists; a member's list is `AS<asn>` for one of its ASNs. */
   setPrefixLists(lists: readonly PrefixList[]): void {
+    this.contexts.clear();
     this.lists.clear();
     for (const l of lists) this.lists.set(l.name.toUpperCase(), l);
   }
@@ -109,7 +112,18 @@ export class RouteRegistry {
 
   // ---- learned routes ----
 
+  /** Filter contexts per member, rebuilt after any change to members, ROAs, lists or policies. */
+  private readonly contexts = new Map<string, LearnContext>();
+
   private learnContext(memberId: string): LearnContext {
+    const cached = this.contexts.get(memberId);
+    if (cached) return cached;
+    const lc = this.buildContext(memberId);
+    this.contexts.set(memberId, lc);
+    return lc;
+  }
+
+  private buildContext(memberId: string): LearnContext {
     const member = this.members.get(memberId) ?? { memberId, asns: [], routers: [] };
     const prefixList = this.prefixListFor(member);
     return {
@@ -370,6 +384,7 @@ export class RouteRegistry {
   /** Validates and merges `patch` into the member's policy; returns the new policy. */
   setPolicy(memberId: string, patch: Record<string, unknown>): RoutingPolicy {
     const next = this.preparePolicy(memberId, patch);
+    this.contexts.clear();
     this.policies.set(memberId, next);
     return next;
   }
@@ -380,6 +395,7 @@ export class RouteRegistry {
   }
 
   restorePolicy(memberId: string, policy: RoutingPolicy): void {
+    this.contexts.clear();
     this.policies.set(memberId, policy);
   }
 }
