@@ -25,19 +25,24 @@ import { runPmacct, runSoftflowd } from '../test/flow/helpers/exporters.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RECV_BUF = 32 * 1024 * 1024;
+/** bandex collector mode: 1 = receive thread + decode worker (flow.decodeThreads), 0 = inline. */
+const DECODE_THREADS = Number(process.env.BENCH_FLOW_THREADS ?? 1) === 0 ? 0 : 1;
 
 // ---- child roles ---------------------------------------------------------------------------
 async function receiverRole(): Promise<void> {
-  let records = 0;
-  const c = createFlowCollector({ listen: [{ host: '127.0.0.1', port: 0 }], recvBufferSize: RECV_BUF }, { flow: () => { records++; } });
+  const threads = DECODE_THREADS;
+  const listen = [{ host: '127.0.0.1', port: 0 }];
+  const c = threads === 1
+    ? createFlowCollector({ listen, recvBufferSize: RECV_BUF, decodeThreads: 1 }, null)
+    : createFlowCollector({ listen, recvBufferSize: RECV_BUF, decodeThreads: 0 }, { flow: () => {} });
   const [a] = await c.start();
   const cpu0 = process.cpuUsage();
   process.stdout.write(JSON.stringify({ port: a.port, recvBuffer: c.stats().recvBufferSizes[0] }) + '\n');
   process.on('SIGTERM', async () => {
+    await c.stop(); // worker mode: decodes what was queued, so every received datagram is counted
     const s = c.stats();
-    const cpu = process.cpuUsage(cpu0);
-    await c.stop();
-    process.stdout.write(JSON.stringify({ records, datagrams: s.datagrams, errors: s.decodeErrors, cpuSeconds: (cpu.user + cpu.system) / 1e6 }) + '\n');
+    const cpu = process.cpuUsage(cpu0); // all threads of the process
+    process.stdout.write(JSON.stringify({ records: s.records, datagrams: s.datagrams, errors: s.decodeErrors, queueDrops: s.queueDrops, cpuSeconds: (cpu.user + cpu.system) / 1e6 }) + '\n');
     process.exit(0);
   });
 }
@@ -210,7 +215,7 @@ async function main(): Promise<void> {
     const perStream = (() => { let n = 0; const d = new FlowDecoder(); for (const g of ipfix) n += d.decode(g, 'x', { flow: () => {} }); return n; })();
     const REPEATS = Number(process.env.BENCH_FLOW_REPEATS ?? 60);
     const offered = perStream * REPEATS;
-    console.log(`\n== end to end over loopback: ${ipfix.length * REPEATS} IPFIX datagrams, ${offered} records, socket buffer ${RECV_BUF >> 20} MiB ==`);
+    console.log(`\n== end to end over loopback: ${ipfix.length * REPEATS} IPFIX datagrams, ${offered} records, socket buffer ${RECV_BUF >> 20} MiB asked (net.core.rmem_max ${readFileSync('/proc/sys/net/core/rmem_max', 'utf8').trim()}), bandex decodeThreads ${DECODE_THREADS} ==`);
 
     // both collectors receive the same stream at the same time (each datagram goes to both),
     // so they share the machine under the same conditions; three trials, median ratio reported

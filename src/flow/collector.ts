@@ -3,13 +3,24 @@
  * a large socket receive buffer so bursts are queued by the kernel rather than dropped, and one
  * FlowDecoder holding per-exporter state. A bad datagram is counted and dropped; a throwing sink
  * is counted too; the collector keeps running.
+ *
+ * `decodeThreads: 1` splits the work over two threads: Node spends about as long receiving a
+ * datagram as decoding it, so this thread only receives and packs datagrams into transferable
+ * batch buffers (batch.ts) while a worker (collector-worker.ts) decodes them with the decoder and
+ * a sink loaded from `sinkModule` in that thread. `decodeThreads: 0` decodes inline into the
+ * sink object given to the factory (tests, embedding, sinks that need this thread's state).
  */
 import dgram from 'node:dgram';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { FlowDecoder } from './decoder.ts';
 import type { FlowDecoderOptions } from './decoder.ts';
 import type { FlowSink } from './sink.ts';
 import type { ExporterSnapshot } from './exporter-state.ts';
 import { FlowDecodeError } from './errors.ts';
+import { BATCH_HEADER } from './batch.ts';
+import type { FromWorker, ToWorker } from './batch.ts';
 
 export interface FlowListen {
   host: string;
@@ -21,6 +32,11 @@ export interface FlowCollectorConfig extends FlowDecoderOptions {
   listen: FlowListen[];
   /** SO_RCVBUF in bytes (the kernel may cap it at net.core.rmem_max). Default 8 MiB. */
   recvBufferSize?: number;
+  /** 0: decode inline into the factory's sink; 1: decode in a worker thread into `sinkModule`'s sink. */
+  decodeThreads?: 0 | 1;
+  /** Worker mode: module (URL or absolute path) exporting `createFlowSink(sinkOptions)`; none = count only. */
+  sinkModule?: string;
+  sinkOptions?: unknown;
 }
 
 export interface FlowCollectorStats {
@@ -28,8 +44,12 @@ export interface FlowCollectorStats {
   records: number;
   decodeErrors: number;
   sinkErrors: number;
-  /** Kernel receive buffer actually granted, per listener. */
+  /** Worker mode: datagrams dropped because every batch buffer was waiting for the decoder. */
+  queueDrops: number;
+  /** Kernel receive buffer actually granted, per listener (Linux reports twice the usable size). */
   recvBufferSizes: number[];
+  /** True when the kernel granted less than asked (net.core.rmem_max caps SO_RCVBUF). */
+  recvBufferCapped: boolean;
 }
 
 export interface FlowCollectorHooks {
@@ -43,20 +63,35 @@ export interface FlowCollector {
   addresses(): FlowListen[];
   exporters(): ExporterSnapshot[];
   stats(): FlowCollectorStats;
-  readonly decoder: FlowDecoder;
+  /** Worker mode: what the worker sink's `result()` returned at stop. */
+  sinkResult(): unknown;
+  /** The inline decoder; null in worker mode (its state lives in the worker). */
+  readonly decoder: FlowDecoder | null;
 }
 
-export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink, hooks: FlowCollectorHooks = {}): FlowCollector {
-  const decoder = new FlowDecoder(config);
+const BATCH_BYTES = 256 * 1024;
+/** Batches in flight or queued at the worker at most (32 MiB): beyond that, drop and count. */
+const MAX_BATCHES = 128;
+
+export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink | null, hooks: FlowCollectorHooks = {}): FlowCollector {
+  const threaded = (config.decodeThreads ?? 0) === 1;
+  if (!threaded && !sink) throw new Error('createFlowCollector: a sink is required when decodeThreads is 0');
+  if (threaded && sink) throw new Error('createFlowCollector: with decodeThreads 1 the sink comes from sinkModule (it runs in the worker)');
+  const decoder = threaded ? null : new FlowDecoder(config);
   const sockets: dgram.Socket[] = [];
-  const stats: FlowCollectorStats = { datagrams: 0, records: 0, decodeErrors: 0, sinkErrors: 0, recvBufferSizes: [] };
+  const requested = config.recvBufferSize ?? 8 * 1024 * 1024;
+  const stats: FlowCollectorStats = {
+    datagrams: 0, records: 0, decodeErrors: 0, sinkErrors: 0, queueDrops: 0, recvBufferSizes: [], recvBufferCapped: false,
+  };
   let bound: FlowListen[] = [];
   let expiry: NodeJS.Timeout | null = null;
+  const templateTimeoutMs = config.templateTimeoutMs ?? 30 * 60_000;
+  const expiryEveryMs = Math.max(1000, Math.min(60_000, templateTimeoutMs / 4));
 
-  function onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+  function onInline(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     stats.datagrams++;
     try {
-      stats.records += decoder.decode(msg, rinfo.address, sink);
+      stats.records += decoder!.decode(msg, rinfo.address, sink!);
     } catch (err) {
       if (err instanceof FlowDecodeError) stats.decodeErrors++;
       else stats.sinkErrors++;
@@ -64,10 +99,131 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink,
     }
   }
 
+  // ---- worker mode: receive thread packs, worker decodes --------------------------------------
+  let worker: Worker | null = null;
+  let lastExporters: ExporterSnapshot[] = [];
+  let sinkResult: unknown;
+  let final: ((m: FromWorker) => void) | null = null;
+  const free: ArrayBuffer[] = [];
+  let allocated = 0;
+  let cur: { ab: ArrayBuffer; bytes: Buffer; view: DataView } | null = null;
+  let used = 0;
+  let count = 0;
+  let flushScheduled = false;
+  const addrIndex = new Map<string, number>();
+  let newAddrs: string[] = [];
+
+  function take(): boolean {
+    let ab = free.pop();
+    if (!ab) {
+      if (allocated >= MAX_BATCHES) return false;
+      ab = new ArrayBuffer(BATCH_BYTES);
+      allocated++;
+    }
+    cur = { ab, bytes: Buffer.from(ab), view: new DataView(ab) };
+    used = 0;
+    count = 0;
+    return true;
+  }
+
+  function flush(): void {
+    flushScheduled = false;
+    if (!cur || count === 0 || !worker) return;
+    const m: ToWorker = { type: 'batch', buf: cur.ab, used, count, newAddrs };
+    newAddrs = [];
+    cur = null;
+    worker.postMessage(m, [m.buf]);
+  }
+
+  function onThreaded(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    stats.datagrams++;
+    const need = BATCH_HEADER + msg.length;
+    if (cur && used + need > BATCH_BYTES) flush();
+    if (!cur && !take()) {
+      stats.queueDrops++;
+      return;
+    }
+    let ai = addrIndex.get(rinfo.address);
+    if (ai === undefined) {
+      ai = addrIndex.size;
+      addrIndex.set(rinfo.address, ai);
+      newAddrs.push(rinfo.address);
+    }
+    const c = cur!;
+    c.view.setUint16(used, msg.length);
+    c.view.setUint16(used + 2, rinfo.port);
+    c.view.setUint32(used + 4, ai);
+    msg.copy(c.bytes, used + BATCH_HEADER);
+    used += need;
+    count++;
+    // libuv reads a burst of ready datagrams per poll; flushing after it keeps latency at one loop turn
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+  }
+
+  function onWorkerMessage(m: FromWorker): void {
+    if (m.type === 'done') {
+      free.push(m.buf);
+      stats.records += m.records;
+      stats.decodeErrors += m.decodeErrors;
+      stats.sinkErrors += m.sinkErrors;
+      for (const e of m.errors) {
+        let err: Error;
+        if (e.code) {
+          err = new FlowDecodeError(e.code, '', -1);
+          err.message = e.message;
+        } else {
+          err = new Error(e.message);
+        }
+        hooks.onError?.(err, e.source);
+      }
+    } else if (m.type === 'exporters') {
+      lastExporters = m.exporters;
+    } else if (m.type === 'final') {
+      lastExporters = m.exporters;
+      sinkResult = m.sinkResult;
+      final?.(m);
+    }
+  }
+
+  async function startWorker(): Promise<void> {
+    // the worker is TypeScript and Node 20 does not run `--import` loaders before a worker's entry
+    // module, so a tiny script registers tsx's loader in the worker and then imports the entry
+    const entry = new URL('./collector-worker.ts', import.meta.url).href;
+    const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+    const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+    const { now: _now, ...decoderOptions } = config;
+    const w = new Worker(boot, {
+      eval: true,
+      workerData: {
+        decoder: {
+          templateTimeoutMs: decoderOptions.templateTimeoutMs, sampling: decoderOptions.sampling,
+          forceSampling: decoderOptions.forceSampling, protocols: decoderOptions.protocols, maxExporters: decoderOptions.maxExporters,
+        },
+        sinkModule: config.sinkModule, sinkOptions: config.sinkOptions, expiryEveryMs, snapshotEveryMs: 1000,
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      const onErr = (err: Error) => reject(err);
+      w.once('error', onErr);
+      w.on('message', function ready(m: FromWorker) {
+        if (m.type !== 'ready') return;
+        w.off('message', ready);
+        w.off('error', onErr);
+        resolve();
+      });
+    });
+    w.on('message', onWorkerMessage);
+    w.on('error', (err) => hooks.onError?.(err, 'decode-worker'));
+    worker = w;
+  }
+
   async function listenOne(l: FlowListen): Promise<FlowListen> {
     const type = l.host.includes(':') ? 'udp6' : 'udp4';
-    const sock = dgram.createSocket({ type, recvBufferSize: config.recvBufferSize ?? 8 * 1024 * 1024 });
-    sock.on('message', onMessage);
+    const sock = dgram.createSocket({ type, recvBufferSize: requested });
+    sock.on('message', threaded ? onThreaded : onInline);
     await new Promise<void>((resolve, reject) => {
       sock.once('error', reject);
       sock.bind(l.port, l.host, () => {
@@ -77,7 +233,9 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink,
     });
     sock.on('error', (err) => hooks.onError?.(err, l.host));
     sockets.push(sock);
-    stats.recvBufferSizes.push(sock.getRecvBufferSize());
+    const granted = sock.getRecvBufferSize();
+    stats.recvBufferSizes.push(granted);
+    if (granted < requested) stats.recvBufferCapped = true;
     const a = sock.address();
     return { host: a.address, port: a.port };
   }
@@ -85,20 +243,35 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink,
   return {
     decoder,
     async start() {
+      if (threaded) await startWorker();
       bound = [];
       for (const l of config.listen) bound.push(await listenOne(l));
-      const every = Math.max(1000, Math.min(60_000, decoder.templateTimeoutMs / 4));
-      expiry = setInterval(() => decoder.expireTemplates(), every);
-      expiry.unref();
+      if (decoder) {
+        expiry = setInterval(() => decoder.expireTemplates(), expiryEveryMs);
+        expiry.unref();
+      }
       return bound;
     },
     async stop() {
       if (expiry) clearInterval(expiry);
       expiry = null;
       await Promise.all(sockets.splice(0).map((s) => new Promise<void>((r) => s.close(() => r()))));
+      const w = worker;
+      if (w) {
+        flush();
+        // batches already posted are decoded before 'stop' (messages are ordered)
+        await new Promise<void>((resolve) => {
+          final = () => resolve();
+          w.postMessage({ type: 'stop' } satisfies ToWorker);
+        });
+        // let the 'done' messages queued before 'final' land (they are, ordering holds)
+        await w.terminate();
+        worker = null;
+      }
     },
     addresses: () => bound,
-    exporters: () => decoder.exporters(),
+    exporters: () => (decoder ? decoder.exporters() : lastExporters),
     stats: () => ({ ...stats, recvBufferSizes: [...stats.recvBufferSizes] }),
+    sinkResult: () => sinkResult,
   };
 }

@@ -1,0 +1,84 @@
+// The threaded collector (decodeThreads 1: this thread receives, a worker decodes into a sink
+// loaded from a module) must report exactly what the inline collector reports for the same
+// datagrams: records, per-flow sums, per-exporter counters (templates, sequence loss, errors).
+import { afterAll, describe, expect, it } from 'vitest';
+import dgram from 'node:dgram';
+import { fileURLToPath } from 'node:url';
+import { createFlowCollector, FlowDecodeError } from '../../src/flow/index.ts';
+import type { FlowCollector, ExporterSnapshot } from '../../src/flow/index.ts';
+import { loadFixture, summingSink } from './helpers/fixtures.ts';
+
+const sinkModule = fileURLToPath(new URL('./helpers/worker-sink.ts', import.meta.url));
+const collectors: FlowCollector[] = [];
+afterAll(async () => {
+  await Promise.all(collectors.map((c) => c.stop()));
+});
+
+async function feed(port: number, dgs: Buffer[]): Promise<void> {
+  const s = dgram.createSocket('udp4');
+  for (const d of dgs) await new Promise<void>((r) => s.send(d, port, '127.0.0.1', () => r()));
+  s.close();
+}
+
+function comparable(e: ExporterSnapshot[]): unknown {
+  return e.map(({ firstSeenMs: _f, lastSeenMs: _l, ...rest }) => rest);
+}
+
+describe('threaded collector (decodeThreads 1)', () => {
+  it('decodes the same records, sums and exporter counters as the inline collector', async () => {
+    // IPFIX and v9 (templates), v5, and sFlow (its own exporter: the agent address) with one
+    // datagram skipped to make a sequence gap
+    const sflow = loadFixture('pmacct-sflow');
+    const dgs = [
+      ...loadFixture('pmacct-ipfix'), ...loadFixture('softflowd-v9'), ...loadFixture('pmacct-v5'),
+      ...sflow.slice(0, 3), ...sflow.slice(4), Buffer.from('garbage!'),
+    ];
+
+    const inlineSink = summingSink();
+    const inline = createFlowCollector({ listen: [{ host: '127.0.0.1', port: 0 }] }, inlineSink);
+    const threaded = createFlowCollector({ listen: [{ host: '127.0.0.1', port: 0 }], decodeThreads: 1, sinkModule }, null);
+    collectors.push(inline, threaded);
+    const [a] = await inline.start();
+    const [b] = await threaded.start();
+    expect(threaded.decoder).toBeNull();
+    await feed(a.port, dgs);
+    await feed(b.port, dgs);
+    await new Promise((r) => setTimeout(r, 200));
+    const inlineExporters = inline.exporters();
+    await inline.stop();
+    await threaded.stop(); // decodes everything queued, then the final snapshot and sink result arrive
+
+    const want = inline.stats();
+    expect(want.records).toBeGreaterThan(0);
+    expect(threaded.stats()).toMatchObject({ datagrams: dgs.length, records: want.records, decodeErrors: 1, sinkErrors: 0, queueDrops: 0 });
+    expect(new Map(threaded.sinkResult() as Array<[string, unknown]>)).toEqual(inlineSink.sums);
+    expect(comparable(threaded.exporters())).toEqual(comparable(inlineExporters));
+    expect(threaded.exporters().some((e) => e.protocol === 'sflow' && e.lost === 1)).toBe(true);
+  });
+
+  it('reports decode and sink errors to onError with the codec error type and keeps collecting', async () => {
+    const errors: Array<{ err: unknown; source: string }> = [];
+    const c = createFlowCollector(
+      { listen: [{ host: '127.0.0.1', port: 0 }], decodeThreads: 1, sinkModule, sinkOptions: { throwOnPort: 53 } },
+      null,
+      { onError: (err, source) => errors.push({ err, source }) },
+    );
+    collectors.push(c);
+    const [a] = await c.start();
+    const ipfix = loadFixture('softflowd-ipfix');
+    await feed(a.port, [Buffer.from('000a00ff0000000000000000000000000000', 'hex'), ...ipfix]);
+    await new Promise((r) => setTimeout(r, 150));
+    await c.stop();
+    const decodeErrors = errors.filter((e) => e.err instanceof FlowDecodeError);
+    expect(decodeErrors).toHaveLength(1);
+    expect((decodeErrors[0].err as FlowDecodeError).code).toBe('FLOW_BAD_LENGTH');
+    expect(decodeErrors[0].source).toBe('127.0.0.1');
+    expect(c.stats().decodeErrors).toBe(1);
+    expect(c.stats().datagrams).toBe(1 + ipfix.length);
+  });
+
+  it('refuses a sink object in worker mode and a missing sink inline', () => {
+    expect(() => createFlowCollector({ listen: [], decodeThreads: 1 }, { flow: () => {} })).toThrow(/sinkModule/);
+    expect(() => createFlowCollector({ listen: [] }, null)).toThrow(/sink is required/);
+  });
+});
