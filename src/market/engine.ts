@@ -60,6 +60,9 @@ export class MarketEngine {
   private fillQuality: Array<MatchQuality | null> = [];
   private sides: BookSide[] = [];
   private cursors: Array<Order | null> = [];
+  private mCur: Array<Order | null> = [];
+  private mLevel: number[] = [];
+  private mHeap: number[] = [];
   private cursorLevel: number[] = [];
   private cands: RankedCandidate[] = [];
   /**
@@ -266,50 +269,27 @@ export class MarketEngine {
 
   /**
    * Price-time walk merging several book sides (covering prefixes, or every book an `any` sell
-   * serves) into one order: a binary heap of the sides' current heads, best first.
+   * serves) into one order: a binary heap of the sides' current heads, best first. The heap and
+   * cursors are the engine's scratch arrays (no allocation per walk).
    */
   private walkMerged(taker: Order, sides: BookSide[], takerBuys: boolean): number {
     const k = sides.length;
-    const li = new Int32Array(k);
-    const cur: Array<Order | null> = new Array(k);
-    const heap: number[] = [];
-    // a is better than b: lower price for asks (taker buys), higher for bids; then earlier seq.
-    const better = (a: Order, b: Order) => (a.price !== b.price ? (takerBuys ? a.price < b.price : a.price > b.price) : a.seq < b.seq);
-    const up = (i: number) => {
-      const x = heap[i];
-      while (i > 0) {
-        const p = (i - 1) >> 1;
-        if (!better(cur[x]!, cur[heap[p]]!)) break;
-        heap[i] = heap[p];
-        i = p;
-      }
-      heap[i] = x;
-    };
-    const down = (i: number) => {
-      const n = heap.length;
-      const x = heap[i];
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const c = r < n && better(cur[heap[r]]!, cur[heap[l]]!) ? r : l;
-        if (!better(cur[heap[c]]!, cur[x]!)) break;
-        heap[i] = heap[c];
-        i = c;
-      }
-      heap[i] = x;
-    };
+    const li = this.mLevel;
+    const cur = this.mCur;
+    const heap = this.mHeap;
+    heap.length = 0;
     for (let i = 0; i < k; i++) {
       cur[i] = sides[i].levels[0].head;
+      li[i] = 0;
       heap.push(i);
-      up(heap.length - 1);
+      this.siftUp(heap.length - 1, takerBuys);
     }
     const limit = taker.price;
     let n = 0;
     while (heap.length > 0) {
       const best = heap[0];
       const r = cur[best]!;
-      if (takerBuys ? r.price > limit : r.price < limit) return n;
+      if (takerBuys ? r.price > limit : r.price < limit) break;
       // Advance this side's cursor before filling (the walk never removes orders from the book).
       let nx = r.next;
       if (nx === null) {
@@ -322,13 +302,53 @@ export class MarketEngine {
         const last = heap.pop()!;
         if (heap.length > 0) {
           heap[0] = last;
-          down(0);
+          this.siftDown(0, takerBuys);
         }
-      } else down(0);
+      } else this.siftDown(0, takerBuys);
       n = this.tryFill(taker, r, takerBuys, n);
-      if (n < 0) return -n;
+      if (n < 0) {
+        n = -n;
+        break;
+      }
     }
+    for (let i = 0; i < k; i++) cur[i] = null;
+    heap.length = 0;
     return n;
+  }
+
+  /** a is better than b: lower price for asks (taker buys), higher for bids; then earlier seq. */
+  private mBetter(a: number, b: number, takerBuys: boolean): boolean {
+    const x = this.mCur[a]!;
+    const y = this.mCur[b]!;
+    return x.price !== y.price ? (takerBuys ? x.price < y.price : x.price > y.price) : x.seq < y.seq;
+  }
+
+  private siftUp(i: number, takerBuys: boolean): void {
+    const heap = this.mHeap;
+    const x = heap[i];
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.mBetter(x, heap[p], takerBuys)) break;
+      heap[i] = heap[p];
+      i = p;
+    }
+    heap[i] = x;
+  }
+
+  private siftDown(i: number, takerBuys: boolean): void {
+    const heap = this.mHeap;
+    const n = heap.length;
+    const x = heap[i];
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && this.mBetter(heap[r], heap[l], takerBuys) ? r : l;
+      if (!this.mBetter(heap[c], x, takerBuys)) break;
+      heap[i] = heap[c];
+      i = c;
+    }
+    heap[i] = x;
   }
 
   /**
