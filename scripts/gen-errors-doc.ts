@@ -9,6 +9,7 @@ import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BGP_ERROR_CODES } from '../src/bgp/errors.ts';
 import { FLOW_ERROR_CODES } from '../src/flow/errors.ts';
+import { httpStatus } from '../src/api/http-errors.ts';
 import { errorTables } from '../src/lib/errors.ts';
 
 /** The protocol libraries' own codes: not HTTP answers, but what logs, metrics and CLI output show. */
@@ -32,17 +33,6 @@ const LIBRARY_TABLES: { title: string; where: string; codes: Record<string, stri
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = join(ROOT, 'docs/errors.md');
 
-const STATUS: Record<string, number> = {
-  invalid: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  limit: 429,
-  unavailable: 503,
-  internal: 500,
-};
-const STATUS_OF_CODE: Record<string, number> = { BODY_TOO_LARGE: 413, UNSUPPORTED_MEDIA_TYPE: 415 };
 
 function findErrorFiles(dir: string): string[] {
   const out: string[] = [];
@@ -77,7 +67,7 @@ export async function renderErrorsDoc(): Promise<string> {
     seen.add(t.domain);
     lines.push(`## ${t.domain}`, '', '| Code | HTTP | Kind | When and what to do |', '|---|---|---|---|');
     for (const [code, spec] of Object.entries(t.specs).sort(([a], [b]) => a.localeCompare(b))) {
-      lines.push(`| \`${code}\` | ${STATUS_OF_CODE[code] ?? STATUS[spec.kind]} | ${spec.kind} | ${spec.description.replace(/\|/g, '\\|')} |`);
+      lines.push(`| \`${code}\` | ${httpStatus(code, spec.kind)} | ${spec.kind} | ${spec.description.replace(/\|/g, '\\|')} |`);
     }
     lines.push('');
   }

@@ -20,8 +20,13 @@ export const STATUS_OF_KIND: Record<ErrorKind, number> = {
 /** Codes whose HTTP status is more specific than their kind's. */
 const STATUS_OF_CODE: Record<string, number> = { BODY_TOO_LARGE: 413, UNSUPPORTED_MEDIA_TYPE: 415 };
 
+/** The HTTP status an error code of the given kind is answered with (also printed in docs/errors.md). */
+export function httpStatus(code: string, kind: ErrorKind): number {
+  return STATUS_OF_CODE[code] ?? STATUS_OF_KIND[kind];
+}
+
 export function statusOf(e: BandexError): number {
-  return STATUS_OF_CODE[e.code] ?? STATUS_OF_KIND[e.kind];
+  return httpStatus(e.code, e.kind);
 }
 
 /** Turns anything thrown into a BandexError (framework errors get stable codes). */
