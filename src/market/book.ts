@@ -6,9 +6,10 @@
  * book its prefix covers. Those lists are cached per book and rebuilt only when a book is added.
  *
  * A taker sell on a short prefix (or `any`) covers thousands of books, most of whose bids do not
- * cross. So every book also keeps a BidIndex of the books it covers (itself included), keyed by
- * their best bid: the sell visits only the books whose best bid crosses its price. A book's entry
- * moves when its best bid changes, in the index of each of its covering books (a few).
+ * cross. So a book that has met a taker sell keeps a BidIndex of the more-specific books it covers
+ * (built on that first sell, then maintained), keyed by their best bid: the sell visits only the
+ * books whose best bid crosses its price. A book's entry moves when its best bid changes, in the
+ * indexes of its covering books (a few). Books no sell ever covered keep no index and cost nothing.
  */
 import { type Prefix, PrefixTrie, parsePrefix } from '../lib/index.ts';
 import { BookSide } from './order.ts';
@@ -76,9 +77,9 @@ export class DestBook {
   /** Books whose bids a sell here may serve (covered prefixes), cached. */
   coveredCache: DestBook[] | null = null;
   cacheVersion = -1;
-  /** The books this one covers (itself included) that hold bids, by best bid. */
-  readonly bidIndex = new BidIndex();
-  /** The best bid under which this book is filed in its covering books' indexes (NaN: none). */
+  /** The more-specific books this one covers that hold bids, by best bid (null until needed). */
+  bidIndex: BidIndex | null = null;
+  /** This book's best bid as filed in its covering books' indexes (NaN: no bids). */
   indexedBest = NaN;
 
   constructor(key: string, protocol: Protocol, prefix: Prefix | null) {
@@ -117,8 +118,6 @@ export class Books {
     this.byKey.set(key, b);
     this.trie.set(r.prefix, b);
     this.version++;
-    // A new covering book files the more-specific books that already hold bids.
-    for (const d of this.trie.covered(r.prefix)) if (!Number.isNaN(d.indexedBest)) b.bidIndex.add(d, d.indexedBest);
     return b;
   }
 
@@ -151,6 +150,21 @@ export class Books {
     b.cacheVersion = this.version;
   }
 
+  /**
+   * The bid sides a sell in `b` can reach whose best bid is at least `minPrice`: `b`'s own, then
+   * the covered books' from b's index (built now if this is the first sell to look).
+   */
+  crossingBids(b: DestBook, minPrice: number, out: BookSide[]): void {
+    if (b.bids.orders > 0 && b.bids.levels[0].price >= minPrice) out.push(b.bids);
+    let x = b.bidIndex;
+    if (x === null) {
+      x = b.bidIndex = new BidIndex();
+      const from: Iterable<DestBook> = b.prefix === null ? this.withBids[b.protocol] : this.trie.covered(b.prefix);
+      for (const d of from) if (d !== b && !Number.isNaN(d.indexedBest)) x.add(d, d.indexedBest);
+    }
+    x.crossing(minPrice, out);
+  }
+
   /** Call after any change to `b`'s bids: refiles it when its best bid price changed. */
   bidsChanged(b: DestBook): void {
     const best = b.bids.orders > 0 ? b.bids.levels[0].price : NaN;
@@ -159,6 +173,7 @@ export class Books {
     const cov = this.covering(b);
     for (let i = 0; i < cov.length; i++) {
       const x = cov[i].bidIndex;
+      if (x === null || cov[i] === b) continue;
       if (!Number.isNaN(old)) x.remove(b, old);
       if (!Number.isNaN(best)) x.add(b, best);
     }

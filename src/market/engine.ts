@@ -244,7 +244,7 @@ export class MarketEngine {
     const b = this.state.bookOf(sell);
     const sides = this.sides;
     sides.length = 0;
-    b.bidIndex.crossing(sell.price, sides);
+    this.state.books.crossingBids(b, sell.price, sides);
     if (sides.length === 0) return 0;
     const n = sides.length === 1 ? this.walkOne(sell, sides[0], false) : this.walkMerged(sell, sides, false);
     sides.length = 0;
