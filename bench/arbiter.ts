@@ -8,6 +8,9 @@
 //  - re-export after a session reset: buyer session restarted while 1,000 trade routes are exported,
 //    time until all are back in its BIRD; reference: the time the session alone takes to re-establish.
 // Writes bench/results/arbiter.json. Needs root (network namespaces) and bird2.
+// The route server dials the sellers as in production (BENCH_RS_PASSIVE=1: only they dial it);
+// it prints a timeline (when each seller session came up, route-server CPU while learning);
+// BENCH_BGP_LOG=FILE writes the speaker's log.
 //
 // `--loopback` (no daemons, no root): a quick in-process variant for profiling the learning path —
 // 49 bandex speakers in a child process (one per 127.0.1.x source address) announce the same 200k
@@ -18,7 +21,7 @@ import { execFileSync, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createArbiter, type TradeSource } from '../src/arbiter/arbiter.ts';
 import { ExportEngine } from '../src/arbiter/export-policy.ts';
@@ -88,13 +91,15 @@ async function main(): Promise<void> {
     // --- the route server ---
     const reporter = createReporter({ destination: false });
     const registry = new RouteRegistry({ clock: systemClock, filter: createImportFilter({ bogons: { allowPrivateAsns: true } }) });
-    const speaker = createSpeaker({}, { asn: RS_ASN, routerId: lab.rs4, listen: { host: lab.rs4, port: RS_PORT }, routeServer: true, holdTime: 90 });
+    const bgpLog = process.env.BENCH_BGP_LOG;
+    const speakerDeps = bgpLog ? { log: (level: string, msg: string) => appendFileSync(bgpLog, `${Date.now()} ${level} ${msg}\n`) } : {};
+    const speaker = createSpeaker(speakerDeps, { asn: RS_ASN, routerId: lab.rs4, listen: { host: lab.rs4, port: RS_PORT }, routeServer: true, holdTime: 90 });
     const trades = new Map<string, TradeView>();
     const subs: Array<(t: TradeView) => void> = [];
     const tradeSource: TradeSource = { list: () => [...trades.values()], subscribe: (fn) => (subs.push(fn), () => undefined) };
     const arbiter = createArbiter(
       { clock: systemClock, reporter, speaker, registry, members: { list: () => members, subscribe: () => () => undefined }, trades: tradeSource },
-      { asn: RS_ASN, passive: true },
+      { asn: RS_ASN, passive: process.env.BENCH_RS_PASSIVE === '1' },
     );
     await arbiter.start();
     cleanup.unshift(() => arbiter.stop());
@@ -102,6 +107,18 @@ async function main(): Promise<void> {
     const rssBefore = process.memoryUsage().rss;
 
     const t0 = Date.now();
+    // timeline of the learning, to tell session set-up from route transfer
+    const sellerSet = new Set(sellerAddrs);
+    const upAtMs: number[] = [];
+    const onUp = (e: { peer: string; to: string }) => {
+      if (e.to === 'Established' && sellerSet.has(e.peer)) upAtMs.push(Date.now() - t0);
+    };
+    speaker.on('state', onUp);
+    const cpuAtStart = process.cpuUsage();
+    let firstRouteMs = 0;
+    const firstRoute = setInterval(() => {
+      if (!firstRouteMs && registry.size > 0) firstRouteMs = Date.now() - t0;
+    }, 20);
     // --- the buyer (started first), with direct sessions to every seller as the reference ---
     const direct = sellerAddrs
       .map((a, k) => [`protocol bgp d${k} {`, `  local ${buyerRtr.v4} as 65100;`, `  neighbor ${a} as ${65101 + k};`, '  ipv4 { import all; export none; };', '}'].join('\n'))
@@ -153,6 +170,10 @@ async function main(): Promise<void> {
     }
     await waitFor('all routes learned', () => (registry.size >= ROUTES ? true : undefined), 600_000, 100);
     const learnMs = Date.now() - t0;
+    clearInterval(firstRoute);
+    speaker.off('state', onUp);
+    const cpuLearn = process.cpuUsage(cpuAtStart);
+    console.log(`timeline: seller sessions up at ${upAtMs.join(' ')} ms; first route filed ${firstRouteMs} ms, all filed ${learnMs} ms; route-server CPU ${Math.round((cpuLearn.user + cpuLearn.system) / 1000)} ms`);
     const rssPerRoute = Math.round((process.memoryUsage().rss - rssBefore) / ROUTES);
     const heapAfter = gcMem();
     const accepted = registry.routes({ status: 'accepted' }).length;
