@@ -37,6 +37,8 @@ export interface FlowCollectorConfig extends FlowDecoderOptions {
   /** Worker mode: module (URL or absolute path) exporting `createFlowSink(sinkOptions)`; none = count only. */
   sinkModule?: string;
   sinkOptions?: unknown;
+  /** Worker mode: longest a received datagram waits for its batch to fill (ms, default 2; 0 = one loop turn). */
+  batchDelayMs?: number;
 }
 
 export interface FlowCollectorStats {
@@ -46,6 +48,8 @@ export interface FlowCollectorStats {
   sinkErrors: number;
   /** Worker mode: datagrams dropped because every batch buffer was waiting for the decoder. */
   queueDrops: number;
+  /** Worker mode: batches handed to the decoder. */
+  batches: number;
   /** Kernel receive buffer actually granted, per listener (Linux reports twice the usable size). */
   recvBufferSizes: number[];
   /** True when the kernel granted less than asked (net.core.rmem_max caps SO_RCVBUF). */
@@ -69,9 +73,10 @@ export interface FlowCollector {
   readonly decoder: FlowDecoder | null;
 }
 
-const BATCH_BYTES = 256 * 1024;
-/** Batches in flight or queued at the worker at most (32 MiB): beyond that, drop and count. */
-const MAX_BATCHES = 128;
+const BATCH_BYTES = 128 * 1024;
+/** Batches in flight or queued at the worker at most (64 MiB, ~8x a typical granted socket buffer,
+ * for when the decode thread is descheduled): beyond that, drop and count. */
+const MAX_BATCHES = 512;
 
 export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink | null, hooks: FlowCollectorHooks = {}): FlowCollector {
   const threaded = (config.decodeThreads ?? 0) === 1;
@@ -81,7 +86,7 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
   const sockets: dgram.Socket[] = [];
   const requested = config.recvBufferSize ?? 8 * 1024 * 1024;
   const stats: FlowCollectorStats = {
-    datagrams: 0, records: 0, decodeErrors: 0, sinkErrors: 0, queueDrops: 0, recvBufferSizes: [], recvBufferCapped: false,
+    datagrams: 0, records: 0, decodeErrors: 0, sinkErrors: 0, queueDrops: 0, batches: 0, recvBufferSizes: [], recvBufferCapped: false,
   };
   let bound: FlowListen[] = [];
   let expiry: NodeJS.Timeout | null = null;
@@ -110,6 +115,8 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
   let used = 0;
   let count = 0;
   let flushScheduled = false;
+  const batchDelayMs = config.batchDelayMs ?? 2;
+  let batches = 0;
   const addrIndex = new Map<string, number>();
   let newAddrs: string[] = [];
 
@@ -132,6 +139,7 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
     const m: ToWorker = { type: 'batch', buf: cur.ab, used, count, newAddrs };
     newAddrs = [];
     cur = null;
+    batches++;
     worker.postMessage(m, [m.buf]);
   }
 
@@ -156,10 +164,12 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
     msg.copy(c.bytes, used + BATCH_HEADER);
     used += need;
     count++;
-    // libuv reads a burst of ready datagrams per poll; flushing after it keeps latency at one loop turn
+    // a batch leaves when full or `batchDelayMs` after its first datagram: each hand-over wakes
+    // the worker and costs both threads a message, so small batches would eat the gain
     if (!flushScheduled) {
       flushScheduled = true;
-      setImmediate(flush);
+      if (batchDelayMs > 0) setTimeout(flush, batchDelayMs);
+      else setImmediate(flush);
     }
   }
 
@@ -271,7 +281,7 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
     },
     addresses: () => bound,
     exporters: () => (decoder ? decoder.exporters() : lastExporters),
-    stats: () => ({ ...stats, recvBufferSizes: [...stats.recvBufferSizes] }),
+    stats: () => ({ ...stats, batches, recvBufferSizes: [...stats.recvBufferSizes] }),
     sinkResult: () => sinkResult,
   };
 }

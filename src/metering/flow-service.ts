@@ -68,7 +68,13 @@ export function createFlowService(deps: { clock: Clock; reporter: Reporter; sink
         },
       );
       const bound = await collector.start();
-      r.log.info({ listen: bound, recvBufferSizes: collector.stats().recvBufferSizes }, 'flow collector listening');
+      const st = collector.stats();
+      r.log.info({ listen: bound, recvBufferSizes: st.recvBufferSizes }, 'flow collector listening');
+      // Linux reports twice the size it allows, so a granted figure below the request means
+      // net.core.rmem_max capped SO_RCVBUF: bursts beyond it are dropped by the kernel
+      if (st.recvBufferCapped) {
+        r.log.warn({ requested: config.recvBufferSize, granted: st.recvBufferSizes }, 'flow socket receive buffer capped by net.core.rmem_max; raise it (sysctl) to absorb larger bursts');
+      }
       timer = setInterval(push, 5000);
       timer.unref();
     },
