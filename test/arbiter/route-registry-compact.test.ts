@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { containsPrefix, formatPrefix, parsePrefix } from '../../src/lib/index.ts';
+import type { Prefix } from '../../src/lib/index.ts';
 import { createRoaSet } from '../../src/registry/route-rpki.ts';
 import type { RouteAttributes } from '../../src/registry/route-model.ts';
 import { labRegistry, route, seq } from './helpers.ts';
@@ -118,7 +119,7 @@ describe('trade route registry: queries agree with a plain list (property)', () 
             live.set(key, { memberId, router, prefix: o.prefix });
           }
         }
-        const P = (s: string) => (parsePrefix(s) as { ok: true; prefix: import('../../src/lib/index.ts').Prefix }).prefix;
+        const P = (s: string) => (parsePrefix(s) as { ok: true; prefix: Prefix }).prefix;
         const qp = P(q);
         const ids = (xs: Array<{ router: string; prefix: string }>) => xs.map((x) => `${x.router} ${x.prefix}`).sort();
         const all = [...live.values()];
