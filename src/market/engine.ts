@@ -20,7 +20,7 @@ import { type DestBook, destKey } from './book.ts';
 import { marketErrors } from './errors.ts';
 import type { BookSide, Order } from './order.ts';
 import { type RankedCandidate, qualityFrom, meetsLimits, rankKey } from './quality-match.ts';
-import { MarketState, type Trade, clientKey, expiryOf } from './state.ts';
+import { MarketState, type PortState, type Trade, clientKey, expiryOf } from './state.ts';
 import { TIMER_ORDER_EXPIRY, TIMER_TRADE_END, TIMER_TRADE_START } from './timers.ts';
 import type { MarketEvent, MatchQuality, OrderSpec, OrderView, PortDirectory, TradeRecord } from './types.ts';
 
@@ -93,11 +93,11 @@ export class MarketEngine {
         return { order: prev, events: [], duplicate: true };
       }
     }
-    this.checkAtEntry(spec, now);
+    const port = this.checkAtEntry(spec, now);
     const events: MarketEvent[] = [];
     this.tickInto(now, events);
     const id = this.deps.ids.next('ord');
-    const o = st.createOrder(id, st.lastSeq + 1, spec, now);
+    const o = st.createOrder(id, st.lastSeq + 1, spec, now, port);
     events.push({ type: 'OrderAccepted', at: now, orderId: id, seq: o.seq, spec });
     this.takeAndRest(o, now, events);
     this.tickInto(now, events);
@@ -605,14 +605,15 @@ export class MarketEngine {
   // ---- checks ---------------------------------------------------------------------------------
 
   /** Checks that need the clock or the registry (static fields were checked by validateOrder). */
-  private checkAtEntry(spec: OrderSpec, now: number): void {
+  private checkAtEntry(spec: OrderSpec, now: number): PortState {
     const st = this.state;
     const port = this.deps.ports.port(spec.portId);
     if (!port || port.memberId !== spec.memberId) {
       st.counters.ordersRejected++;
       throw marketErrors.make('MARKET_PORT_UNKNOWN', `portId ${JSON.stringify(spec.portId)} is not one of your ports`, { field: 'portId' });
     }
-    st.portState(spec.portId).capacityMbps = port.capacityMbps;
+    const ps = st.portState(spec.portId);
+    ps.capacityMbps = port.capacityMbps;
     if (spec.capacityMbps > port.capacityMbps) {
       st.counters.ordersRejected++;
       throw marketErrors.make('MARKET_CAPACITY_EXCEEDS_PORT', `capacityMbps ${spec.capacityMbps} exceeds the ${port.capacityMbps} Mbps of port ${spec.portId}`, { field: 'capacityMbps', details: { portCapacityMbps: port.capacityMbps } });
@@ -629,6 +630,7 @@ export class MarketEngine {
       st.counters.ordersRejected++;
       throw marketErrors.make('MARKET_INVALID_ORDER', 'expiresAt must be in the future', { field: 'expiresAt' });
     }
+    return ps;
   }
 
   private ownOpenOrder(memberId: string, orderId: string): Order {

@@ -99,12 +99,12 @@ export class MarketState {
   }
 
   /** Registers a newly accepted order (not yet resting). */
-  createOrder(id: string, seq: number, spec: OrderSpec, at: number): Order {
+  createOrder(id: string, seq: number, spec: OrderSpec, at: number, port?: PortState): Order {
     const o = new Order(id, seq, spec, at);
     if (seq > this.lastSeq) this.lastSeq = seq;
     this.orders.set(id, o);
     if (spec.clientOrderId !== undefined) this.byClientId.set(clientKey(spec.memberId, spec.clientOrderId), o);
-    o.port = this.portState(spec.portId);
+    o.port = port ?? this.portState(spec.portId);
     this.counters.ordersAccepted++;
     this.touchedOrders?.push(o);
     return o;

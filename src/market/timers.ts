@@ -19,19 +19,28 @@ export interface Bucket {
 export class TimerQueue {
   private readonly heap: number[] = [];
   private readonly buckets = new Map<number, Bucket>();
+  // The two most recently used buckets: orders and trades of one period arm the same two times.
   private lastAt = NaN;
   private last: Bucket | null = null;
+  private prevAt = NaN;
+  private prev: Bucket | null = null;
 
   /** Arms `target` (an order or a trade) at `at`. */
   add(at: number, kind: number, target: unknown): void {
-    let b = at === this.lastAt ? this.last : this.buckets.get(at);
-    if (!b) {
-      b = { kinds: [], targets: [] };
-      this.buckets.set(at, b);
-      this.push(at);
+    let b: Bucket | undefined;
+    if (at === this.lastAt) b = this.last!;
+    else {
+      b = at === this.prevAt ? this.prev! : this.buckets.get(at);
+      if (!b) {
+        b = { kinds: [], targets: [] };
+        this.buckets.set(at, b);
+        this.push(at);
+      }
+      this.prevAt = this.lastAt;
+      this.prev = this.last;
+      this.lastAt = at;
+      this.last = b;
     }
-    this.lastAt = at;
-    this.last = b;
     b.kinds.push(kind);
     b.targets.push(target);
   }
@@ -50,6 +59,10 @@ export class TimerQueue {
     if (this.lastAt === at) {
       this.lastAt = NaN;
       this.last = null;
+    }
+    if (this.prevAt === at) {
+      this.prevAt = NaN;
+      this.prev = null;
     }
     return { at, bucket };
   }
