@@ -99,7 +99,8 @@ async function main(): Promise<void> {
     const tradeSource: TradeSource = { list: () => [...trades.values()], subscribe: (fn) => (subs.push(fn), () => undefined) };
     const arbiter = createArbiter(
       { clock: systemClock, reporter, speaker, registry, members: { list: () => members, subscribe: () => () => undefined }, trades: tradeSource },
-      { asn: RS_ASN, passive: process.env.BENCH_RS_PASSIVE === '1' },
+      // the same connect retry as the sellers' BIRDs use towards it and the buyer
+      { asn: RS_ASN, passive: process.env.BENCH_RS_PASSIVE === '1', connectRetrySec: 2 },
     );
     await arbiter.start();
     cleanup.unshift(() => arbiter.stop());

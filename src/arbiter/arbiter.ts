@@ -48,6 +48,8 @@ export interface ArbiterConfig {
    * Reached, RFC 4486) and restarts it after `maxPrefixRestartSec`.
    */
   readonly maxPrefixAction?: 'reject' | 'teardown';
+  /** Seconds between the route server's connection attempts to a member router (the speaker's default when absent). */
+  readonly connectRetrySec?: number;
   readonly maxPrefixRestartSec?: number;
 }
 
@@ -179,6 +181,7 @@ export function createArbiter(deps: ArbiterDeps, config: ArbiterConfig): Arbiter
         passive: config.passive ?? false,
         description: `member ${mr.memberId}`,
         routeServerClient: true,
+        ...(config.connectRetrySec === undefined ? {} : { connectRetrySec: config.connectRetrySec }),
         ...(config.maxPrefixAction === 'teardown'
           ? { maxPrefix: { limit, action: 'restart' as const, restartAfterSec: config.maxPrefixRestartSec ?? 300 } }
           : {}),
