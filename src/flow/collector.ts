@@ -227,6 +227,11 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
     });
     w.on('message', onWorkerMessage);
     w.on('error', (err) => hooks.onError?.(err, 'decode-worker'));
+    // a dead worker takes no more batches (they count as queue drops) and must not hang stop()
+    w.once('exit', () => {
+      if (worker === w) worker = null;
+      final?.({ type: 'final', exporters: lastExporters, sinkResult });
+    });
     worker = w;
   }
 
@@ -269,14 +274,13 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
       const w = worker;
       if (w) {
         flush();
+        worker = null;
         // batches already posted are decoded before 'stop' (messages are ordered)
         await new Promise<void>((resolve) => {
           final = () => resolve();
           w.postMessage({ type: 'stop' } satisfies ToWorker);
         });
-        // let the 'done' messages queued before 'final' land (they are, ordering holds)
         await w.terminate();
-        worker = null;
       }
     },
     addresses: () => bound,
