@@ -28,7 +28,7 @@ export type { FlowCollector, FlowCollectorConfig, FlowCollectorStats, FlowListen
 export { encodeNetflow5 } from './encoder/netflow5.ts';
 export type { V5PacketSpec, V5RecordSpec } from './encoder/netflow5.ts';
 export { encodeIpfix, encodeNetflow9 } from './encoder/templated.ts';
-export type { FieldSpec, TemplateSpec, SetSpec, IpfixMessageSpec, V9PacketSpec } from './encoder/templated.ts';
+export type { FieldSpec, TemplateSpec, SetSpec, IpfixPacketSpec, V9PacketSpec } from './encoder/templated.ts';
 export { encodeSflow } from './encoder/sflow.ts';
 export type { SflowDatagramSpec, SflowFlowSampleSpec, SflowCounterSampleSpec } from './encoder/sflow.ts';
 export type { FieldValue } from './encoder/values.ts';

@@ -7,7 +7,7 @@
  */
 import { FlowDecodeError, truncated } from './errors.ts';
 import { u16, u32 } from './bytes.ts';
-import type { IpfixMessageSpec, SetSpec, TemplateSpec, V9PacketSpec } from './encoder/templated.ts';
+import type { IpfixPacketSpec, SetSpec, TemplateSpec, V9PacketSpec } from './encoder/templated.ts';
 import type { V5PacketSpec } from './encoder/netflow5.ts';
 import { formatAddress } from './record.ts';
 
@@ -35,7 +35,7 @@ function dataSet(buf: Buffer, p: number, end: number, t: TemplateSpec): SetSpec 
   return { kind: 'data', template: t, records, pad: end - p };
 }
 
-export function ipfixStructure(buf: Buffer, known: Map<number, TemplateSpec>): IpfixMessageSpec {
+export function ipfixStructure(buf: Buffer, known: Map<number, TemplateSpec>): IpfixPacketSpec {
   if (buf.length < 16) throw truncated('IPFIX message header', 0);
   const length = u16(buf, 2);
   const sets: SetSpec[] = [];

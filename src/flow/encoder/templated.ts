@@ -25,7 +25,7 @@ export type SetSpec =
   | { kind: 'data'; template: TemplateSpec; records: FieldValue[][]; pad?: number }
   | { kind: 'raw'; setId: number; body: Uint8Array };
 
-export interface IpfixMessageSpec {
+export interface IpfixPacketSpec {
   exportTime: number;
   sequence: number;
   domainId: number;
@@ -109,7 +109,7 @@ function writeSet(w: Writer, s: SetSpec, ipfix: boolean): void {
   w.buf.writeUInt16BE(w.p - start, start + 2);
 }
 
-export function encodeIpfix(m: IpfixMessageSpec): Buffer {
+export function encodeIpfix(m: IpfixPacketSpec): Buffer {
   const w = new Writer();
   w.u16(10);
   w.u16(0);
