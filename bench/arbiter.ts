@@ -21,7 +21,7 @@ import { execFileSync, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createArbiter, type TradeSource } from '../src/arbiter/arbiter.ts';
 import { ExportEngine } from '../src/arbiter/export-policy.ts';
@@ -34,6 +34,7 @@ import { RouteRegistry } from '../src/registry/route-registry.ts';
 import { makeTempDir, removeDir, run, startProcess, waitFor } from '../test/bgp/harness/proc.ts';
 import { createLabNet } from '../test/arbiter/lab/netns.ts';
 import { startBirdRouter } from '../test/arbiter/lab/routers.ts';
+import { type Figure, writeFigures } from './figures.ts';
 
 const SELLERS = 49;
 const ROUTES = Number(process.env.BENCH_ROUTES ?? 200_000);
@@ -41,15 +42,6 @@ const TRADES = Number(process.env.BENCH_TRADES ?? 1_000);
 const RS_ASN = 64999;
 const RS_PORT = 12791;
 
-interface Figure {
-  name: string;
-  value: number;
-  unit: string;
-  reference: string | null;
-  referenceValue: number | null;
-  goal: string | null;
-  met: boolean | null;
-}
 const figures: Figure[] = [];
 function figure(f: Figure): void {
   figures.push(f);
@@ -286,9 +278,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/arbiter.json', JSON.stringify({ figures }, null, 2) + '\n');
-  console.log('wrote bench/results/arbiter.json');
+  writeFigures('arbiter', figures);
 }
 
 const LOOPBACK_PORT = 12792;
@@ -366,9 +356,7 @@ async function loopback(): Promise<void> {
     if (speakerOnly) await speaker.stop();
     else await arbiter.stop();
   }
-  mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/arbiter-loopback.json', JSON.stringify({ figures }, null, 2) + '\n');
-  console.log('wrote bench/results/arbiter-loopback.json');
+  writeFigures('arbiter-loopback', figures);
 }
 
 (process.argv.includes('--loopback-sellers') ? loopbackSellers() : process.argv.includes('--loopback') ? loopback() : main()).then(

@@ -22,16 +22,9 @@ import { AdjRibIn } from '../src/bgp/adj-rib-in.ts';
 import { AttrIntern, ingestUpdate } from '../src/bgp/update-ingest.ts';
 import { encodeAttributes } from '../src/bgp/attributes.ts';
 import { ByteWriter } from '../src/bgp/bytes.ts';
+import type { Figure } from './figures.ts';
+export type { Figure } from './figures.ts';
 
-export interface Figure {
-  name: string;
-  value: number;
-  unit: string;
-  reference: string;
-  referenceValue: number;
-  goal: string;
-  met: boolean;
-}
 
 const FRR_RATE = 1_000_000 / 33; // prefixes/s, INTEROP.md "BIRD sends 1M routes to FRR in 33 s"
 

@@ -13,21 +13,13 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { BirdDaemon, FrrDaemon, birdProtoName, waitFor, sleep } from '../test/bgp/harness/index.ts';
 import { createSpeaker } from '../src/bgp/index.ts';
+import { type Figure, writeFigures } from './figures.ts';
 
-interface Figure {
-  name: string;
-  value: number;
-  unit: string;
-  reference: string;
-  referenceValue: number;
-  goal: string;
-  met: boolean;
-}
 
 const N = Number(process.env.BENCH_ROUTES ?? 1_000_000);
 const PATHS = 1000;
@@ -179,9 +171,7 @@ async function main(): Promise<void> {
     const ratio = f.referenceValue ? (f.value / f.referenceValue).toFixed(2) : '-';
     console.log(`${f.name}: ${f.value} ${f.unit} | ${f.reference}: ${f.referenceValue} ${f.unit} | ratio ${ratio} | goal ${f.goal}: ${f.met ? 'met' : 'NOT met'}`);
   }
-  const out = join(dirname(fileURLToPath(import.meta.url)), 'results');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'bgp.json'), JSON.stringify({ figures }, null, 2) + '\n');
+  writeFigures('bgp', figures);
 }
 
 function round(x: number): number {

@@ -20,14 +20,14 @@ import { spawn, execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FlowDecoder, createFlowCollector } from '../src/flow/index.ts';
 import { buildFrame, pcapBytes } from '../test/flow/helpers/pcap.ts';
 import type { PcapPacket, TestFlow } from '../test/flow/helpers/pcap.ts';
 import { runPmacct, runSoftflowd } from '../test/flow/helpers/exporters.ts';
+import { type Figure, writeFigures } from './figures.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const RECV_BUF = 32 * 1024 * 1024;
 /** bandex collector mode: 1 = receive thread + decode worker (flow.decodeThreads), 0 = inline. */
 const DECODE_THREADS = Number(process.env.BENCH_FLOW_THREADS ?? 1) === 0 ? 0 : 1;
@@ -188,7 +188,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // ---- main -----------------------------------------------------------------------------------
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bxf-bench-'));
-  const figures: Array<Record<string, unknown>> = [];
+  const figures: Figure[] = [];
   try {
     const pcap = join(dir, 'many.pcap');
     const FLOWS = 30_000;
@@ -280,9 +280,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  mkdirSync(join(here, 'results'), { recursive: true });
-  writeFileSync(join(here, 'results', 'flow.json'), JSON.stringify({ figures }, null, 2) + '\n');
-  console.log('\nwrote bench/results/flow.json');
+  writeFigures('flow', figures);
 }
 
 const role = process.argv.indexOf('--role');

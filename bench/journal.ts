@@ -5,12 +5,13 @@
  * Goal: ≥ 50 000 acknowledged events/s on SQLite with group commit.
  * Writes bench/results/journal.json. Options: --events N (default 200000), --quick.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createReporter, systemClock } from '../src/lib/index.ts';
 import { createJournal, createStore, type StoreConfig } from '../src/store/index.ts';
 import { createTempDatabase } from '../test/support/postgres.ts';
+import { type ComparedFigure, writeFigures } from './figures.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -23,14 +24,7 @@ const REFERENCE_EVENTS = Math.max(1000, Math.floor(EVENTS / 40));
 /** Commands in flight at once, as many API requests / matching results would be. */
 const WINDOW = 5000;
 
-interface Figure {
-  name: string;
-  value: number;
-  unit: string;
-  reference: string;
-  referenceValue: number;
-  goal: string;
-  met: boolean;
+interface JournalFigure extends ComparedFigure {
   /** Acknowledged events per second of CPU time of the benchmark process (what one idle core would give). */
   eventsPerCpuSecond: number;
 }
@@ -68,14 +62,14 @@ async function run(cfg: StoreConfig, groupCommit: boolean, events: number): Prom
   return { wall: events / secs, cpu: events / ((cpu.user + cpu.system) / 1e6) };
 }
 
-async function bench(label: string, make: () => Promise<{ cfg: StoreConfig; cleanup(): Promise<void> }>, goal: number | null): Promise<Figure> {
+async function bench(label: string, make: () => Promise<{ cfg: StoreConfig; cleanup(): Promise<void> }>, goal: number | null): Promise<JournalFigure> {
   const a = await make();
   const grouped = await run(a.cfg, true, EVENTS);
   await a.cleanup();
   const b = await make();
   const single = await run(b.cfg, false, REFERENCE_EVENTS);
   await b.cleanup();
-  const fig: Figure = {
+  const fig: JournalFigure = {
     name: `journal acknowledged events/s, group commit, ${label}`,
     value: Math.round(grouped.wall),
     unit: 'events/s',
@@ -91,7 +85,7 @@ async function bench(label: string, make: () => Promise<{ cfg: StoreConfig; clea
   return fig;
 }
 
-const figures: Figure[] = [];
+const figures: JournalFigure[] = [];
 console.log(`journal benchmark: ${EVENTS} events with group commit, ${REFERENCE_EVENTS} with one transaction per event, ${WINDOW} in flight`);
 figures.push(
   await bench(
@@ -117,10 +111,7 @@ try {
 } catch (e) {
   console.log(`PostgreSQL skipped: ${(e as Error).message}`);
 }
-const out = resolve(import.meta.dirname, 'results');
-mkdirSync(out, { recursive: true });
 // The machine's load matters for wall-clock figures: record it beside them.
 const environment = { cpus: cpus().length, loadavg1m: Number(loadavg()[0]?.toFixed(2)) };
 console.log(`machine: ${environment.cpus} CPUs, load average ${environment.loadavg1m}`);
-writeFileSync(join(out, 'journal.json'), JSON.stringify({ figures, environment }, null, 2) + '\n');
-console.log('wrote bench/results/journal.json');
+writeFigures('journal', figures, { environment });

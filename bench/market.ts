@@ -12,9 +12,10 @@
  * Options: --only a,b,c,d  --orders N (for a).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { type Figure, readFigures, writeFigures } from './figures.ts';
 
 if (!process.execArgv.some((a) => a.startsWith('--max-semi-space-size'))) {
   const args = ['--max-semi-space-size=64', ...process.execArgv, ...process.argv.slice(1)];
@@ -28,15 +29,6 @@ if (!process.execArgv.some((a) => a.startsWith('--max-semi-space-size'))) {
 
 const { streamA, runEngineA, runReferenceA, streamB, runEngineB, percentiles } = await import('./market-engine.ts');
 
-interface Figure {
-  name: string;
-  value: number;
-  unit: string;
-  reference: string;
-  referenceValue: number | null;
-  goal: string;
-  met: boolean;
-}
 const figures: Figure[] = [];
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -221,10 +213,5 @@ if (only.has('d')) {
 }
 
 // Sections not run this time keep their figures from the previous run.
-const out = resolve(import.meta.dirname, 'results/market.json');
-mkdirSync(resolve(import.meta.dirname, 'results'), { recursive: true });
-const kept = existsSync(out)
-  ? (JSON.parse(readFileSync(out, 'utf8')) as { figures: Figure[] }).figures.filter((f) => !only.has(f.name.slice(1, 2)))
-  : [];
-writeFileSync(out, JSON.stringify({ figures: [...kept, ...figures] }, null, 2));
-console.log('written bench/results/market.json');
+const kept = readFigures('market').filter((f) => !only.has(f.name.slice(1, 2)));
+writeFigures('market', [...kept, ...figures]);

@@ -10,19 +10,10 @@
  *     target on each decision (same limits).
  * Writes bench/results/quality.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { ManualClock, sequentialIds } from '../src/lib/index.ts';
 import { ProbeScheduler, QualityDb, SlidingWindow, TokenBucket, medianSorted, percentileSorted } from '../src/quality/index.ts';
+import { type ComparedFigure as Figure, writeFigures } from './figures.ts';
 
-interface Figure {
-  name: string;
-  value: number;
-  unit: string;
-  reference: string;
-  referenceValue: number;
-  goal: string;
-  met: boolean;
-}
 const figures: Figure[] = [];
 const fmt = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
 
@@ -194,6 +185,5 @@ function driveScheduler(targets: number, jobs: number, useNaive: boolean) {
   figures.push({ name: 'scheduler probe decisions/s within limits, 100 000 targets', value: Math.round(heap100k.rate), unit: 'probes/s', reference: 'global limit configured (20 000/s): the real probe rate it must sustain', referenceValue: 20_000, goal: '≥ the configured global rate (scheduling never the bottleneck), 0 violations', met: heap100k.rate >= 20_000 && heap100k.violations === 0 });
 }
 
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/quality.json', import.meta.url), JSON.stringify({ figures }, null, 2) + '\n');
+writeFigures('quality', figures);
 for (const f of figures) console.log(`${f.met ? 'MET ' : 'MISS'} ${f.name}: ${fmt(f.value)} ${f.unit} vs ${fmt(f.referenceValue)} (${f.reference}) ×${(f.value / f.referenceValue).toFixed(1)} — goal ${f.goal}`);
