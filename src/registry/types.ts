@@ -61,7 +61,9 @@ export type Principal =
 
 export interface NewMember {
   name: string;
-  asns: number[];
+  /** The member's ASNs; `asn` is the single-ASN shorthand (give one of the two). */
+  asns?: number[];
+  asn?: number;
   roles?: MemberRole[];
   contact?: Contact;
 }

@@ -61,9 +61,13 @@ function list<T>(field: string, v: unknown, min: number, max: number, item: (f: 
   return out;
 }
 
-export function checkNewMember(input: NewMember): Required<NewMember> {
+export function checkNewMember(input: NewMember): Required<Omit<NewMember, 'asn'>> {
   const name = checkName('name', input.name);
-  const asns = list('asns', input.asns, 1, LIMITS.asnsMax, checkAsn);
+  if (input.asn !== undefined && input.asns !== undefined) {
+    throw invalid('asn', 'give either asn (one ASN) or asns (a list), not both');
+  }
+  if (input.asn === undefined && input.asns === undefined) throw invalid('asns', 'asns: required (or asn for a single ASN)');
+  const asns = input.asn !== undefined ? [checkAsn('asn', input.asn)] : list('asns', input.asns, 1, LIMITS.asnsMax, checkAsn);
   const roles = list('roles', input.roles ?? ['buyer', 'seller'], 1, 3, (f, x) => {
     if (!MEMBER_ROLES.includes(x as MemberRole)) throw invalid(f, `${f} must be one of ${MEMBER_ROLES.join(', ')}`);
     return x as MemberRole;

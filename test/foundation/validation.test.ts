@@ -27,6 +27,9 @@ const MEMBER_CASES: Case[] = [
   ['asn fractional', { asns: [64496.5] }, 'VALIDATION_FAILED', 'asns[0]'],
   ['asn as string', { asns: ['64496'] }, 'VALIDATION_FAILED', 'asns[0]'],
   ['asn repeated', { asns: [64496, 64496] }, 'VALIDATION_FAILED', 'asns[1]'],
+  ['asn and asns both given', { asn: 64500 }, 'VALIDATION_FAILED', 'asn'],
+  ['single asn AS_TRANS', { asns: undefined, asn: 23456 }, 'VALIDATION_FAILED', 'asn'],
+  ['single asn as string', { asns: undefined, asn: '64500' }, 'VALIDATION_FAILED', 'asn'],
   ['too many asns', { asns: Array.from({ length: 17 }, (_, i) => 64600 + i) }, 'VALIDATION_FAILED', 'asns'],
   ['unknown role', { roles: ['broker'] }, 'VALIDATION_FAILED', 'roles[0]'],
   ['roles empty', { roles: [] }, 'VALIDATION_FAILED', 'roles'],
@@ -84,6 +87,12 @@ describeStores('validation matrix', (env) => {
     expect(res.body.error).toMatchObject({ code, field });
     expect(res.body.error.message).toContain(field.split('.')[0]!.replace(/\[.*/, ''));
     expect(await counts()).toEqual(before);
+  });
+
+  it('accepts the single-ASN form {name, asn} as asns [asn]', async () => {
+    const res = await env.call('POST', '/v1/members', { body: { name: 'Single AS Net', asn: 64593 } });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.asns).toEqual([64593]);
   });
 
   it.each(PORT_CASES)('POST /v1/ports: %s → %s at %s', async (_n, p, code, field) => {

@@ -19,7 +19,8 @@ const Contact = Type.Object(
 export const NewMemberBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: LIMITS.nameMax }),
-    asns: Type.Array(Type.Integer({ minimum: 1, maximum: 4294967294 }), { minItems: 1, maxItems: LIMITS.asnsMax }),
+    asns: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 4294967294 }), { minItems: 1, maxItems: LIMITS.asnsMax })),
+    asn: Type.Optional(Type.Integer({ minimum: 1, maximum: 4294967294, description: 'one ASN; shorthand for asns: [asn]' })),
     roles: Type.Optional(Type.Array(Type.String({ description: 'buyer | seller | reseller' }), { minItems: 1, maxItems: 3, description: 'default [buyer, seller]' })),
     contact: Type.Optional(Contact),
   },
