@@ -11,10 +11,10 @@
  * the engine and the reference alike. Results: bench/results/market.json.
  * Options: --only a,b,c,d  --orders N (for a).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { type Figure, readFigures, writeFigures } from './figures.ts';
 
 if (!process.execArgv.some((a) => a.startsWith('--max-semi-space-size'))) {
@@ -154,62 +154,10 @@ if (only.has('c')) {
 
 // ---- (d) -------------------------------------------------------------------------------------
 if (only.has('d')) {
-  const acName = 'autocannon'; // untyped package: imported by name
-  const autocannon = ((await import(acName)) as { default: (o: unknown) => unknown }).default;
-  const dir = mkdtempSync(join(tmpdir(), 'bandex-bench-http-'));
-  const admin = 'bdx_bench_admin_0123456789abcdef0123';
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', ...(process.env.BX_SERVE_NODE_ARGS?.split(' ') ?? []), resolve(import.meta.dirname, '../bin/bandex.js'), 'serve', '--listen', '127.0.0.1:0', '--data-dir', dir, '--admin-token', admin], {
-    env: { ...process.env, BANDEX_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  try {
-    const url = await new Promise<string>((res, rej) => {
-      let out = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on (http:\/\/\S+)/.exec(out);
-        if (m) res(m[1]);
-      });
-      child.on('exit', (c) => rej(new Error(`serve exited ${c}`)));
-    });
-    const call = async (token: string, method: string, path: string, body?: unknown) => {
-      const r = await fetch(url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      return (await r.json()) as Record<string, string>;
-    };
-    const ms: Array<{ token: string; port: string }> = [];
-    for (let i = 0; i < 2; i++) {
-      const m = await call(admin, 'POST', '/v1/members', { name: `http-bench-${i}`, asns: [65200 + i] });
-      const k = await call(admin, 'POST', `/v1/members/${m.id}/keys`, { label: 'bench' });
-      const p = await call(admin, 'POST', '/v1/ports', { memberId: m.id, name: `h${i}`, capacityMbps: 10_000_000, routerIps: [`192.0.2.${40 + i}`] });
-      ms.push({ token: k.token, port: p.id });
-    }
-    const body = (i: number, price: string) =>
-      JSON.stringify({ side: i === 0 ? 'sell' : 'buy', destination: '203.0.113.0/24', prefixType: 'transit', capacityMbps: 100, price, start: '2027-01-01T00:00:00Z', end: '2027-02-01T00:00:00Z', portId: ms[i].port });
-    const requests = [
-      // Resting orders; the crossing flow (every order trades) is measured after GET /v1/book.
-      { method: 'POST' as const, path: '/v1/orders', headers: { authorization: `Bearer ${ms[0].token}`, 'content-type': 'application/json' }, body: body(0, '1.10') },
-      { method: 'POST' as const, path: '/v1/orders', headers: { authorization: `Bearer ${ms[1].token}`, 'content-type': 'application/json' }, body: body(1, '0.90') },
-    ];
-    // Crossing flow: sells at 0.90 and buys at 1.10 trade on arrival (matching, trades, arbiter).
-    const crossing = [
-      { ...requests[0], body: body(0, '0.90') },
-      { ...requests[1], body: body(1, '1.10') },
-    ];
-    const run = (opts: Record<string, unknown>) => autocannon({ url, connections: 64, duration: 10, ...opts } as never) as unknown as Promise<{ requests: { average: number }; latency: { p99: number }; non2xx: number; errors: number }>;
-    await run({ duration: 2, requests });
-    const r = await run({ requests });
-    const ref = await run({ requests: [{ method: 'GET', path: '/v1/book?destination=203.0.113.0/24' }] });
-    const x = await run({ requests: crossing });
-    console.log(`    non-2xx ${r.non2xx}, errors ${r.errors}; crossing: non-2xx ${x.non2xx}, errors ${x.errors}`);
-    report({ name: '(d) HTTP order entry (resting), 64 conns', value: r.requests.average, unit: 'orders/s', reference: 'GET /v1/book, same server', referenceValue: ref.requests.average, goal: '≥ 15k/s', met: r.requests.average >= 15_000 && r.non2xx === 0 });
-    report({ name: '(d) HTTP order entry p99', value: r.latency.p99, unit: 'ms', reference: 'GET /v1/book p99', referenceValue: ref.latency.p99, goal: '< 20 ms', met: r.latency.p99 < 20 });
-    report({ name: '(d) HTTP order entry (crossing), 64 conns', value: x.requests.average, unit: 'orders/s', reference: 'GET /v1/book, same server', referenceValue: ref.requests.average, goal: '≥ 15k/s', met: x.requests.average >= 15_000 && x.non2xx === 0 });
-    report({ name: '(d) HTTP order entry (crossing) p99', value: x.latency.p99, unit: 'ms', reference: 'GET /v1/book p99', referenceValue: ref.latency.p99, goal: '< 20 ms', met: x.latency.p99 < 20 });
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    rmSync(dir, { recursive: true, force: true });
-  }
+  // Order entry over HTTP with autocannon, beside the machine's floor (bare node:http, bare
+  // Fastify) and GET /v1/book, un-pipelined and pipelined: bench/market-http.ts.
+  const { marketHttp } = await import('./market-http.ts');
+  await marketHttp(report);
 }
 
 // Sections not run this time keep their figures from the previous run.

@@ -1,0 +1,197 @@
+/**
+ * Figure (d) of `npm run bench:market`: order entry over HTTP against a `bandex serve` child, with
+ * autocannon (64 connections), beside the floor of this machine measured in the same run:
+ *  - bare node:http  — a child that reads the same JSON body, parses it and answers 201 with a
+ *    body of the same size as ours: what HTTP/1.1 + JSON costs with nothing else;
+ *  - bare Fastify    — the same, as a Fastify route (default JSON parser and serializer);
+ *  - GET /v1/book    — the same `bandex serve`, a public read.
+ * Every server is its own process (like `bandex serve`), so autocannon and the server share the
+ * cores the same way for each line. Figures are measured without pipelining (one request in
+ * flight per connection: what a client that waits for its answer sees) AND with HTTP/1.1
+ * pipelining (`--pipelining N`, default 10), both labelled: pipelining takes the client's per-request
+ * cost out of the measurement but is not how most API clients behave.
+ *
+ * Options (after `--only d`): --http-duration S (default 10), --pipelining N (0: skip those runs),
+ * --ac-workers N (autocannon's own worker threads; default none).
+ * `BX_SERVE_NODE_ARGS='--cpu-prof'` passes node flags to the `bandex serve` child.
+ *
+ * This file is also the floor servers' entry point: `node --import tsx bench/market-http.ts --floor http|fastify`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Figure } from './figures.ts';
+
+interface AcResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+}
+
+const argOf = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+
+/** The answer the floor servers give: the size of our POST /v1/orders answer (about 700 bytes). */
+function floorAnswer(body: Record<string, unknown>) {
+  return {
+    id: 'ord_00000000000000000000000000', memberId: 'mem_0000000000000000000000', clientOrderId: null, ...body, protocol: 'ipv4', trafficType: 'any',
+    minBlockMbps: 1, orderType: 'limit', timeInForce: 'GTC', expiresAt: null, priceGuard: null, quality: {}, ranking: 'price', weights: null,
+    status: 'open', filledMbps: 0, remainingMbps: 100, createdAt: '2026-11-22T00:00:00.000Z', updatedAt: '2026-11-22T00:00:00.000Z', seq: 1, trades: [],
+  };
+}
+
+async function floorServer(kind: string): Promise<void> {
+  let port: number;
+  if (kind === 'http') {
+    const server = createServer((req, res) => {
+      if (req.method !== 'POST') {
+        res.writeHead(404).end();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+        const out = JSON.stringify(floorAnswer(body));
+        res.writeHead(201, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(out) }).end(out);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as { port: number }).port;
+  } else {
+    const { default: Fastify } = await import('fastify');
+    const app = Fastify({ logger: false });
+    app.post('/v1/orders', async (req, reply) => reply.code(201).send(floorAnswer(req.body as Record<string, unknown>)));
+    port = Number(new URL(await app.listen({ host: '127.0.0.1', port: 0 })).port);
+  }
+  process.stdout.write(`listening on http://127.0.0.1:${port}\n`);
+}
+
+/** Starts a server child and resolves with its URL (the line `listening on http://…`). */
+async function start(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((res, rej) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) res(m[1]!);
+    });
+    child.once('exit', (c) => rej(new Error(`${args.join(' ')} exited ${c}`)));
+  });
+  return { child, url };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** Runs figure (d) and hands each figure to `report` (bench/market.ts prints and stores them). */
+export async function marketHttp(report: (f: Figure) => void): Promise<void> {
+  const acName = 'autocannon'; // untyped package: imported by name
+  const autocannon = ((await import(acName)) as { default: (o: unknown) => unknown }).default;
+  const duration = Number(argOf('--http-duration') ?? 10);
+  const pipelining = Number(argOf('--pipelining') ?? 10);
+  const acWorkers = Number(argOf('--ac-workers') ?? 0);
+  const run = (url: string, opts: Record<string, unknown>) =>
+    autocannon({ url, connections: 64, duration, ...(acWorkers > 0 ? { workers: acWorkers } : {}), ...opts } as never) as unknown as Promise<AcResult>;
+  const line = (label: string, r: AcResult) =>
+    console.log(`    ${label.padEnd(52)} ${Math.round(r.requests.average).toLocaleString('en').padStart(7)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  non-2xx ${r.non2xx}  errors ${r.errors}`);
+
+  const orderBody = (side: 'buy' | 'sell', price: string, portId: string) =>
+    JSON.stringify({ side, destination: '203.0.113.0/24', prefixType: 'transit', capacityMbps: 100, price, start: '2027-01-01T00:00:00Z', end: '2027-02-01T00:00:00Z', portId });
+
+  // ---- the floor: bare node:http and bare Fastify, same body, same answer size --------------
+  const floor: Record<string, { plain: AcResult; piped?: AcResult }> = {};
+  const self = fileURLToPath(import.meta.url);
+  for (const kind of ['http', 'fastify']) {
+    const { child, url } = await start(['--import', 'tsx', self, '--floor', kind]);
+    try {
+      const req = { method: 'POST', path: '/v1/orders', headers: { authorization: 'Bearer bdx_x', 'content-type': 'application/json' }, body: orderBody('buy', '0.90', 'prt_x') };
+      await run(url, { duration: 2, requests: [req] });
+      const plain = await run(url, { requests: [req] });
+      line(`bare ${kind === 'http' ? 'node:http' : 'Fastify'} POST`, plain);
+      const piped = pipelining > 1 ? await run(url, { requests: [req], pipelining }) : undefined;
+      if (piped) line(`bare ${kind === 'http' ? 'node:http' : 'Fastify'} POST, pipelining ${pipelining}`, piped);
+      floor[kind] = { plain, ...(piped ? { piped } : {}) };
+    } finally {
+      await stop(child);
+    }
+  }
+
+  // ---- bandex serve -------------------------------------------------------------------------
+  const dir = mkdtempSync(join(tmpdir(), 'bandex-bench-http-'));
+  const admin = 'bdx_bench_admin_0123456789abcdef0123';
+  const { child, url } = await start(
+    ['--max-semi-space-size=64', ...(process.env.BX_SERVE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), resolve(import.meta.dirname, '../bin/bandex.js'), 'serve', '--listen', '127.0.0.1:0', '--data-dir', dir, '--admin-token', admin],
+    { ...process.env, BANDEX_LOG_LEVEL: 'warn' },
+  );
+  try {
+    const call = async (token: string, method: string, path: string, body?: unknown) => {
+      const r = await fetch(url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return (await r.json()) as Record<string, string>;
+    };
+    const ms: Array<{ token: string; port: string }> = [];
+    for (let i = 0; i < 2; i++) {
+      const m = await call(admin, 'POST', '/v1/members', { name: `http-bench-${i}`, asns: [65200 + i] });
+      const k = await call(admin, 'POST', `/v1/members/${m.id}/keys`, { label: 'bench' });
+      const p = await call(admin, 'POST', '/v1/ports', { memberId: m.id, name: `h${i}`, capacityMbps: 10_000_000, routerIps: [`192.0.2.${40 + i}`] });
+      ms.push({ token: k.token!, port: p.id! });
+    }
+    const post = (i: number, price: string) => ({
+      method: 'POST' as const,
+      path: '/v1/orders',
+      headers: { authorization: `Bearer ${ms[i]!.token}`, 'content-type': 'application/json' },
+      body: orderBody(i === 0 ? 'sell' : 'buy', price, ms[i]!.port),
+    });
+    // Resting orders (sells at 1.10, buys at 0.90: none trades); the crossing flow (sells at
+    // 0.90, buys at 1.10: every order trades — matching, trades, port reservations) after them.
+    const resting = [post(0, '1.10'), post(1, '0.90')];
+    const crossing = [post(0, '0.90'), post(1, '1.10')];
+    const book = [{ method: 'GET', path: '/v1/book?destination=203.0.113.0/24' }];
+    await run(url, { duration: 2, requests: resting });
+    const r = await run(url, { requests: resting });
+    line('bandex POST /v1/orders (resting)', r);
+    const ref = await run(url, { requests: book });
+    line('bandex GET /v1/book', ref);
+    const x = await run(url, { requests: crossing });
+    line('bandex POST /v1/orders (crossing)', x);
+    const rp = pipelining > 1 ? await run(url, { requests: resting, pipelining }) : undefined;
+    if (rp) line(`bandex POST /v1/orders (resting), pipelining ${pipelining}`, rp);
+    const xp = pipelining > 1 ? await run(url, { requests: crossing, pipelining }) : undefined;
+    if (xp) line(`bandex POST /v1/orders (crossing), pipelining ${pipelining}`, xp);
+
+    const ok = (a: AcResult) => a.non2xx === 0 && a.errors === 0;
+    const bare = floor.http!.plain;
+    report({ name: '(d) HTTP order entry (resting), 64 conns', value: r.requests.average, unit: 'orders/s', reference: 'GET /v1/book, same server', referenceValue: ref.requests.average, goal: '≥ 15k/s', met: r.requests.average >= 15_000 && ok(r) });
+    report({ name: '(d) HTTP order entry p99', value: r.latency.p99, unit: 'ms', reference: 'GET /v1/book p99', referenceValue: ref.latency.p99, goal: '< 20 ms', met: r.latency.p99 < 20 });
+    report({ name: '(d) HTTP order entry (crossing), 64 conns', value: x.requests.average, unit: 'orders/s', reference: 'GET /v1/book, same server', referenceValue: ref.requests.average, goal: '≥ 15k/s', met: x.requests.average >= 15_000 && ok(x) });
+    report({ name: '(d) HTTP order entry (crossing) p99', value: x.latency.p99, unit: 'ms', reference: 'GET /v1/book p99', referenceValue: ref.latency.p99, goal: '< 20 ms', met: x.latency.p99 < 20 });
+    // The floor of this machine: the same POST against servers that do nothing but HTTP + JSON.
+    report({ name: '(d) floor: bare node:http POST, 64 conns', value: bare.requests.average, unit: 'req/s', reference: 'bare Fastify POST', referenceValue: floor.fastify!.plain.requests.average, goal: 'reported (ceiling of this machine)', met: true });
+    report({ name: '(d) floor: bare node:http POST p99', value: bare.latency.p99, unit: 'ms', reference: 'bare Fastify POST p99', referenceValue: floor.fastify!.plain.latency.p99, goal: 'reported', met: true });
+    report({ name: '(d) order entry (resting) share of bare node:http', value: r.requests.average / bare.requests.average, unit: 'ratio', reference: 'bare node:http POST', referenceValue: 1, goal: 'reported', met: true });
+    if (rp && xp && floor.http!.piped) {
+      const bp = floor.http!.piped;
+      report({ name: `(d) HTTP order entry (resting), pipelining ${pipelining}`, value: rp.requests.average, unit: 'orders/s', reference: `bare node:http POST, pipelining ${pipelining}`, referenceValue: bp.requests.average, goal: '≥ 15k/s (pipelined)', met: rp.requests.average >= 15_000 && ok(rp) });
+      report({ name: `(d) HTTP order entry (resting) p99, pipelining ${pipelining}`, value: rp.latency.p99, unit: 'ms', reference: `bare node:http POST p99, pipelining ${pipelining}`, referenceValue: bp.latency.p99, goal: 'reported (per pipelined batch)', met: true });
+      report({ name: `(d) HTTP order entry (crossing), pipelining ${pipelining}`, value: xp.requests.average, unit: 'orders/s', reference: `bare node:http POST, pipelining ${pipelining}`, referenceValue: bp.requests.average, goal: '≥ 15k/s (pipelined)', met: xp.requests.average >= 15_000 && ok(xp) });
+    }
+  } finally {
+    await stop(child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href && process.argv[2] === '--floor') {
+  await floorServer(process.argv[3] ?? 'http');
+}
