@@ -4,7 +4,7 @@
 # (fping, ping), iproute2 for network namespaces, and Chromium for the portal tests.
 # Idempotent; needs root (CI and the development machines run as root).
 set -euo pipefail
-PKGS=(bird2 gobgpd exabgp frr softflowd pmacct nfdump nfdump-sflow tcpreplay fping iputils-ping iproute2 chromium procps)
+PKGS=(bird2 gobgpd exabgp frr softflowd pmacct nfdump nfdump-sflow tcpreplay fping iputils-ping iproute2 chromium procps gcc libc6-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -9,6 +9,11 @@
  * batch buffers (batch.ts) while a worker (collector-worker.ts) decodes them with the decoder and
  * a sink loaded from `sinkModule` in that thread. `decodeThreads: 0` decodes inline into the
  * sink object given to the factory (tests, embedding, sinks that need this thread's state).
+ *
+ * With `decodeThreads: 1` and the native addon available (native.ts, `receive: 'auto'`), the
+ * worker owns the sockets and receives with recvmmsg itself, decoding straight from its receive
+ * buffer: this thread then only relays counters. Without the addon the dgram path above is used
+ * (`stats().receivePath` says which; `nativeUnavailable` why).
  */
 import dgram from 'node:dgram';
 import { createRequire } from 'node:module';
@@ -20,7 +25,8 @@ import type { FlowSink } from './sink.ts';
 import type { ExporterSnapshot } from './exporter-state.ts';
 import { FlowDecodeError } from './errors.ts';
 import { BATCH_HEADER } from './batch.ts';
-import type { FromWorker, ToWorker } from './batch.ts';
+import type { FromWorker, NativeReady, ToWorker } from './batch.ts';
+import { flowIoUnavailable, loadFlowIo } from './native.ts';
 
 export interface FlowListen {
   host: string;
@@ -39,6 +45,11 @@ export interface FlowCollectorConfig extends FlowDecoderOptions {
   sinkOptions?: unknown;
   /** Worker mode: longest a received datagram waits for its batch to fill (ms, default 2; 0 = one loop turn). */
   batchDelayMs?: number;
+  /** Worker mode: 'auto' (default) receives with the native addon when it loads, else node:dgram;
+   * 'native' fails start() without the addon; 'dgram' never uses it. Inline mode always uses dgram. */
+  receive?: 'auto' | 'native' | 'dgram';
+  /** Native path: past net.core.rmem_max with SO_RCVBUFFORCE when privileged (default true). */
+  forceRecvBuffer?: boolean;
 }
 
 export interface FlowCollectorStats {
@@ -54,11 +65,19 @@ export interface FlowCollectorStats {
   recvBufferSizes: number[];
   /** True when the kernel granted less than asked (net.core.rmem_max caps SO_RCVBUF). */
   recvBufferCapped: boolean;
+  /** 'native': recvmmsg in the decode worker; 'dgram': node:dgram on this thread. */
+  receivePath: 'native' | 'dgram';
+  /** Why the native path is not used ('' when it is, or was not wanted). */
+  nativeUnavailable: string;
+  /** Native path: datagrams the kernel dropped on the sockets (receive buffer full); 0 on dgram. */
+  kernelDrops: number;
 }
 
 export interface FlowCollectorHooks {
   /** Called for each dropped datagram with the reason (for logs/metrics). */
   onError?(err: unknown, source: string): void;
+  /** Worker mode: data the worker's sink posted (`WorkerSinkContext.post`). */
+  onSinkMessage?(data: unknown): void;
 }
 
 export interface FlowCollector {
@@ -69,6 +88,8 @@ export interface FlowCollector {
   stats(): FlowCollectorStats;
   /** Worker mode: what the worker sink's `result()` returned at stop. */
   sinkResult(): unknown;
+  /** Worker mode: hands `data` to the worker sink's `message()` (ordered with everything else). */
+  postToSink(data: unknown): void;
   /** The inline decoder; null in worker mode (its state lives in the worker). */
   readonly decoder: FlowDecoder | null;
 }
@@ -87,7 +108,13 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
   const requested = config.recvBufferSize ?? 8 * 1024 * 1024;
   const stats: FlowCollectorStats = {
     datagrams: 0, records: 0, decodeErrors: 0, sinkErrors: 0, queueDrops: 0, batches: 0, recvBufferSizes: [], recvBufferCapped: false,
+    receivePath: 'dgram', nativeUnavailable: '', kernelDrops: 0,
   };
+  const receive = config.receive ?? 'auto';
+  // the addon is loaded here only to decide (and to say why not); the worker loads its own copy
+  let wantNative = threaded && receive !== 'dgram' && loadFlowIo() !== null;
+  if (threaded && receive !== 'dgram' && !wantNative) stats.nativeUnavailable = flowIoUnavailable();
+  if (receive === 'native' && !wantNative) throw new Error(`createFlowCollector: receive 'native' but ${threaded ? stats.nativeUnavailable : 'decodeThreads is 0'}`);
   let bound: FlowListen[] = [];
   let expiry: NodeJS.Timeout | null = null;
   const templateTimeoutMs = config.templateTimeoutMs ?? 30 * 60_000;
@@ -174,8 +201,12 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
   }
 
   function onWorkerMessage(m: FromWorker): void {
-    if (m.type === 'done') {
-      free.push(m.buf);
+    if (m.type === 'done' || m.type === 'counts') {
+      if (m.type === 'done') free.push(m.buf);
+      else {
+        stats.datagrams += m.datagrams;
+        stats.kernelDrops = m.kernelDrops;
+      }
       stats.records += m.records;
       stats.decodeErrors += m.decodeErrors;
       stats.sinkErrors += m.sinkErrors;
@@ -189,6 +220,8 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
         }
         hooks.onError?.(err, e.source);
       }
+    } else if (m.type === 'sink') {
+      hooks.onSinkMessage?.(m.data);
     } else if (m.type === 'exporters') {
       lastExporters = m.exporters;
     } else if (m.type === 'final') {
@@ -198,7 +231,7 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
     }
   }
 
-  async function startWorker(): Promise<void> {
+  async function startWorker(): Promise<NativeReady | null> {
     // the worker is TypeScript and Node 20 does not run `--import` loaders before a worker's entry
     // module, so a tiny script registers tsx's loader in the worker and then imports the entry
     const entry = new URL('./collector-worker.ts', import.meta.url).href;
@@ -213,18 +246,28 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
           forceSampling: decoderOptions.forceSampling, protocols: decoderOptions.protocols, maxExporters: decoderOptions.maxExporters,
         },
         sinkModule: config.sinkModule, sinkOptions: config.sinkOptions, expiryEveryMs, snapshotEveryMs: 1000,
+        native: wantNative ? { listen: config.listen, recvBufferSize: requested, forceRecvBuffer: config.forceRecvBuffer ?? true } : undefined,
       },
     });
-    await new Promise<void>((resolve, reject) => {
+    const ready = await new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
       const onErr = (err: Error) => reject(err);
       w.once('error', onErr);
-      w.on('message', function ready(m: FromWorker) {
+      w.on('message', function onReady(m: FromWorker) {
         if (m.type !== 'ready') return;
-        w.off('message', ready);
+        w.off('message', onReady);
         w.off('error', onErr);
-        resolve();
+        resolve(m);
       });
     });
+    if (ready.nativeError !== undefined) {
+      // the worker could not open its sockets natively; it still decodes batches, so fall back
+      stats.nativeUnavailable = ready.nativeError;
+      wantNative = false;
+      if (receive === 'native') {
+        await w.terminate();
+        throw new Error(`flow collector: native receive failed: ${ready.nativeError}`);
+      }
+    }
     w.on('message', onWorkerMessage);
     w.on('error', (err) => hooks.onError?.(err, 'decode-worker'));
     // a dead worker takes no more batches (they count as queue drops) and must not hang stop()
@@ -233,6 +276,7 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
       final?.({ type: 'final', exporters: lastExporters, sinkResult });
     });
     worker = w;
+    return ready.native ?? null;
   }
 
   async function listenOne(l: FlowListen): Promise<FlowListen> {
@@ -258,9 +302,16 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
   return {
     decoder,
     async start() {
-      if (threaded) await startWorker();
+      const native = threaded ? await startWorker() : null;
       bound = [];
-      for (const l of config.listen) bound.push(await listenOne(l));
+      if (native) {
+        stats.receivePath = 'native';
+        bound = native.bound;
+        stats.recvBufferSizes = native.recvBufferSizes;
+        stats.recvBufferCapped = native.recvBufferSizes.some((g) => g < requested);
+      } else {
+        for (const l of config.listen) bound.push(await listenOne(l));
+      }
       if (decoder) {
         expiry = setInterval(() => decoder.expireTemplates(), expiryEveryMs);
         expiry.unref();
@@ -287,5 +338,8 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
     exporters: () => (decoder ? decoder.exporters() : lastExporters),
     stats: () => ({ ...stats, batches, recvBufferSizes: [...stats.recvBufferSizes] }),
     sinkResult: () => sinkResult,
+    postToSink(data) {
+      worker?.postMessage({ type: 'sink', data } satisfies ToWorker);
+    },
   };
 }

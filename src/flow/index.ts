@@ -24,7 +24,10 @@ export type { ExporterSnapshot, ExporterCounters, LostUnit } from './exporter-st
 export { FlowDecoder, detectProtocol } from './decoder.ts';
 export type { FlowDecoderOptions } from './decoder.ts';
 export { createFlowCollector } from './collector.ts';
-export type { FlowCollector, FlowCollectorConfig, FlowCollectorStats, FlowListen } from './collector.ts';
+export type { FlowCollector, FlowCollectorConfig, FlowCollectorStats, FlowCollectorHooks, FlowListen } from './collector.ts';
+export type { WorkerSink, WorkerSinkContext, WorkerSinkModule } from './collector-worker.ts';
+export { loadFlowIo, flowIoUnavailable } from './native.ts';
+export type { FlowIo } from './native.ts';
 export { encodeNetflow5 } from './encoder/netflow5.ts';
 export type { V5PacketSpec, V5RecordSpec } from './encoder/netflow5.ts';
 export { encodeIpfix, encodeNetflow9 } from './encoder/templated.ts';

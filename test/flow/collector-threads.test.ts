@@ -1,10 +1,13 @@
 // The threaded collector (decodeThreads 1: this thread receives, a worker decodes into a sink
 // loaded from a module) must report exactly what the inline collector reports for the same
-// datagrams: records, per-flow sums, per-exporter counters (templates, sequence loss, errors).
+// datagrams: records, per-flow sums, per-exporter counters (templates, sequence loss, errors) —
+// through both receive paths: the native addon (recvmmsg in the decode worker) and node:dgram.
 import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import dgram from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { createFlowCollector, FlowDecodeError } from '../../src/flow/index.ts';
+import { FLOW_IO_PATH, loadFlowIo } from '../../src/flow/native.ts';
 import type { FlowCollector, ExporterSnapshot } from '../../src/flow/index.ts';
 import { loadFixture, summingSink } from './helpers/fixtures.ts';
 
@@ -24,7 +27,15 @@ function comparable(e: ExporterSnapshot[]): unknown {
   return e.map(({ firstSeenMs: _f, lastSeenMs: _l, ...rest }) => rest);
 }
 
-describe('threaded collector (decodeThreads 1)', () => {
+// CI builds the addon on `npm ci`; BANDEX_SKIP_NATIVE marks a machine where it is deliberately absent
+const nativeBuilt = existsSync(FLOW_IO_PATH) || !process.env.BANDEX_SKIP_NATIVE;
+
+it('the native addon is built and loads (npm ci runs scripts/build-native.mjs)', () => {
+  if (!nativeBuilt) return;
+  expect(loadFlowIo()).not.toBeNull();
+});
+
+describe.each(nativeBuilt ? (['native', 'dgram'] as const) : (['dgram'] as const))('threaded collector (decodeThreads 1), receive %s', (receive) => {
   it('decodes the same records, sums and exporter counters as the inline collector', async () => {
     // IPFIX and v9 (templates), v5, and sFlow (its own exporter: the agent address) with one
     // datagram skipped to make a sequence gap
@@ -36,11 +47,12 @@ describe('threaded collector (decodeThreads 1)', () => {
 
     const inlineSink = summingSink();
     const inline = createFlowCollector({ listen: [{ host: '127.0.0.1', port: 0 }] }, inlineSink);
-    const threaded = createFlowCollector({ listen: [{ host: '127.0.0.1', port: 0 }], decodeThreads: 1, sinkModule }, null);
+    const threaded = createFlowCollector({ listen: [{ host: '127.0.0.1', port: 0 }], decodeThreads: 1, sinkModule, receive }, null);
     collectors.push(inline, threaded);
     const [a] = await inline.start();
     const [b] = await threaded.start();
     expect(threaded.decoder).toBeNull();
+    expect(threaded.stats().receivePath).toBe(receive);
     await feed(a.port, dgs);
     await feed(b.port, dgs);
     await new Promise((r) => setTimeout(r, 200));
@@ -59,7 +71,7 @@ describe('threaded collector (decodeThreads 1)', () => {
   it('reports decode and sink errors to onError with the codec error type and keeps collecting', async () => {
     const errors: Array<{ err: unknown; source: string }> = [];
     const c = createFlowCollector(
-      { listen: [{ host: '127.0.0.1', port: 0 }], decodeThreads: 1, sinkModule, sinkOptions: { throwOnPort: 53 } },
+      { listen: [{ host: '127.0.0.1', port: 0 }], decodeThreads: 1, sinkModule, sinkOptions: { throwOnPort: 53 }, receive },
       null,
       { onError: (err, source) => errors.push({ err, source }) },
     );
@@ -77,8 +89,59 @@ describe('threaded collector (decodeThreads 1)', () => {
     expect(c.stats().datagrams).toBe(1 + ipfix.length);
   });
 
+  it('stops promptly while idle and relays sink messages both ways', async () => {
+    const got: unknown[] = [];
+    const c = createFlowCollector(
+      { listen: [{ host: '127.0.0.1', port: 0 }], decodeThreads: 1, sinkModule, sinkOptions: { echo: true }, receive },
+      null,
+      { onSinkMessage: (d) => got.push(d) },
+    );
+    collectors.push(c);
+    await c.start();
+    c.postToSink({ ping: 1 });
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = performance.now();
+    await c.stop();
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(got).toEqual([{ echo: { ping: 1 } }, { closed: true }]);
+  });
+
+  it('receives from IPv6 exporters with the same address text as node:dgram', async () => {
+    const c = createFlowCollector({ listen: [{ host: '::1', port: 0 }], decodeThreads: 1, receive }, null);
+    collectors.push(c);
+    const [a] = await c.start();
+    const s = dgram.createSocket('udp6');
+    for (const d of loadFixture('pmacct-v5')) await new Promise<void>((r) => s.send(d, a.port, '::1', () => r()));
+    s.close();
+    await new Promise((r) => setTimeout(r, 150));
+    await c.stop();
+    expect(c.stats().records).toBeGreaterThan(0);
+    expect(c.exporters().map((e) => e.exporter)).toEqual(['::1']);
+  });
+
   it('refuses a sink object in worker mode and a missing sink inline', () => {
     expect(() => createFlowCollector({ listen: [], decodeThreads: 1 }, { flow: () => {} })).toThrow(/sinkModule/);
     expect(() => createFlowCollector({ listen: [] }, null)).toThrow(/sink is required/);
+  });
+});
+
+describe('native receive path', () => {
+  it.skipIf(!nativeBuilt)('counts kernel drops per socket when the receive buffer overflows', async () => {
+    // a tiny buffer and a worker busy in a slow sink: the kernel must drop, and say so
+    const c = createFlowCollector(
+      { listen: [{ host: '127.0.0.1', port: 0 }], decodeThreads: 1, sinkModule, sinkOptions: { slowMs: 100 }, receive: 'native', recvBufferSize: 4096, forceRecvBuffer: false },
+      null,
+    );
+    collectors.push(c);
+    const [a] = await c.start();
+    const dgs = loadFixture('softflowd-ipfix');
+    const s = dgram.createSocket('udp4');
+    for (let i = 0; i < 20; i++) for (const d of dgs) s.send(d, a.port, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 500));
+    s.close();
+    await c.stop();
+    const st = c.stats();
+    expect(st.kernelDrops).toBeGreaterThan(0);
+    expect(st.datagrams + st.kernelDrops).toBe(20 * dgs.length);
   });
 });

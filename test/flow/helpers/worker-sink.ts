@@ -1,14 +1,29 @@
 // A sink module for the threaded collector (flow.decodeThreads 1): it runs in the decode worker,
 // sums records per flow key like summingSink, and hands the sums back at stop through result().
 import { summingSink } from './fixtures.ts';
-import type { FlowSink } from '../../../src/flow/index.ts';
+import type { WorkerSink, WorkerSinkContext } from '../../../src/flow/collector-worker.ts';
 
-export function createFlowSink(options: { throwOnPort?: number } = {}): FlowSink & { result(): unknown } {
+interface Options { throwOnPort?: number; echo?: boolean; slowMs?: number }
+
+export function createFlowSink(options: Options = {}, ctx?: WorkerSinkContext): WorkerSink {
   const s = summingSink();
+  let slowed = false;
   return {
     flow(r) {
       if (options.throwOnPort !== undefined && r.dstPort === options.throwOnPort) throw new Error(`sink refused port ${r.dstPort}`);
+      if (options.slowMs && !slowed) {
+        // the first record stalls the decode thread once, so the socket buffer overflows behind it
+        slowed = true;
+        const until = Date.now() + options.slowMs;
+        while (Date.now() < until);
+      }
       s.flow(r);
+    },
+    message(data) {
+      if (options.echo) ctx?.post({ echo: data });
+    },
+    close() {
+      if (options.echo) ctx?.post({ closed: true });
     },
     result: () => [...s.sums.entries()],
   };
