@@ -89,7 +89,28 @@ interface Command {
   reject(err: unknown): void;
 }
 
-const ROWS_PER_INSERT = 500; // 7 columns × 500 stays under SQLite's 32 766 bound parameters
+const ROWS_PER_INSERT = 500; // 8 columns × 500 stays under SQLite's 32 766 bound parameters
+/** Rows per prepared SQLite insert, largest first (256 × 8 = 2048 parameters). */
+const SQLITE_CHUNKS = [256, 64, 16, 4, 1] as const;
+
+/**
+ * A private event's audience as stored in its row: `,m1,m2,` — so "may member m see it" is a
+ * substring test for `,m,` (instr / strpos), with no side table and no second query on read.
+ * `%` and `,` inside an id are percent-encoded (ids from the IdSource never have them).
+ */
+const escapeMember = (m: string): string => (m.includes('%') || m.includes(',') ? m.replaceAll('%', '%25').replaceAll(',', '%2C') : m);
+export function encodeAudience(members: readonly string[]): string {
+  let s = ',';
+  for (const m of members) s += escapeMember(m) + ',';
+  return s;
+}
+export function decodeAudience(s: string | null): string[] {
+  if (s === null || s.length <= 1) return [];
+  return s
+    .slice(1, -1)
+    .split(',')
+    .map((m) => (m.includes('%') ? m.replaceAll('%2C', ',').replaceAll('%25', '%') : m));
+}
 
 export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> = {}): Journal {
   const cfg = { ...journalDefaults, ...config };
@@ -129,33 +150,53 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
   }
 
   /**
-   * Writes the surviving events of a batch. SQLite: one prepared statement run per row on the
-   * transaction's own connection (microseconds each). PostgreSQL: ONE statement for the whole
-   * batch, rows passed as arrays and expanded with unnest(). Other: Kysely multi-row inserts.
+   * Writes the surviving events of a batch, each ONE row: its audience is a column of the row
+   * (see encodeAudience), not rows of a side table. SQLite: multi-row prepared inserts on the
+   * transaction's own connection (chunks of 256/64/16/4/1 rows, five statements in all).
+   * PostgreSQL: ONE statement for the whole batch, rows passed as arrays and expanded with
+   * unnest(). Other: Kysely multi-row inserts.
    */
-  let sqliteInsert: { journal: SqliteDatabase.Statement; audience: SqliteDatabase.Statement } | undefined;
+  const sqliteInserts = new Map<number, SqliteDatabase.Statement>();
+  const sqliteInsert = (rows: number): SqliteDatabase.Statement => {
+    let st = sqliteInserts.get(rows);
+    if (!st) {
+      const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+      st = deps.sqlite!.prepare(`insert into journal (seq, time, type, actor, topic, private, audience, payload) values ${values}`);
+      sqliteInserts.set(rows, st);
+    }
+    return st;
+  };
   async function insertEvents(tx: Tx, rows: JournalEvent[]): Promise<void> {
     if (rows.length === 0) return;
-    const audience = rows.flatMap((e) => (e.visibleTo ?? []).map((m) => ({ member_id: m, seq: e.seq })));
     if (deps.sqlite) {
-      sqliteInsert ??= {
-        journal: deps.sqlite.prepare('insert into journal (seq, time, type, actor, topic, private, payload) values (?, ?, ?, ?, ?, ?, ?)'),
-        audience: deps.sqlite.prepare('insert into journal_audience (member_id, seq) values (?, ?)'),
-      };
-      const ins = sqliteInsert;
-      for (const e of rows) ins.journal.run(e.seq, e.time, e.type, e.actor, e.topic, e.visibleTo === null ? 0 : 1, JSON.stringify(e.payload));
-      for (const a of audience) ins.audience.run(a.member_id, a.seq);
+      let i = 0;
+      for (const chunk of SQLITE_CHUNKS) {
+        if (rows.length - i < chunk) continue;
+        const st = sqliteInsert(chunk);
+        const params: unknown[] = new Array(chunk * 8);
+        while (rows.length - i >= chunk) {
+          for (let k = 0, p = 0; k < chunk; k++) {
+            const e = rows[i + k];
+            params[p++] = e.seq;
+            params[p++] = e.time;
+            params[p++] = e.type;
+            params[p++] = e.actor;
+            params[p++] = e.topic;
+            params[p++] = e.visibleTo === null ? 0 : 1;
+            params[p++] = e.visibleTo === null ? null : encodeAudience(e.visibleTo);
+            params[p++] = JSON.stringify(e.payload);
+          }
+          st.run(params);
+          i += chunk;
+        }
+      }
       return;
     }
     if (deps.dialect === 'postgres') {
-      await sql`insert into journal (seq, time, type, actor, topic, private, payload)
+      await sql`insert into journal (seq, time, type, actor, topic, private, audience, payload)
         select * from unnest(${rows.map((e) => e.seq)}::bigint[], ${rows.map((e) => e.time)}::bigint[], ${rows.map((e) => e.type)}::text[],
           ${rows.map((e) => e.actor)}::text[], ${rows.map((e) => e.topic)}::text[], ${rows.map((e) => (e.visibleTo === null ? 0 : 1))}::integer[],
-          ${rows.map((e) => JSON.stringify(e.payload))}::text[])`.execute(tx);
-      if (audience.length) {
-        await sql`insert into journal_audience (member_id, seq)
-          select * from unnest(${audience.map((a) => a.member_id)}::text[], ${audience.map((a) => a.seq)}::bigint[])`.execute(tx);
-      }
+          ${rows.map((e) => (e.visibleTo === null ? null : encodeAudience(e.visibleTo)))}::text[], ${rows.map((e) => JSON.stringify(e.payload))}::text[])`.execute(tx);
       return;
     }
     for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
@@ -169,13 +210,11 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
             actor: e.actor,
             topic: e.topic,
             private: e.visibleTo === null ? 0 : 1,
+            audience: e.visibleTo === null ? null : encodeAudience(e.visibleTo),
             payload: JSON.stringify(e.payload),
           })),
         )
         .execute();
-    }
-    for (let i = 0; i < audience.length; i += ROWS_PER_INSERT * 2) {
-      await tx.insertInto('journal_audience').values(audience.slice(i, i + ROWS_PER_INSERT * 2)).execute();
     }
   }
 
@@ -382,31 +421,20 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
       if (query.topics?.length) q = q.where('topic', 'in', [...query.topics]);
       const member = query.visibleTo;
       if (member !== undefined) {
+        // Public events, or private ones whose audience lists the member (see encodeAudience).
+        const needle = `,${escapeMember(member)},`;
         q = q.where((eb) =>
-          eb.or([
-            eb('private', '=', 0),
-            eb('seq', 'in', eb.selectFrom('journal_audience').select('seq').where('member_id', '=', member)),
-          ]),
+          eb.or([eb('private', '=', 0), deps.dialect === 'postgres' ? sql<boolean>`strpos(audience, ${needle}) > 0` : sql<boolean>`instr(audience, ${needle}) > 0`]),
         );
       }
       const rows = await q.execute();
-      const priv = rows.filter((r) => Number(r.private) === 1).map((r) => Number(r.seq));
-      const aud = new Map<number, string[]>();
-      if (priv.length) {
-        const a = await db.selectFrom('journal_audience').selectAll().where('seq', 'in', priv).execute();
-        for (const r of a) {
-          const list = aud.get(Number(r.seq)) ?? [];
-          list.push(r.member_id);
-          aud.set(Number(r.seq), list);
-        }
-      }
       return rows.map((r) => ({
         seq: Number(r.seq),
         time: Number(r.time),
         type: r.type,
         actor: r.actor,
         topic: r.topic,
-        visibleTo: Number(r.private) === 1 ? (aud.get(Number(r.seq)) ?? []).sort() : null,
+        visibleTo: Number(r.private) === 1 ? decodeAudience(r.audience).sort() : null,
         payload: JSON.parse(r.payload) as unknown,
       }));
     },

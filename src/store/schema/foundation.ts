@@ -11,15 +11,12 @@ export interface JournalTable {
   type: string;
   actor: string;
   topic: string | null;
-  /** 1 when only the members in journal_audience may see it. */
+  /** 1 when only the members in `audience` may see it. */
   private: number;
+  /** Private events: `,m1,m2,` (ids with `%` and `,` percent-encoded); null when public. Migration 0005. */
+  audience: string | null;
   /** JSON text. */
   payload: string;
-}
-
-export interface JournalAudienceTable {
-  member_id: string;
-  seq: number;
 }
 
 export interface MembersTable {
@@ -80,7 +77,6 @@ export interface SchemaMigrationsTable {
 
 export interface FoundationTables {
   journal: JournalTable;
-  journal_audience: JournalAudienceTable;
   members: MembersTable;
   ports: PortsTable;
   api_keys: ApiKeysTable;
