@@ -30,6 +30,10 @@ export class Order implements OrderView {
   shown = 0;
   prev: Order | null = null;
   next: Order | null = null;
+  /** True while it is in MarketState.orders (from its first rest until it closes). */
+  indexed = false;
+  /** Filed in the Map of MarketState.orders (see IdIndex). */
+  filed = false;
   /** Destination book it rests in (set by the engine). */
   book: unknown = null;
   /** Reservations of its port (set by the state). */

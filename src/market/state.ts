@@ -22,6 +22,8 @@ export class Trade {
   status: TradeStatus = 'scheduled';
   closedAt?: number;
   closeReason?: string;
+  /** Filed in MarketState.trades' Map (see IdIndex). */
+  filed = false;
   constructor(r: TradeRecord) {
     this.r = r;
   }
@@ -35,6 +37,82 @@ export class Trade {
       ...(this.closedAt !== undefined ? { closedAt: this.closedAt } : {}),
       ...(this.closeReason !== undefined ? { closeReason: this.closeReason } : {}),
     };
+  }
+}
+
+/**
+ * Live objects (open orders, live trades) by id, filed in the Map lazily. Most are never looked up
+ * by id: a resting order is usually found through its book and filled there, a trade through the
+ * timers that hold it; only member commands (cancel, amend, get), an operator's cancelTrade and
+ * replay ask by id. So `add` only appends to `pending`, and the next look-up files what is pending
+ * and still live. Each object is filed at most once, so the total work is never more than filing
+ * each at once; one that closes unfiled is never filed. Iteration order is the order of `add`, as
+ * with a plain Map (everything filed was added before everything pending).
+ */
+export class IdIndex<T extends { readonly id: string; filed: boolean }> {
+  private readonly map = new Map<string, T>();
+  private pending: T[] = [];
+  private live = 0;
+  private readonly isLive: (x: T) => boolean;
+
+  constructor(isLive: (x: T) => boolean) {
+    this.isLive = isLive;
+  }
+
+  get size(): number {
+    return this.live;
+  }
+
+  add(x: T): void {
+    this.pending.push(x);
+    this.live++;
+  }
+
+  /** Takes `x` out once it is no longer live (isLive(x) must already be false). */
+  remove(x: T): void {
+    this.live--;
+    if (x.filed) {
+      x.filed = false;
+      this.map.delete(x.id);
+      return;
+    }
+    // Unfiled: it stays in `pending` and is skipped when filing; compact once mostly dead.
+    const p = this.pending;
+    if (p.length > 1024 && p.length > 2 * this.live) {
+      let w = 0;
+      for (let i = 0; i < p.length; i++) if (this.isLive(p[i])) p[w++] = p[i];
+      p.length = w;
+    }
+  }
+
+  get(id: string): T | undefined {
+    if (this.pending.length > 0) this.file();
+    return this.map.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  keys(): IterableIterator<string> {
+    if (this.pending.length > 0) this.file();
+    return this.map.keys();
+  }
+
+  values(): IterableIterator<T> {
+    if (this.pending.length > 0) this.file();
+    return this.map.values();
+  }
+
+  private file(): void {
+    const p = this.pending;
+    for (let i = 0; i < p.length; i++) {
+      const x = p[i];
+      if (!this.isLive(x) || x.filed) continue;
+      x.filed = true;
+      this.map.set(x.id, x);
+    }
+    this.pending = [];
   }
 }
 
@@ -56,12 +134,16 @@ export interface MarketCounters {
 
 export class MarketState {
   readonly books = new Books();
-  /** Open orders only: a closed order leaves memory (the store keeps the history). */
-  readonly orders = new Map<string, Order>();
+  /**
+   * Open orders by id. Only an order that rests is added: a taker that fills (or is cancelled)
+   * on arrival is never looked up by id. After every command an open order rests, so this holds
+   * every open order.
+   */
+  readonly orders = new IdIndex<Order>((o) => o.status === 'open' && o.indexed);
   /** Client order ids of every order since start (or recovery), for idempotent retries. */
   readonly byClientId = new Map<string, Order>();
-  /** Trades not yet ended or cancelled. */
-  readonly trades = new Map<string, Trade>();
+  /** Trades not yet ended or cancelled, by id (see IdIndex). */
+  readonly trades = new IdIndex<Trade>((t) => t.status === 'scheduled' || t.status === 'active');
   readonly ports = new Map<string, PortState>();
   readonly timers = new TimerQueue();
   /**
@@ -102,7 +184,6 @@ export class MarketState {
   createOrder(id: string, seq: number, spec: OrderSpec, at: number, port?: PortState): Order {
     const o = new Order(id, seq, spec, at);
     if (seq > this.lastSeq) this.lastSeq = seq;
-    this.orders.set(id, o);
     if (spec.clientOrderId !== undefined) this.byClientId.set(clientKey(spec.memberId, spec.clientOrderId), o);
     o.port = port ?? this.portState(spec.portId);
     this.counters.ordersAccepted++;
@@ -118,6 +199,10 @@ export class MarketState {
   rest(o: Order): void {
     const b = this.bookOf(o);
     o.book = b;
+    if (!o.indexed) {
+      o.indexed = true;
+      this.orders.add(o);
+    }
     if (o.isBuy) {
       b.bids.insert(o);
       this.books.bidsChanged(b);
@@ -136,7 +221,10 @@ export class MarketState {
 
   close(o: Order, status: OrderStatus, reason: CloseReason | undefined, at: number): void {
     this.unrest(o);
-    this.orders.delete(o.id);
+    if (o.indexed) {
+      o.indexed = false;
+      this.orders.remove(o);
+    }
     this.touchedOrders?.push(o);
     o.status = status;
     if (reason !== undefined) o.closeReason = reason;
@@ -160,7 +248,7 @@ export class MarketState {
   /** Records a trade whose capacity is already reserved, and arms its start and end. */
   addTrade(r: TradeRecord): Trade {
     const t = new Trade(r);
-    this.trades.set(r.id, t);
+    this.trades.add(t);
     this.timers.add(r.start, TIMER_TRADE_START, t);
     this.timers.add(r.end, TIMER_TRADE_END, t);
     this.counters.tradesMatched++;
@@ -216,7 +304,7 @@ export class MarketState {
       if (status === 'ended') this.counters.tradesEnded++;
       else this.counters.tradesCancelled++;
       this.releaseTrade(t, status === 'cancelled', at);
-      this.trades.delete(t.id);
+      this.trades.remove(t);
     }
   }
 
