@@ -18,7 +18,7 @@
  * This file is also the floor servers' entry point: `node --import tsx bench/market-http.ts --floor http|fastify`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,7 +26,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Figure } from './figures.ts';
 
 interface AcResult {
-  requests: { average: number };
+  requests: { average: number; total: number };
   latency: { p50: number; p99: number };
   non2xx: number;
   errors: number;
@@ -73,6 +73,12 @@ async function floorServer(kind: string): Promise<void> {
   process.stdout.write(`listening on http://127.0.0.1:${port}\n`);
 }
 
+/** CPU time (user + system, ms) the process has used so far: /proc/PID/stat, in clock ticks of 10 ms. */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
 /** Starts a server child and resolves with its URL (the line `listening on http://…`). */
 async function start(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -102,10 +108,19 @@ export async function marketHttp(report: (f: Figure) => void): Promise<void> {
   const duration = Number(argOf('--http-duration') ?? 10);
   const pipelining = Number(argOf('--pipelining') ?? 10);
   const acWorkers = Number(argOf('--ac-workers') ?? 0);
-  const run = (url: string, opts: Record<string, unknown>) =>
-    autocannon({ url, connections: 64, duration, ...(acWorkers > 0 ? { workers: acWorkers } : {}), ...opts } as never) as unknown as Promise<AcResult>;
+  // Each run also measures the server's own CPU time per request: far less noisy than req/s on
+  // shared cores, and it says what the server costs apart from the client's share of the cores.
+  const cpuPerReq = new WeakMap<AcResult, number>();
+  const run = async (url: string, opts: Record<string, unknown>, pid?: number) => {
+    const c0 = pid === undefined ? 0 : cpuMs(pid);
+    const r = (await autocannon({ url, connections: 64, duration, ...(acWorkers > 0 ? { workers: acWorkers } : {}), ...opts } as never)) as AcResult;
+    if (pid !== undefined && r.requests.total > 0) cpuPerReq.set(r, (1000 * (cpuMs(pid) - c0)) / r.requests.total);
+    return r;
+  };
   const line = (label: string, r: AcResult) =>
-    console.log(`    ${label.padEnd(52)} ${Math.round(r.requests.average).toLocaleString('en').padStart(7)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  non-2xx ${r.non2xx}  errors ${r.errors}`);
+    console.log(
+      `    ${label.padEnd(52)} ${Math.round(r.requests.average).toLocaleString('en').padStart(7)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  server CPU ${cpuPerReq.get(r)?.toFixed(0) ?? '-'} µs/req  non-2xx ${r.non2xx}  errors ${r.errors}`,
+    );
 
   const orderBody = (side: 'buy' | 'sell', price: string, portId: string) =>
     JSON.stringify({ side, destination: '203.0.113.0/24', prefixType: 'transit', capacityMbps: 100, price, start: '2027-01-01T00:00:00Z', end: '2027-02-01T00:00:00Z', portId });
@@ -118,9 +133,9 @@ export async function marketHttp(report: (f: Figure) => void): Promise<void> {
     try {
       const req = { method: 'POST', path: '/v1/orders', headers: { authorization: 'Bearer bdx_x', 'content-type': 'application/json' }, body: orderBody('buy', '0.90', 'prt_x') };
       await run(url, { duration: 2, requests: [req] });
-      const plain = await run(url, { requests: [req] });
+      const plain = await run(url, { requests: [req] }, child.pid);
       line(`bare ${kind === 'http' ? 'node:http' : 'Fastify'} POST`, plain);
-      const piped = pipelining > 1 ? await run(url, { requests: [req], pipelining }) : undefined;
+      const piped = pipelining > 1 ? await run(url, { requests: [req], pipelining }, child.pid) : undefined;
       if (piped) line(`bare ${kind === 'http' ? 'node:http' : 'Fastify'} POST, pipelining ${pipelining}`, piped);
       floor[kind] = { plain, ...(piped ? { piped } : {}) };
     } finally {
@@ -129,45 +144,78 @@ export async function marketHttp(report: (f: Figure) => void): Promise<void> {
   }
 
   // ---- bandex serve -------------------------------------------------------------------------
-  const dir = mkdtempSync(join(tmpdir(), 'bandex-bench-http-'));
-  const admin = 'bdx_bench_admin_0123456789abcdef0123';
-  const { child, url } = await start(
-    ['--max-semi-space-size=64', ...(process.env.BX_SERVE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), resolve(import.meta.dirname, '../bin/bandex.js'), 'serve', '--listen', '127.0.0.1:0', '--data-dir', dir, '--admin-token', admin],
-    { ...process.env, BANDEX_LOG_LEVEL: 'warn' },
-  );
-  try {
-    const call = async (token: string, method: string, path: string, body?: unknown) => {
-      const r = await fetch(url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      return (await r.json()) as Record<string, string>;
-    };
-    const ms: Array<{ token: string; port: string }> = [];
-    for (let i = 0; i < 2; i++) {
-      const m = await call(admin, 'POST', '/v1/members', { name: `http-bench-${i}`, asns: [65200 + i] });
-      const k = await call(admin, 'POST', `/v1/members/${m.id}/keys`, { label: 'bench' });
-      const p = await call(admin, 'POST', '/v1/ports', { memberId: m.id, name: `h${i}`, capacityMbps: 10_000_000, routerIps: [`192.0.2.${40 + i}`] });
-      ms.push({ token: k.token!, port: p.id! });
-    }
-    const post = (i: number, price: string) => ({
-      method: 'POST' as const,
-      path: '/v1/orders',
-      headers: { authorization: `Bearer ${ms[i]!.token}`, 'content-type': 'application/json' },
-      body: orderBody(i === 0 ? 'sell' : 'buy', price, ms[i]!.port),
+  /** A `bandex serve` child on a fresh SQLite directory, with two members, their keys and ports. */
+  const serve = async (extra: string[]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bandex-bench-http-'));
+    const admin = 'bdx_bench_admin_0123456789abcdef0123';
+    const { child, url } = await start(
+      ['--max-semi-space-size=64', ...(process.env.BX_SERVE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), resolve(import.meta.dirname, '../bin/bandex.js'), 'serve', '--listen', '127.0.0.1:0', '--data-dir', dir, '--admin-token', admin, ...extra],
+      { ...process.env, BANDEX_LOG_LEVEL: 'warn' },
+    ).catch((e: unknown) => {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
     });
-    // Resting orders (sells at 1.10, buys at 0.90: none trades); the crossing flow (sells at
-    // 0.90, buys at 1.10: every order trades — matching, trades, port reservations) after them.
-    const resting = [post(0, '1.10'), post(1, '0.90')];
-    const crossing = [post(0, '0.90'), post(1, '1.10')];
+    const close = async () => {
+      await stop(child);
+      rmSync(dir, { recursive: true, force: true });
+    };
+    try {
+      const call = async (token: string, method: string, path: string, body?: unknown) => {
+        const r = await fetch(url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        return (await r.json()) as Record<string, string>;
+      };
+      const ms: Array<{ token: string; port: string }> = [];
+      for (let i = 0; i < 2; i++) {
+        const m = await call(admin, 'POST', '/v1/members', { name: `http-bench-${i}`, asns: [65200 + i] });
+        const k = await call(admin, 'POST', `/v1/members/${m.id}/keys`, { label: 'bench' });
+        const p = await call(admin, 'POST', '/v1/ports', { memberId: m.id, name: `h${i}`, capacityMbps: 10_000_000, routerIps: [`192.0.2.${40 + i}`] });
+        ms.push({ token: k.token!, port: p.id! });
+      }
+      const post = (i: number, price: string) => ({
+        method: 'POST' as const,
+        path: '/v1/orders',
+        headers: { authorization: `Bearer ${ms[i]!.token}`, 'content-type': 'application/json' },
+        body: orderBody(i === 0 ? 'sell' : 'buy', price, ms[i]!.port),
+      });
+      // Resting orders (sells at 1.10, buys at 0.90: none trades); the crossing flow (sells at
+      // 0.90, buys at 1.10: every order trades — matching, trades, port reservations).
+      return { child, url, close, resting: [post(0, '1.10'), post(1, '0.90')], crossing: [post(0, '0.90'), post(1, '1.10')] };
+    } catch (e) {
+      await close();
+      throw e;
+    }
+  };
+
+  // Where the time goes, part 1: the same server with SQLite's synchronous=NORMAL (no fsync per
+  // commit; still safe against kill -9, not against power loss) — NOT the figure, a reference.
+  let nosync: { r: AcResult; x: AcResult } | undefined;
+  if (argOf('--fsync-ref') !== 'off') {
+    const s = await serve(['--set', 'store.sqliteSynchronous=normal']);
+    try {
+      await run(s.url, { duration: 2, requests: s.resting });
+      const r = await run(s.url, { requests: s.resting }, s.child.pid);
+      line('bandex POST (resting), sqlite synchronous=NORMAL', r);
+      const x = await run(s.url, { requests: s.crossing }, s.child.pid);
+      line('bandex POST (crossing), sqlite synchronous=NORMAL', x);
+      nosync = { r, x };
+    } finally {
+      await s.close();
+    }
+  }
+
+  const { child, url, close, resting, crossing } = await serve([]);
+  try {
     const book = [{ method: 'GET', path: '/v1/book?destination=203.0.113.0/24' }];
     await run(url, { duration: 2, requests: resting });
-    const r = await run(url, { requests: resting });
+    const r = await run(url, { requests: resting }, child.pid);
     line('bandex POST /v1/orders (resting)', r);
-    const ref = await run(url, { requests: book });
+    const ref = await run(url, { requests: book }, child.pid);
     line('bandex GET /v1/book', ref);
-    const x = await run(url, { requests: crossing });
+    const x = await run(url, { requests: crossing }, child.pid);
     line('bandex POST /v1/orders (crossing)', x);
-    const rp = pipelining > 1 ? await run(url, { requests: resting, pipelining }) : undefined;
+    const rp = pipelining > 1 ? await run(url, { requests: resting, pipelining }, child.pid) : undefined;
     if (rp) line(`bandex POST /v1/orders (resting), pipelining ${pipelining}`, rp);
-    const xp = pipelining > 1 ? await run(url, { requests: crossing, pipelining }) : undefined;
+    const xp = pipelining > 1 ? await run(url, { requests: crossing, pipelining }, child.pid) : undefined;
     if (xp) line(`bandex POST /v1/orders (crossing), pipelining ${pipelining}`, xp);
 
     const ok = (a: AcResult) => a.non2xx === 0 && a.errors === 0;
@@ -179,6 +227,13 @@ export async function marketHttp(report: (f: Figure) => void): Promise<void> {
     // The floor of this machine: the same POST against servers that do nothing but HTTP + JSON.
     report({ name: '(d) floor: bare node:http POST, 64 conns', value: bare.requests.average, unit: 'req/s', reference: 'bare Fastify POST', referenceValue: floor.fastify!.plain.requests.average, goal: 'reported (ceiling of this machine)', met: true });
     report({ name: '(d) floor: bare node:http POST p99', value: bare.latency.p99, unit: 'ms', reference: 'bare Fastify POST p99', referenceValue: floor.fastify!.plain.latency.p99, goal: 'reported', met: true });
+    const cpu = (a: AcResult | undefined) => (a && cpuPerReq.get(a)) ?? 0;
+    report({ name: '(d) server CPU per order (resting)', value: cpu(r), unit: 'µs', reference: 'bare node:http POST', referenceValue: cpu(bare), goal: 'reported', met: true });
+    report({ name: '(d) server CPU per order (crossing)', value: cpu(x), unit: 'µs', reference: 'bare Fastify POST', referenceValue: cpu(floor.fastify!.plain), goal: 'reported', met: true });
+    if (nosync) {
+      report({ name: '(d) order entry (resting), sqlite synchronous=NORMAL', value: nosync.r.requests.average, unit: 'orders/s', reference: 'synchronous=FULL (the figure)', referenceValue: r.requests.average, goal: 'reported (fsync share)', met: true });
+      report({ name: '(d) order entry (crossing), sqlite synchronous=NORMAL', value: nosync.x.requests.average, unit: 'orders/s', reference: 'synchronous=FULL (the figure)', referenceValue: x.requests.average, goal: 'reported (fsync share)', met: true });
+    }
     report({ name: '(d) order entry (resting) share of bare node:http', value: r.requests.average / bare.requests.average, unit: 'ratio', reference: 'bare node:http POST', referenceValue: 1, goal: 'reported', met: true });
     if (rp && xp && floor.http!.piped) {
       const bp = floor.http!.piped;
@@ -187,8 +242,7 @@ export async function marketHttp(report: (f: Figure) => void): Promise<void> {
       report({ name: `(d) HTTP order entry (crossing), pipelining ${pipelining}`, value: xp.requests.average, unit: 'orders/s', reference: `bare node:http POST, pipelining ${pipelining}`, referenceValue: bp.requests.average, goal: '≥ 15k/s (pipelined)', met: xp.requests.average >= 15_000 && ok(xp) });
     }
   } finally {
-    await stop(child);
-    rmSync(dir, { recursive: true, force: true });
+    await close();
   }
 }
 

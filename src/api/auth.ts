@@ -8,6 +8,14 @@
  * network). An agent key is refused with 403 on every route except those marked
  * `config: { agents: true }` (the probe-agent routes and /v1/me): least privilege by default, so
  * a route written for admins and members never sees an agent.
+ *
+ * Hot path: a token that authenticated once is remembered (token → principal, up to
+ * AUTH_CACHE_MAX entries), so a repeat call skips the SHA-256 and the hex string. Every hit is
+ * re-checked against the registry's memory — the key is still there and not revoked, its member
+ * still exists — so a revocation takes effect on the very next request, exactly as without the
+ * cache. Only tokens that authenticated are remembered: unknown tokens cannot fill it.
+ *
+ * The hook is callback-style (not async): one promise and one microtask less per request.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BandexError } from '../lib/index.ts';
@@ -31,28 +39,64 @@ declare module 'fastify' {
 
 export interface Authenticator {
   authenticate(token: string): Principal | undefined;
+  /** With both look-ups below, verified tokens are cached (see the note at the top). */
+  getKey?(id: string): { revokedAt: number | null } | undefined;
+  getMember?(id: string): unknown;
 }
 
+/** Most remembered tokens; when full, the cache starts over (it only saves a hash). */
+export const AUTH_CACHE_MAX = 10_000;
+
+/**
+ * `authenticate` with the verified-token cache in front. A hit is answered only if the registry
+ * still holds the key unrevoked (and its member): the same checks `authenticate` makes, minus
+ * the hash that found the key.
+ */
+export function cachedAuthenticator(auth: Authenticator, max = AUTH_CACHE_MAX): (token: string) => Principal | undefined {
+  const { getKey, getMember } = auth;
+  if (!getKey || !getMember) return (token) => auth.authenticate(token);
+  const verified = new Map<string, Principal>();
+  return (token) => {
+    const hit = verified.get(token);
+    if (hit !== undefined) {
+      const k = getKey.call(auth, hit.keyId);
+      const memberId = hit.kind === 'admin' ? null : hit.kind === 'member' ? hit.memberId : hit.providerMemberId;
+      if (k !== undefined && k.revokedAt === null && (memberId === null || getMember.call(auth, memberId) !== undefined)) return hit;
+      verified.delete(token);
+    }
+    const p = auth.authenticate(token);
+    if (p !== undefined) {
+      if (verified.size >= max) verified.clear();
+      verified.set(token, p);
+    }
+    return p;
+  };
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
 export function installAuth(app: FastifyInstance, auth: Authenticator): void {
+  const authenticate = cachedAuthenticator(auth);
   app.decorateRequest('principal', null);
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', (req, _reply, done) => {
     const cfg = req.routeOptions.config;
-    if (cfg?.public || req.url === '/docs' || req.url.startsWith('/docs/')) return;
+    if (cfg?.public || req.url === '/docs' || req.url.startsWith('/docs/')) return done();
     const header = req.headers.authorization;
     let token: string | undefined;
     if (header !== undefined) {
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      if (!m) throw apiErrors.make('AUTH_INVALID', 'Authorization must be "Bearer <key>"');
+      const m = BEARER.exec(header);
+      if (!m) return done(apiErrors.make('AUTH_INVALID', 'Authorization must be "Bearer <key>"'));
       token = m[1];
     } else if (cfg?.queryToken) {
       const q = req.query as Record<string, unknown> | undefined;
       if (typeof q?.token === 'string') token = q.token;
     }
-    if (token === undefined) throw apiErrors.make('AUTH_REQUIRED', 'an API key is required: send Authorization: Bearer <key>');
-    const p = auth.authenticate(token);
-    if (!p) throw apiErrors.make('AUTH_INVALID', 'the API key is unknown or revoked');
+    if (token === undefined) return done(apiErrors.make('AUTH_REQUIRED', 'an API key is required: send Authorization: Bearer <key>'));
+    const p = authenticate(token);
+    if (!p) return done(apiErrors.make('AUTH_INVALID', 'the API key is unknown or revoked'));
     req.principal = p;
-    if (p.kind === 'agent' && !cfg?.agents) throw apiErrors.make('FORBIDDEN', 'a probe-agent key may only lease probe jobs, report results and file measurements');
+    if (p.kind === 'agent' && !cfg?.agents) return done(apiErrors.make('FORBIDDEN', 'a probe-agent key may only lease probe jobs, report results and file measurements'));
+    done();
   });
 }
 

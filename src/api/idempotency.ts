@@ -53,10 +53,18 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
     slot.finish();
   };
 
-  app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (req.method !== 'POST') return;
+  // The hooks are callback-style so that a request without the header (the common case) pays
+  // no promise and no microtask for them; only a keyed POST runs the async part.
+  app.addHook('preHandler', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    if (req.method !== 'POST') return done();
     const raw = req.headers[HEADER];
-    if (raw === undefined) return;
+    if (raw === undefined) return done();
+    // A replayed answer is sent from the hook: then the request goes no further (no done()).
+    claim(req, reply, raw).then((replayed) => replayed || done(), done);
+  });
+
+  /** Claims the key for this request, or answers it from the store (true). */
+  async function claim(req: FastifyRequest, reply: FastifyReply, raw: string | string[]): Promise<boolean> {
     const key = Array.isArray(raw) ? raw[0] : raw;
     if (typeof key !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(key)) {
       throw apiErrors.make('IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 1–200 visible ASCII characters', { field: 'Idempotency-Key' });
@@ -101,10 +109,12 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
         );
       }
       replays.inc();
-      return reply.code(Number(row.status)).header('idempotent-replayed', 'true').type('application/json').send(row.response);
+      void reply.code(Number(row.status)).header('idempotent-replayed', 'true').type('application/json').send(row.response);
+      return true;
     }
     req.idempotency = slot;
-  });
+    return false;
+  }
 
   // Every handler runs in the journal's command context while it holds a key: its appends write
   // the pending record in their own transaction (see the note at the top).
@@ -120,9 +130,13 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
     } as typeof handler;
   });
 
-  app.addHook('onSend', async (req, reply, payload) => {
-    const slot = req.idempotency;
-    if (!slot) return payload;
+  app.addHook('onSend', (req, reply, payload, done) => {
+    if (!req.idempotency) return done(null, payload);
+    remember(req, reply, payload).then(() => done(null, payload), (e: Error) => done(e));
+  });
+
+  async function remember(req: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<void> {
+    const slot = req.idempotency!;
     req.idempotency = null;
     try {
       if (reply.statusCode < 500 && typeof payload === 'string') {
@@ -147,15 +161,16 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
     } finally {
       release(slot);
     }
-    return payload;
-  });
+  }
 
   // A request that fails before onSend (aborted connection) must not block its retries.
-  app.addHook('onResponse', async (req) => {
+  app.addHook('onResponse', (req, _reply, done) => {
     const slot = req.idempotency;
-    if (!slot) return;
-    req.idempotency = null;
-    release(slot);
+    if (slot) {
+      req.idempotency = null;
+      release(slot);
+    }
+    done();
   });
 
   return {
