@@ -16,6 +16,7 @@ import * as m0201 from './0201-quality-filing-order.ts';
 import * as m0004 from './0004-foundation-agent-keys.ts';
 import * as m0202 from './0202-quality-agent-keys.ts';
 import * as m0005 from './0005-foundation-journal-audience.ts';
+import * as m0101 from './0101-market-lean-rows.ts';
 // @bandex:migration-imports — areas add `import * as m0100 from './0100-market-orders.ts';` above this line
 
 export const migrations: Migration[] = [
@@ -30,5 +31,6 @@ export const migrations: Migration[] = [
   { id: '0004-foundation-agent-keys', up: m0004.up },
   { id: '0202-quality-agent-keys', up: m0202.up },
   { id: '0005-foundation-journal-audience', up: m0005.up },
+  { id: '0101-market-lean-rows', up: m0101.up },
   // @bandex:migrations — areas add `{ id: '0100-market-orders', up: m0100.up },` above this line
 ];

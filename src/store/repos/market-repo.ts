@@ -2,20 +2,28 @@
  * The market's storage: one journal command per batch of market commands (group commit on top
  * of the journal's), whose projection upserts the changed order and trade rows with multi-row
  * statements; replay reads the journal's market events in seq order.
+ *
+ * Rows do not repeat their event: a new order's row keeps the journal seq of its OrderAccepted
+ * event (`accepted_seq`) instead of the spec as JSON, a new trade's row the seq of its
+ * TradeMatched event (`matched_seq`) instead of the record; reads join the journal for them
+ * (migration 0101). A row written without its event at hand (or before 0101) carries the JSON.
  */
 
 import type SqliteDatabase from 'better-sqlite3';
 import type { ListQuery, MarketRepository, OrderRow, TradeRow } from '../../market/market-repo.ts';
 import { specFromJson, specToJson, tradeFromJson, tradeToJson } from '../../market/event-codec.ts';
 import type { CloseReason, OrderStatus, TradeStatus } from '../../market/types.ts';
+import type { JournalEvent } from '../../lib/index.ts';
 import type { Db, Tx } from '../database.ts';
 import type { Journal } from '../journal.ts';
 import type { MarketOrdersTable, MarketTradesTable } from '../schema/market.ts';
 
-// 17 columns × 1500 rows stays under SQLite's 32 766 bound parameters (and PostgreSQL's 65 535).
+// 18 columns × 1500 rows stays under SQLite's 32 766 bound parameters (and PostgreSQL's 65 535).
 const ROWS_PER_STATEMENT = 1500;
+/** Rows per prepared SQLite insert, largest first (64 × 18 = 1152 parameters). */
+const SQLITE_CHUNKS = [64, 16, 4, 1] as const;
 
-function orderValues(r: OrderRow): MarketOrdersTable {
+function orderValues(r: OrderRow, acceptedSeq?: number): MarketOrdersTable {
   const s = r.spec;
   return {
     id: r.id,
@@ -32,13 +40,14 @@ function orderValues(r: OrderRow): MarketOrdersTable {
     seq: r.seq,
     start_at: s.start,
     end_at: s.end,
-    spec: JSON.stringify(specToJson(s)),
+    spec: acceptedSeq === undefined ? JSON.stringify(specToJson(s)) : null,
+    accepted_seq: acceptedSeq ?? null,
     created_at: r.createdAt,
     updated_at: r.updatedAt,
   };
 }
 
-function tradeValues(r: TradeRow): MarketTradesTable {
+function tradeValues(r: TradeRow, matchedSeq?: number): MarketTradesTable {
   const t = r.record;
   return {
     id: t.id,
@@ -54,15 +63,25 @@ function tradeValues(r: TradeRow): MarketTradesTable {
     status: r.status,
     closed_at: r.closedAt,
     close_reason: r.closeReason,
-    record: JSON.stringify(tradeToJson(t)),
+    record: matchedSeq === undefined ? JSON.stringify(tradeToJson(t)) : null,
+    matched_seq: matchedSeq ?? null,
     matched_at: t.matchedAt,
   };
 }
 
-function orderFromRow(x: MarketOrdersTable): OrderRow {
+/** A row joined with the payload of the event it points at (null when it carries its JSON). */
+type Joined<T> = T & { src: string | null };
+
+function fromEvent(own: string | null, src: string | null, field: 'spec' | 'trade', id: string): Record<string, unknown> {
+  if (own !== null) return JSON.parse(own) as Record<string, unknown>;
+  if (src === null) throw new Error(`market row ${id} has neither its JSON nor its journal event`);
+  return (JSON.parse(src) as Record<string, Record<string, unknown>>)[field];
+}
+
+function orderFromRow(x: Joined<MarketOrdersTable>): OrderRow {
   return {
     id: x.id,
-    spec: specFromJson(JSON.parse(x.spec) as Record<string, unknown>),
+    spec: specFromJson(fromEvent(x.spec, x.src, 'spec', x.id)),
     seq: Number(x.seq),
     price: Number(x.price),
     capacityMbps: Number(x.capacity_mbps),
@@ -74,20 +93,20 @@ function orderFromRow(x: MarketOrdersTable): OrderRow {
   };
 }
 
-function tradeFromRow(x: MarketTradesTable): TradeRow {
+function tradeFromRow(x: Joined<MarketTradesTable>): TradeRow {
   return {
-    record: tradeFromJson(JSON.parse(x.record) as Record<string, unknown>),
+    record: tradeFromJson(fromEvent(x.record, x.src, 'trade', x.id)),
     status: x.status as TradeStatus,
     closedAt: x.closed_at === null ? null : Number(x.closed_at),
     closeReason: x.close_reason,
   };
 }
 
-async function upsertOrders(tx: Tx, rows: OrderRow[]): Promise<void> {
+async function upsertOrders(tx: Tx, rows: OrderRow[], refs: EventRefs): Promise<void> {
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     await tx
       .insertInto('market_orders')
-      .values(rows.slice(i, i + ROWS_PER_STATEMENT).map(orderValues))
+      .values(rows.slice(i, i + ROWS_PER_STATEMENT).map((r) => orderValues(r, r.fresh ? refs.accepted.get(r.id) : undefined)))
       .onConflict((oc) =>
         oc.column('id').doUpdateSet((eb) => ({
           price: eb.ref('excluded.price'),
@@ -103,11 +122,11 @@ async function upsertOrders(tx: Tx, rows: OrderRow[]): Promise<void> {
   }
 }
 
-async function upsertTrades(tx: Tx, rows: TradeRow[]): Promise<void> {
+async function upsertTrades(tx: Tx, rows: TradeRow[], refs: EventRefs): Promise<void> {
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     await tx
       .insertInto('market_trades')
-      .values(rows.slice(i, i + ROWS_PER_STATEMENT).map(tradeValues))
+      .values(rows.slice(i, i + ROWS_PER_STATEMENT).map((r) => tradeValues(r, r.fresh ? refs.matched.get(r.record.id) : undefined)))
       .onConflict((oc) =>
         oc.column('id').doUpdateSet((eb) => ({
           status: eb.ref('excluded.status'),
@@ -119,13 +138,29 @@ async function upsertTrades(tx: Tx, rows: TradeRow[]): Promise<void> {
   }
 }
 
-const ORDER_COLUMNS = ['id', 'member_id', 'client_order_id', 'side', 'destination', 'protocol', 'price', 'capacity_mbps', 'filled_mbps', 'status', 'close_reason', 'seq', 'start_at', 'end_at', 'spec', 'created_at', 'updated_at'] as const;
+/** Journal seqs of the batch's OrderAccepted (by order id) and TradeMatched (by trade id) events. */
+interface EventRefs {
+  accepted: Map<string, number>;
+  matched: Map<string, number>;
+}
+
+function eventRefs(stored: readonly JournalEvent[]): EventRefs {
+  const refs: EventRefs = { accepted: new Map(), matched: new Map() };
+  for (const e of stored) {
+    if (e.type === 'OrderAccepted') refs.accepted.set((e.payload as { orderId: string }).orderId, e.seq);
+    else if (e.type === 'TradeMatched') refs.matched.set((e.payload as { trade: { id: string } }).trade.id, e.seq);
+  }
+  return refs;
+}
+
+const ORDER_COLUMNS = ['id', 'member_id', 'client_order_id', 'side', 'destination', 'protocol', 'price', 'capacity_mbps', 'filled_mbps', 'status', 'close_reason', 'seq', 'start_at', 'end_at', 'spec', 'accepted_seq', 'created_at', 'updated_at'] as const;
 const ORDER_UPDATED = ['price', 'capacity_mbps', 'filled_mbps', 'status', 'close_reason', 'seq', 'updated_at'];
-const TRADE_COLUMNS = ['id', 'buyer_id', 'seller_id', 'buy_order_id', 'sell_order_id', 'destination', 'capacity_mbps', 'price', 'start_at', 'end_at', 'status', 'closed_at', 'close_reason', 'record', 'matched_at'] as const;
+const TRADE_COLUMNS = ['id', 'buyer_id', 'seller_id', 'buy_order_id', 'sell_order_id', 'destination', 'capacity_mbps', 'price', 'start_at', 'end_at', 'status', 'closed_at', 'close_reason', 'record', 'matched_seq', 'matched_at'] as const;
 const TRADE_UPDATED = ['status', 'closed_at', 'close_reason'];
 
-function upsertSql(table: string, cols: readonly string[], updated: readonly string[]): string {
-  return `insert into ${table} (${cols.join(', ')}) values (${cols.map(() => '?').join(', ')}) on conflict (id) do update set ${updated.map((c) => `${c} = excluded.${c}`).join(', ')}`;
+function upsertSql(table: string, cols: readonly string[], updated: readonly string[], rows = 1): string {
+  const tuple = `(${cols.map(() => '?').join(', ')})`;
+  return `insert into ${table} (${cols.join(', ')}) values ${Array.from({ length: rows }, () => tuple).join(', ')} on conflict (id) do update set ${updated.map((c) => `${c} = excluded.${c}`).join(', ')}`;
 }
 
 function updateSql(table: string, updated: readonly string[]): string {
@@ -138,50 +173,77 @@ function updateSql(table: string, updated: readonly string[]): string {
  * building multi-row statements. The Kysely path serves PostgreSQL.
  */
 export function createMarketRepo(db: Db, journal: Journal, sqlite?: SqliteDatabase.Database): MarketRepository {
-  let prepared: { order: SqliteDatabase.Statement; orderUpdate: SqliteDatabase.Statement; trade: SqliteDatabase.Statement; tradeUpdate: SqliteDatabase.Statement } | undefined;
+  const ordersJoined = () => db.selectFrom('market_orders as o').leftJoin('journal as j', 'j.seq', 'o.accepted_seq').selectAll('o').select('j.payload as src');
+  let prepared: { orderUpdate: SqliteDatabase.Statement; tradeUpdate: SqliteDatabase.Statement } | undefined;
+  const multi = new Map<string, SqliteDatabase.Statement>();
+  /** The prepared upsert of `rows` rows into `table` (built once per size; sizes are SQLITE_CHUNKS). */
+  const upsert = (table: 'market_orders' | 'market_trades', rows: number): SqliteDatabase.Statement => {
+    const k = `${table} ${rows}`;
+    let st = multi.get(k);
+    if (!st) {
+      st = table === 'market_orders' ? sqlite!.prepare(upsertSql(table, ORDER_COLUMNS, ORDER_UPDATED, rows)) : sqlite!.prepare(upsertSql(table, TRADE_COLUMNS, TRADE_UPDATED, rows));
+      multi.set(k, st);
+    }
+    return st;
+  };
+  /** Runs the upsert over `rows` in chunks; `put` writes one row's parameters from `p` on. */
+  function upsertAll<R>(table: 'market_orders' | 'market_trades', width: number, rows: readonly R[], put: (params: unknown[], p: number, r: R) => void): void {
+    let i = 0;
+    for (const chunk of SQLITE_CHUNKS) {
+      if (rows.length - i < chunk) continue;
+      const st = upsert(table, chunk);
+      const params: unknown[] = new Array(chunk * width);
+      while (rows.length - i >= chunk) {
+        for (let k = 0; k < chunk; k++) put(params, k * width, rows[i + k]);
+        st.run(params);
+        i += chunk;
+      }
+    }
+  }
+  function putOrder(params: unknown[], p: number, v: MarketOrdersTable): void {
+    for (const c of ORDER_COLUMNS) params[p++] = v[c];
+  }
+  function putTrade(params: unknown[], p: number, v: MarketTradesTable): void {
+    for (const c of TRADE_COLUMNS) params[p++] = v[c];
+  }
+
   return {
     async record(events, orders, trades) {
       if (events.length === 0 && orders.length === 0 && trades.length === 0) return;
-      await journal.appendAll(events, async (tx) => {
+      await journal.appendAll(events, async (tx, stored) => {
+        const refs = eventRefs(stored);
         if (sqlite) {
           prepared ??= {
-            order: sqlite.prepare(upsertSql('market_orders', ORDER_COLUMNS, ORDER_UPDATED)),
             orderUpdate: sqlite.prepare(updateSql('market_orders', ORDER_UPDATED)),
-            trade: sqlite.prepare(upsertSql('market_trades', TRADE_COLUMNS, TRADE_UPDATED)),
             tradeUpdate: sqlite.prepare(updateSql('market_trades', TRADE_UPDATED)),
           };
-          // Positional parameters, no row object: a row that exists already (accepted or matched
-          // in an earlier batch, hence committed with it) only gets its changing columns.
+          // A row that exists already (accepted or matched in an earlier batch, hence committed
+          // with it) only gets its changing columns; new rows go in as multi-row upserts.
           const p = prepared;
+          const freshOrders: MarketOrdersTable[] = [];
           for (const r of orders) {
-            const price = String(r.price);
             if (r.fresh) {
-              const s = r.spec;
-              p.order.run(r.id, s.memberId, s.clientOrderId ?? null, s.side, s.destination, s.protocol, price, r.capacityMbps, r.filledMbps, r.status, r.closeReason, r.seq, s.start, s.end, JSON.stringify(specToJson(s)), r.createdAt, r.updatedAt);
+              freshOrders.push(orderValues(r, refs.accepted.get(r.id)));
             } else {
-              const res = p.orderUpdate.run(price, r.capacityMbps, r.filledMbps, r.status, r.closeReason, r.seq, r.updatedAt, r.id);
-              if (res.changes === 0) {
-                const v = orderValues(r);
-                p.order.run(ORDER_COLUMNS.map((c) => v[c]));
-              }
+              const res = p.orderUpdate.run(String(r.price), r.capacityMbps, r.filledMbps, r.status, r.closeReason, r.seq, r.updatedAt, r.id);
+              if (res.changes === 0) freshOrders.push(orderValues(r));
             }
           }
+          upsertAll('market_orders', ORDER_COLUMNS.length, freshOrders, putOrder);
+          const freshTrades: MarketTradesTable[] = [];
           for (const r of trades) {
             if (r.fresh) {
-              const t = r.record;
-              p.trade.run(t.id, t.buyerId, t.sellerId, t.buyOrderId, t.sellOrderId, t.destination, t.capacityMbps, String(t.price), t.start, t.end, r.status, r.closedAt, r.closeReason, JSON.stringify(tradeToJson(t)), t.matchedAt);
+              freshTrades.push(tradeValues(r, refs.matched.get(r.record.id)));
             } else {
               const res = p.tradeUpdate.run(r.status, r.closedAt, r.closeReason, r.record.id);
-              if (res.changes === 0) {
-                const v = tradeValues(r);
-                p.trade.run(TRADE_COLUMNS.map((c) => v[c]));
-              }
+              if (res.changes === 0) freshTrades.push(tradeValues(r));
             }
           }
+          upsertAll('market_trades', TRADE_COLUMNS.length, freshTrades, putTrade);
           return;
         }
-        if (orders.length) await upsertOrders(tx, orders);
-        if (trades.length) await upsertTrades(tx, trades);
+        if (orders.length) await upsertOrders(tx, orders, refs);
+        if (trades.length) await upsertTrades(tx, trades, refs);
       });
     },
 
@@ -207,26 +269,28 @@ export function createMarketRepo(db: Db, journal: Journal, sqlite?: SqliteDataba
     },
 
     async getOrder(id) {
-      const r = await db.selectFrom('market_orders').selectAll().where('id', '=', id).executeTakeFirst();
+      const r = await ordersJoined().where('o.id', '=', id).executeTakeFirst();
       return r ? orderFromRow(r) : undefined;
     },
 
     async listOrders(memberId, q: ListQuery & { open?: boolean }) {
-      let s = db.selectFrom('market_orders').selectAll().where('member_id', '=', memberId);
-      if (q.after !== undefined) s = s.where('id', '>', q.after);
-      if (q.open === true) s = s.where('status', '=', 'open');
-      else if (q.open === false) s = s.where('status', '<>', 'open');
-      const rows = await s.orderBy('id').limit(q.limit).execute();
+      let s = ordersJoined().where('o.member_id', '=', memberId);
+      if (q.after !== undefined) s = s.where('o.id', '>', q.after);
+      if (q.open === true) s = s.where('o.status', '=', 'open');
+      else if (q.open === false) s = s.where('o.status', '<>', 'open');
+      const rows = await s.orderBy('o.id').limit(q.limit).execute();
       return rows.map(orderFromRow);
     },
 
     async listTrades(memberId, q) {
       let s = db
-        .selectFrom('market_trades')
-        .selectAll()
-        .where((eb) => eb.or([eb('buyer_id', '=', memberId), eb('seller_id', '=', memberId)]));
-      if (q.after !== undefined) s = s.where('id', '>', q.after);
-      const rows = await s.orderBy('id').limit(q.limit).execute();
+        .selectFrom('market_trades as t')
+        .leftJoin('journal as j', 'j.seq', 't.matched_seq')
+        .selectAll('t')
+        .select('j.payload as src')
+        .where((eb) => eb.or([eb('t.buyer_id', '=', memberId), eb('t.seller_id', '=', memberId)]));
+      if (q.after !== undefined) s = s.where('t.id', '>', q.after);
+      const rows = await s.orderBy('t.id').limit(q.limit).execute();
       return rows.map(tradeFromRow);
     },
   };

@@ -19,8 +19,10 @@ export interface MarketOrdersTable {
   seq: number;
   start_at: number;
   end_at: number;
-  /** The order as accepted (JSON of the engine's spec, money as decimal strings). */
-  spec: string;
+  /** The order as accepted (JSON of the engine's spec, money as decimal strings); null when `accepted_seq` points at it. */
+  spec: string | null;
+  /** Journal seq of the order's OrderAccepted event, whose payload holds the spec (migration 0101). */
+  accepted_seq: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -40,7 +42,9 @@ export interface MarketTradesTable {
   closed_at: number | null;
   close_reason: string | null;
   /** The trade's facts as matched (JSON, money as decimal strings). */
-  record: string;
+  record: string | null;
+  /** Journal seq of the TradeMatched event, whose payload holds the record (migration 0101). */
+  matched_seq: number | null;
   matched_at: number;
 }
 
