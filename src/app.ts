@@ -32,7 +32,7 @@ import { createQualityRepo } from './store/repos/quality-repo.ts';
 import { createArbiterService, type ArbiterService } from './arbiter/service.ts';
 import routeRoutes from './api/routes/routes.ts';
 import { createRoutesRepo } from './store/repos/arbiter-repo.ts';
-import { createMetering, createFlowService, type MeteringService, type MeteringConfig, type FlowConfig, type FlowService } from './metering/index.ts';
+import { createMetering, createFlowService, meteringCheckpointFile, type MeteringService, type MeteringConfig, type FlowConfig, type FlowService } from './metering/index.ts';
 import trafficRoutes from './api/routes/traffic.ts';
 import { createMeteringRepo } from './store/repos/metering-repo.ts';
 import { createMarket, type MarketService, type MarketConfig } from './market/index.ts';
@@ -82,7 +82,7 @@ const SERVICES: ServiceEntry[] = [
   service('registry', (d) => createRegistry({ repo: createRegistryRepo(d.store.db, d.journal), clock: d.clock, ids: d.ids, reporter: d.reporter })),
   service('quality', (d) => createQuality({ clock: d.clock, ids: d.ids, reporter: d.reporter, repo: createQualityRepo(d.store.db, d.journal), events: d.journal, memberOfPort: (id) => d.services.registry.getPort(id)?.memberId, asPaths: asPathsFrom((p, pfx) => { const r = (d.services as Partial<Services>).arbiter?.registry.memberCoveringRoute(p, pfx); return r && asPathLength(r.attrs.asPath); }) }, d.config.quality as QualityConfig)),
   service('arbiter', (d) => createArbiterService({ clock: d.clock, reporter: d.reporter, members: d.services.registry, events: d.journal, repo: createRoutesRepo(d.store.db, d.journal), append: (e) => d.journal.append(e) }, d.config.bgp)),
-  service('metering', (d) => createMetering({ clock: d.clock, reporter: d.reporter, ports: d.services.registry, repo: createMeteringRepo(d.store.db, d.journal, (id) => d.services.registry.getPort(id)?.memberId) }, d.config.metering as MeteringConfig)),
+  service('metering', (d) => createMetering({ clock: d.clock, reporter: d.reporter, ports: d.services.registry, repo: createMeteringRepo(d.store.db, d.journal, (id) => d.services.registry.getPort(id)?.memberId), checkpointFile: meteringCheckpointFile(d.config.metering as MeteringConfig, d.store.sqlite?.name) }, d.config.metering as MeteringConfig)),
   service('flow', (d) => createFlowService({ clock: d.clock, reporter: d.reporter, sink: d.services.metering.sink }, d.config.flow as FlowConfig)),
   service('market', (d) => createMarket({ clock: d.clock, ids: d.ids, reporter: d.reporter, repo: createMarketRepo(d.store.db, d.journal, d.store.sqlite), quality: d.services.quality, ports: { port: (id) => d.services.registry.getPort(id) } }, d.config.market as MarketConfig)),
   // @bandex:services — areas add `service('market', (d) => createMarket({ ... }, d.config.market)),` above this line

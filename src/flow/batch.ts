@@ -30,9 +30,10 @@ export interface WorkerError {
 export type FromWorker =
   | { type: 'ready'; native?: NativeReady; nativeError?: string }
   /** Native mode: counter deltas since the last one; kernelDrops is the sockets' absolute total. */
-  | { type: 'counts'; datagrams: number; records: number; decodeErrors: number; sinkErrors: number; kernelDrops: number; errors: WorkerError[] }
+  | { type: 'counts'; datagrams: number; records: number; decodeErrors: number; sinkErrors: number; kernelDrops: number; errors: WorkerError[]; exporters?: ExporterSnapshot[] }
   /** Whatever the sink posted (metering: bin deltas). */
   | { type: 'sink'; data: unknown }
-  | { type: 'done'; buf: ArrayBuffer; records: number; decodeErrors: number; sinkErrors: number; errors: WorkerError[] }
+  /** `exporters` rides along so the main thread never shows records its exporter table lacks. */
+  | { type: 'done'; buf: ArrayBuffer; records: number; decodeErrors: number; sinkErrors: number; errors: WorkerError[]; exporters?: ExporterSnapshot[] }
   | { type: 'exporters'; exporters: ExporterSnapshot[] }
   | { type: 'final'; exporters: ExporterSnapshot[]; sinkResult: unknown };

@@ -63,9 +63,16 @@ async function main(): Promise<void> {
   const decoder = new FlowDecoder(init.decoder);
   const post = (m: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
   let sink: WorkerSink = { flow: () => {} };
+  let beforeSinkPost: (() => void) | null = null;
   if (init.sinkModule) {
     const mod = (await import(init.sinkModule)) as WorkerSinkModule;
-    sink = mod.createFlowSink(init.sinkOptions, { post: (data) => post({ type: 'sink', data }) });
+    sink = mod.createFlowSink(init.sinkOptions, {
+      post: (data) => {
+        // counters first: the main thread never sees sink data ahead of the records behind it
+        beforeSinkPost?.();
+        post({ type: 'sink', data });
+      },
+    });
   }
   const addrs: string[] = [];
   const expiry = setInterval(() => decoder.expireTemplates(), init.expiryEveryMs);
@@ -106,7 +113,7 @@ async function main(): Promise<void> {
           }
         }
       }
-      post({ type: 'done', buf: m.buf, records, decodeErrors, sinkErrors, errors }, [m.buf]);
+      post({ type: 'done', buf: m.buf, records, decodeErrors, sinkErrors, errors, exporters: decoder.exporters() }, [m.buf]);
     } else if (m.type === 'sink') {
       sink.message?.(m.data);
     } else if (m.type === 'stop') {
@@ -154,7 +161,7 @@ async function main(): Promise<void> {
   function sendCounts(): void {
     let kernelDrops = 0;
     for (const fd of fds) kernelDrops += io!.drops(fd);
-    post({ type: 'counts', ...c, kernelDrops, errors });
+    post({ type: 'counts', ...c, kernelDrops, errors, exporters: c.datagrams > 0 ? decoder.exporters() : undefined });
     c.datagrams = c.records = c.decodeErrors = c.sinkErrors = 0;
     errors = [];
     lastCounts = performance.now();
@@ -190,6 +197,9 @@ async function main(): Promise<void> {
     return n;
   }
 
+  beforeSinkPost = () => {
+    if (c.datagrams > 0) sendCounts();
+  };
   post({ type: 'ready', native: { bound, recvBufferSizes } });
   nativeDone = (async () => {
     try {

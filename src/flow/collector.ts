@@ -202,6 +202,7 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
 
   function onWorkerMessage(m: FromWorker): void {
     if (m.type === 'done' || m.type === 'counts') {
+      if (m.exporters) lastExporters = m.exporters;
       if (m.type === 'done') free.push(m.buf);
       else {
         stats.datagrams += m.datagrams;

@@ -134,18 +134,43 @@ export class Aggregator {
     const bins: BinRow[] = [];
     const destinations: DestinationRow[] = [];
     const m = this.ports.get(portId);
-    if (m) for (const [binStart, b] of m) if (binStart >= from && binStart < to) this.rowsOf(portId, binStart, b, bins, destinations);
+    if (m) for (const [binStart, b] of m) if (binStart >= from && binStart < to) this.rowsOf(portId, binStart, b, bins, destinations, this.o.topDestinations);
     return { bins, destinations };
   }
 
-  /** Removes and returns every bin that ends at or before `upTo` (all bins when upTo is Infinity). */
-  drain(upTo: number): { bins: BinRow[]; destinations: DestinationRow[] } {
+  /** Adds rows (deltas from a decode worker's aggregator, or a checkpoint) into the open bins. */
+  addRows(bins: readonly BinRow[], destinations: readonly DestinationRow[]): void {
+    for (const r of bins) {
+      const b = this.bin(r.portId, r.binStart);
+      const c = r.dimension === 'total' ? b.total : counts(r.dimension === 'provider' ? b.providers : b.classes, r.key);
+      c.inBytes += r.inBytes;
+      c.outBytes += r.outBytes;
+      c.inPackets += r.inPackets;
+      c.outPackets += r.outPackets;
+    }
+    for (const d of destinations) {
+      const b = this.bin(d.portId, d.binStart);
+      b.destinations.set(d.prefix, (b.destinations.get(d.prefix) ?? 0) + d.bytes);
+    }
+  }
+
+  /** Every open bin as rows, all destinations (not only the top N); nothing removed. */
+  snapshot(): { bins: BinRow[]; destinations: DestinationRow[] } {
+    const bins: BinRow[] = [];
+    const destinations: DestinationRow[] = [];
+    for (const [portId, m] of this.ports) for (const [binStart, b] of m) this.rowsOf(portId, binStart, b, bins, destinations, Infinity);
+    return { bins, destinations };
+  }
+
+  /** Removes and returns every bin that ends at or before `upTo` (all bins when upTo is Infinity).
+   * `topDestinations` (default: the configured N) bounds the destinations per bin. */
+  drain(upTo: number, topDestinations = this.o.topDestinations): { bins: BinRow[]; destinations: DestinationRow[] } {
     const bins: BinRow[] = [];
     const destinations: DestinationRow[] = [];
     for (const [portId, m] of this.ports) {
       for (const [binStart, b] of m) {
         if (binStart + this.o.binMs <= upTo) {
-          this.rowsOf(portId, binStart, b, bins, destinations);
+          this.rowsOf(portId, binStart, b, bins, destinations, topDestinations);
           m.delete(binStart);
         }
       }
@@ -154,13 +179,13 @@ export class Aggregator {
     return { bins, destinations };
   }
 
-  private rowsOf(portId: string, binStart: number, b: OpenBin, bins: BinRow[], destinations: DestinationRow[]): void {
+  private rowsOf(portId: string, binStart: number, b: OpenBin, bins: BinRow[], destinations: DestinationRow[], top: number): void {
     const binMs = this.o.binMs;
     bins.push({ portId, binMs, binStart, dimension: 'total', key: '', ...b.total });
     for (const [key, c] of b.providers) bins.push({ portId, binMs, binStart, dimension: 'provider', key, ...c });
     for (const [key, c] of b.classes) bins.push({ portId, binMs, binStart, dimension: 'class', key, ...c });
-    const top = [...b.destinations].sort((x, y) => y[1] - x[1]).slice(0, this.o.topDestinations);
-    for (const [prefix, bytes] of top) destinations.push({ portId, binMs, binStart, prefix, bytes });
+    const kept = top === Infinity ? [...b.destinations] : [...b.destinations].sort((x, y) => y[1] - x[1]).slice(0, top);
+    for (const [prefix, bytes] of kept) destinations.push({ portId, binMs, binStart, prefix, bytes });
   }
 }
 

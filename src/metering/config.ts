@@ -21,6 +21,12 @@ export const meteringConfigDefaults = {
   maxFlowSeconds: 3600,
   /** Most points in one traffic series answer. */
   maxPoints: 10_000,
+  /** Open bins are written to the checkpoint file this often (0 = never): a crash loses at most this much. */
+  checkpointSeconds: 5,
+  /** Checkpoint file; '' = next to the SQLite database (`bandex.sqlite.metering-open.json`), none on PostgreSQL. */
+  checkpointFile: '',
+  /** Threaded collector: the decode worker hands its bin deltas to the main thread this often (ms). */
+  workerFlushMs: 250,
 };
 export type MeteringConfig = typeof meteringConfigDefaults;
 
@@ -32,6 +38,10 @@ export const flowConfigDefaults = {
   templateTimeoutSeconds: 1800,
   /** Sampling interval per exporter when the exporter announces none: 'ADDR=N[,ADDR=N]'. */
   sampling: '',
+  /** 1: receive (native recvmmsg when built) and decode + aggregate in a worker thread; 0: all on the main thread. */
+  decodeThreads: 1,
+  /** 'auto': native receive path when the addon loads, else node:dgram; 'native' | 'dgram' to insist. */
+  receive: 'auto',
 };
 export type FlowConfig = typeof flowConfigDefaults;
 
@@ -41,6 +51,8 @@ export function checkMeteringConfig(c: MeteringConfig): void {
   if (86_400 % c.binSeconds !== 0) throw bad('binSeconds', 'must divide a day evenly');
   if (c.byteLayer !== 'l3' && c.byteLayer !== 'exported') throw bad('byteLayer', "must be 'l3' or 'exported'");
   if (c.flushDelaySeconds < 0 || c.flushIntervalSeconds <= 0) throw bad('flushDelaySeconds', 'and flushIntervalSeconds must be positive');
+  if (!(c.checkpointSeconds >= 0)) throw bad('checkpointSeconds', 'must be 0 (off) or positive');
+  if (!(c.workerFlushMs >= 10 && c.workerFlushMs <= 60_000)) throw bad('workerFlushMs', 'must be 10..60000');
   if (c.v4PrefixLength < 8 || c.v4PrefixLength > 32) throw bad('v4PrefixLength', 'must be 8..32');
   if (c.v6PrefixLength < 16 || c.v6PrefixLength > 128) throw bad('v6PrefixLength', 'must be 16..128');
 }

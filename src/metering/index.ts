@@ -10,12 +10,18 @@
  * implements it; memory for tests). Bytes are layer 3 by default (sFlow normalised through
  * the IP header's length) and the answers say which layer they count. Time comes from the
  * injected Clock; nothing here sleeps.
+ *
+ * In `bandex serve` the aggregation runs in the collector's decode worker (worker-sink.ts over a
+ * copy of the port table, port-table.ts) and arrives here as additive bin deltas; open bins are
+ * checkpointed to a file every few seconds so a crash loses at most that much (metering.ts).
  */
-export { createMetering } from './metering.ts';
-export type { MeteringService, MeteringDeps, TrafficSeries, TrafficPoint, RatePair } from './metering.ts';
+export { createMetering, meteringCheckpointFile } from './metering.ts';
+export type { MeteringService, MeteringDeps, MeteringWorkerSpec, TrafficSeries, TrafficPoint, RatePair } from './metering.ts';
+export type { MeteringDeltas, MeteringWorkerOptions } from './worker-sink.ts';
+export { TablePortDirectory, portTableOf } from './port-table.ts';
 export { createMemoryMeteringRepo } from './metering-repo.ts';
 export type { MeteringRepo, BinRow, DestinationRow, BinDimension } from './metering-repo.ts';
-export type { PortDirectory, PortRef } from './port-directory.ts';
+export type { PortDirectory, PortRef, PortMapping } from './port-directory.ts';
 export { PortMapper } from './port-mapper.ts';
 export { classify, TRAFFIC_CLASSES } from './traffic-class.ts';
 export type { TrafficClass } from './traffic-class.ts';

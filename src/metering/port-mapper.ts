@@ -32,6 +32,13 @@ export class PortMapper {
     private readonly ttlMs = 2_000,
   ) {}
 
+  /** Forgets cached look-ups (the directory changed). */
+  clear(): void {
+    this.cache.clear();
+    this.macCache.clear();
+    this.cachedAt = this.now();
+  }
+
   private fresh(): void {
     const t = this.now();
     if (t - this.cachedAt > this.ttlMs || this.cache.size > 100_000) {

@@ -74,6 +74,9 @@ describeStores('traffic levels API', (env) => {
   it('real softflowd IPFIX into the running collector shows up in /traffic, exact to the byte', async () => {
     const [addr] = env.app.services.flow.addresses();
     expect(addr).toBeDefined();
+    // serve aggregates in the collector's decode worker, which gets the port table within 50 ms
+    // of a change (metering PORT_TABLE_POLL_MS); the ports were created just before this test
+    await new Promise((res) => setTimeout(res, 200));
     const dir = mkdtempSync(join(tmpdir(), 'bxf-api-'));
     try {
       const pcap = join(dir, 'traffic.pcap');
