@@ -1,11 +1,14 @@
 // Real exporters → the UDP collector over loopback. The test pcap is replayed by softflowd (v5, v9,
 // IPFIX, and v9 with 1-in-10 sampling) and by pmacct (nfprobe v5/v9/IPFIX, sfprobe sFlow) in
-// parallel, each to its own collector on an ephemeral port; per-flow totals must be exact.
+// parallel, each to its own collector on an ephemeral port; per-flow totals must be exact. The
+// collectors run as `bandex serve` runs them: decodeThreads 1, receiving natively (recvmmsg) when
+// the addon is built, decoding into a sink module in the worker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dgram from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createFlowCollector } from '../../src/flow/index.ts';
 import type { FlowCollector, ExporterSnapshot } from '../../src/flow/index.ts';
 import { runPmacct, runSoftflowd } from './helpers/exporters.ts';
@@ -20,9 +23,10 @@ let dir = '';
 
 // pmacctd occasionally loses its plugin connection under load and exits 1 mid-file
 // ("connection lost to 'nf-nfprobe'"): such a run is repeated against a fresh collector.
+const sinkModule = fileURLToPath(new URL('./helpers/worker-sink.ts', import.meta.url));
+
 async function viaCollector(name: string, exporter: (port: number) => Promise<unknown>, attempt = 1): Promise<void> {
-  const sink = summingSink();
-  const c = createFlowCollector({ listen: [{ host: '127.0.0.1', port: 0 }], recvBufferSize: 4 << 20 }, sink);
+  const c = createFlowCollector({ listen: [{ host: '127.0.0.1', port: 0 }], recvBufferSize: 4 << 20, decodeThreads: 1, sinkModule }, null);
   collectors.push(c);
   const [addr] = await c.start();
   try {
@@ -33,8 +37,8 @@ async function viaCollector(name: string, exporter: (port: number) => Promise<un
     return viaCollector(name, exporter, attempt + 1);
   }
   await new Promise((r) => setTimeout(r, 200));
-  runs.set(name, { sums: sink.sums, exporters: c.exporters() });
-  await c.stop();
+  await c.stop(); // the worker decodes what was queued, then hands back its sums and exporters
+  runs.set(name, { sums: new Map(c.sinkResult() as Array<[string, Sum]>), exporters: c.exporters() });
 }
 
 beforeAll(async () => {
