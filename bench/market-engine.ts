@@ -7,7 +7,7 @@
 import { OrderBook, Side as ObSide } from 'nodejs-order-book';
 import { type Clock, type IdSource } from '../src/lib/index.ts';
 import { MarketEngine, type OrderSpec, type PortInfo } from '../src/market/index.ts';
-import type { QualityObservation, QualitySource } from '../src/quality/quality-source.ts';
+import type { QualitySource } from '../src/quality/quality-source.ts';
 
 export interface LatencyStats {
   p50: number;
@@ -147,7 +147,6 @@ export function runReferenceA(s: StreamA, timed: boolean): { seconds: number; la
  */
 export function streamB(n: number): { specs: OrderSpec[]; quality: QualitySource } {
   const r = rng(7);
-  const obs = new Map<string, QualityObservation>();
   const dest24: string[] = [];
   const dest16: string[] = [];
   for (let x = 0; x < 40; x++) {
@@ -157,18 +156,16 @@ export function streamB(n: number): { specs: OrderSpec[]; quality: QualitySource
   const sellers = 40;
   const members = 200;
   const quality: QualitySource = {
+    // Deterministic per (member, destination), computed on each look-up into a fresh object as
+    // the quality database does (QualityDb.lookup builds its answer from the statistics it
+    // holds); a cache here would keep one object per pair ever asked alive for the whole run,
+    // which no real quality store allocates at look-up time.
     lookup: (member, dest) => {
-      let o = obs.get(member + ' ' + dest);
-      if (!o) {
-        // Deterministic per (member, destination); cached like a real quality store.
-        let h = 2166136261;
-        const k = member + dest;
-        for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 16777619);
-        const u = (h >>> 0) / 4294967296;
-        o = { verified: true, samples: 50, measuredAt: NOW, latencyMs: 5 + u * 60, lossPct: u * 0.5, asHops: 1 + Math.floor(u * 5) };
-        obs.set(member + ' ' + dest, o);
-      }
-      return o;
+      let h = 2166136261;
+      for (let i = 0; i < member.length; i++) h = Math.imul(h ^ member.charCodeAt(i), 16777619);
+      for (let i = 0; i < dest.length; i++) h = Math.imul(h ^ dest.charCodeAt(i), 16777619);
+      const u = (h >>> 0) / 4294967296;
+      return { verified: true, samples: 50, measuredAt: NOW, latencyMs: 5 + u * 60, lossPct: u * 0.5, asHops: 1 + Math.floor(u * 5) };
     },
   };
   const specs: OrderSpec[] = new Array(n);

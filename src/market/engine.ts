@@ -18,8 +18,8 @@ import type { Clock, IdSource } from '../lib/index.ts';
 import type { QualityObservation, QualitySource } from '../quality/quality-source.ts';
 import { type DestBook, destKey } from './book.ts';
 import { marketErrors } from './errors.ts';
-import type { BookSide, Order } from './order.ts';
-import { type RankedCandidate, qualityFrom, meetsLimits, rankKey } from './quality-match.ts';
+import type { BookSide, Order, SellerClass } from './order.ts';
+import { effectivePrice, qualityFrom, qualityFromDeclared, meetsLimits } from './quality-match.ts';
 import { MarketState, type PortState, type Trade, clientKey, expiryOf } from './state.ts';
 import { TIMER_ORDER_EXPIRY, TIMER_TRADE_END, TIMER_TRADE_START } from './timers.ts';
 import type { MarketEvent, MatchQuality, OrderSpec, OrderView, PortDirectory, TradeRecord } from './types.ts';
@@ -59,12 +59,22 @@ export class MarketEngine {
   private fillQty: number[] = [];
   private fillQuality: Array<MatchQuality | null> = [];
   private sides: BookSide[] = [];
-  private cursors: Array<Order | null> = [];
   private mCur: Array<Order | null> = [];
   private mLevel: number[] = [];
   private mHeap: number[] = [];
-  private cursorLevel: number[] = [];
-  private cands: RankedCandidate[] = [];
+  // Cursors of the seller-class walk (takeClasses): class, its level index and current ask, the
+  // class's quality for this taker and the rank keys of the current ask.
+  private cCls: SellerClass[] = [];
+  private cLevel: number[] = [];
+  private cCur: Array<Order | null> = [];
+  private cQ: MatchQuality[] = [];
+  private cK1: number[] = [];
+  private cK2: number[] = [];
+  private cK3: number[] = [];
+  private cHeap: number[] = [];
+  private cFeed: Array<SellerClass[] | null> = [];
+  /** Counts takers: a seller class's memoised quality is valid for the taker of this number. */
+  private takerNo = 0;
   /**
    * Quality observations looked up during one taker's match (cleared per taker): a buy taker
    * meets many asks of the same few sellers, a sell taker many bids in the same books. Keyed by
@@ -194,6 +204,7 @@ export class MarketEngine {
     const st = this.state;
     const tif = o.spec.timeInForce;
     if (this.obsMemo.size > 0) this.obsMemo.clear();
+    this.takerNo++;
     const n = o.isBuy ? this.takeSells(o) : this.takeBuys(o);
     if (tif === 'FOK' && n > 0 && (o.isBuy ? o.boughtMbps < o.capacityMbps : o.soldMin(o.spec.start, o.spec.end) < o.capacityMbps)) {
       this.rollback(o, n);
@@ -222,7 +233,7 @@ export class MarketEngine {
     const b = st.bookOf(buy);
     const books = st.books.covering(b);
     const ranking = buy.spec.ranking ?? 'price';
-    if (ranking !== 'price') return this.takeRanked(buy, books, ranking);
+    if (ranking !== 'price' || buy.spec.limits !== undefined) return this.takeClasses(buy, books, ranking);
     let sides: BookSide[] | null = null;
     let single: BookSide | null = null;
     for (let i = 0; i < books.length; i++) {
@@ -376,106 +387,227 @@ export class MarketEngine {
   }
 
   /**
-   * Weighted ranking without reading every crossing ask: the effective price is never below the
-   * price, so the asks are walked in price-time order (merging the covering books) into a heap by
-   * (effective price, price, seq), and a candidate is filled as soon as its effective price is
-   * below the next unread ask's price — no unread ask can rank before it. This fills in exactly
-   * the order of sorting every candidate (takeRanked), and stops once the buy is filled.
+   * Taker buy with quality limits or a quality ranking. The asks of the covering books are walked
+   * by seller class (member, prefix type, traffic type, declared quality: see SellerClass): the
+   * class is the unit of self-trade, type and quality checks, so a class that cannot serve this
+   * buy is skipped whole instead of its asks being read one by one. Within a class every ask has
+   * the same quality, so each ranking orders a class's asks by price then time, and the walk
+   * merges the classes' heads in a heap by the ranking's key:
+   * - `price`: price, time;
+   * - `performance`: latency, loss, AS hops (unknown = worst), then price, time;
+   * - `weighted`: effective price (price + weights × figures), then price, time.
+   * It fills in exactly the order of sorting every eligible crossing ask, and stops once filled.
    */
-  private takeWeighted(buy: Order, books: DestBook[]): number {
-    const k = books.length;
-    const cur = this.cursors;
-    const li = this.cursorLevel;
-    for (let i = 0; i < k; i++) {
-      const ls = books[i].asks.levels;
-      cur[i] = ls.length > 0 ? ls[0].head : null;
-      li[i] = 0;
-    }
-    const heap = this.cands;
-    heap.length = 0;
-    const weights = buy.spec.weights;
-    const limits = buy.spec.limits;
+  private takeClasses(buy: Order, books: DestBook[], ranking: 'price' | 'performance' | 'weighted'): number {
+    const b = buy.spec;
+    const limits = b.limits;
+    const weights = b.weights;
     const limit = buy.price;
-    let n = 0;
-    for (;;) {
-      let bi = -1;
-      let best: Order | null = null;
-      for (let i = 0; i < k; i++) {
-        const r = cur[i];
-        if (r === null || r.price > limit) continue;
-        if (best === null || r.price < best.price || (r.price === best.price && r.seq < best.seq)) {
-          best = r;
-          bi = i;
-        }
+    const cls = this.cCls;
+    const cq = this.cQ;
+    const k1 = this.cK1;
+    const k2 = this.cK2;
+    const k3 = this.cK3;
+    const cur = this.cCur;
+    const li = this.cLevel;
+    const heap = this.cHeap;
+    heap.length = 0;
+    // `price` and `weighted` need a class's quality only once it can rank first: a class enters
+    // the heap when its best ask price is reached (each book's classes are sorted by best price;
+    // a FEEDER entry per book stands for the classes not yet entered) and ranks by that price
+    // until its quality is looked up (UNRESOLVED). Both bounds are never above the class's real
+    // key (the effective price is never below the price: weights and figures are non-negative),
+    // so a buy filled by its first classes never reads the others. `performance` has no such
+    // bound and takes every crossing class at once.
+    const lazy = ranking !== 'performance' && (weights === undefined || (weights.latency >= 0 && weights.loss >= 0 && weights.distance >= 0));
+    const feed = this.cFeed;
+    let k = 0;
+    for (let bi = 0; bi < books.length; bi++) {
+      const side = books[bi].asks;
+      if (side.orders === 0 || side.levels[0].price > limit) continue;
+      const cs = side.sellerClasses();
+      if (lazy) {
+        feed[k] = cs;
+        li[k] = 0;
+        k1[k] = cs[0].best;
+        k2[k] = FEEDER;
+        k3[k] = k;
+        heap.push(k);
+        this.cSiftUp(heap.length - 1);
+        k++;
+        continue;
       }
-      const next = best === null ? Infinity : best.price;
-      while (heap.length > 0 && (best === null || heap[0].key < next)) {
-        const c = heapPop(heap);
-        const qty = this.fillable(buy, c.o);
-        if (qty <= 0) continue;
-        this.state.reserve(buy, c.o, buy.spec.start, buy.spec.end, qty);
-        this.fillOrders[n] = c.o;
-        this.fillQty[n] = qty;
-        this.fillQuality[n] = c.q;
-        n++;
-        if (buy.capacityMbps - buy.boughtMbps < buy.spec.minBlockMbps) {
-          heap.length = 0;
-          for (let i = 0; i < k; i++) cur[i] = null;
-          return n;
-        }
+      for (let ci = 0; ci < cs.length && cs[ci].best <= limit; ci++) {
+        const c = cs[ci];
+        if (!classServes(c, b)) continue;
+        const q = this.classQuality(c, buy);
+        if (limits !== undefined && !meetsLimits(q, limits)) continue;
+        const head = c.levels[0].head!;
+        cls[k] = c;
+        li[k] = 0;
+        cur[k] = head;
+        cq[k] = q;
+        this.setKeys(k, head, q, ranking, weights);
+        heap.push(k);
+        this.cSiftUp(heap.length - 1);
+        k++;
       }
-      if (best === null) break;
-      // Advance that book's cursor (fills never take orders out of the book during the walk).
-      let nx = best.next;
-      if (nx === null) {
-        const levels = books[bi].asks.levels;
-        const j = ++li[bi];
-        nx = j < levels.length ? levels[j].head : null;
-      }
-      cur[bi] = nx;
-      if (!this.eligible(buy, best)) continue;
-      const q = this.qualityOf(best, buy, true);
-      if (limits !== undefined && !meetsLimits(q, limits)) continue;
-      heapPush(heap, rankKey(best, q, 'weighted', weights));
     }
-    for (let i = 0; i < k; i++) cur[i] = null;
+    let n = 0;
+    while (heap.length > 0) {
+      const top = heap[0];
+      if (k2[top] === FEEDER) {
+        // Enter this book's next class (unresolved), and move the feeder to the one after.
+        const cs = feed[top]!;
+        const c = cs[li[top]];
+        const j = ++li[top];
+        if (j < cs.length && cs[j].best <= limit) {
+          k1[top] = cs[j].best;
+          this.cSiftDown(0);
+        } else this.cPopTop();
+        if (!classServes(c, b)) continue;
+        const head = c.levels[0].head!;
+        feed[k] = null;
+        cls[k] = c;
+        li[k] = 0;
+        cur[k] = head;
+        k1[k] = head.price;
+        k2[k] = UNRESOLVED;
+        k3[k] = 0;
+        heap.push(k);
+        this.cSiftUp(heap.length - 1);
+        k++;
+        continue;
+      }
+      const r = cur[top]!;
+      if (k2[top] === UNRESOLVED) {
+        const q = this.classQuality(cls[top], buy);
+        if (limits !== undefined && !meetsLimits(q, limits)) this.cPopTop();
+        else {
+          cq[top] = q;
+          this.setKeys(top, r, q, ranking, weights);
+          this.cSiftDown(0);
+        }
+        continue;
+      }
+      const q = cq[top];
+      // Advance this class's cursor before filling (the walk never removes orders from the book).
+      let nx = r.cnext;
+      if (nx === null) {
+        const levels = cls[top].levels;
+        const j = ++li[top];
+        nx = j < levels.length && levels[j].price <= limit ? levels[j].head : null;
+      }
+      cur[top] = nx;
+      if (nx === null) this.cPopTop();
+      else {
+        if (ranking !== 'performance') k1[top] = ranking === 'weighted' ? this.effective(nx.price, q, weights) : nx.price;
+        this.cSiftDown(0);
+      }
+      // Member, types and quality were checked for the class; the period is the ask's own.
+      const s = r.spec;
+      if (s.start > b.start || s.end < b.end) continue;
+      const qty = this.fillable(buy, r);
+      if (qty <= 0) continue;
+      this.state.reserve(buy, r, b.start, b.end, qty);
+      this.fillOrders[n] = r;
+      this.fillQty[n] = qty;
+      this.fillQuality[n] = q;
+      n++;
+      if (buy.capacityMbps - buy.boughtMbps < b.minBlockMbps) break;
+    }
+    for (let i = 0; i < k; i++) {
+      cur[i] = null;
+      feed[i] = null;
+      cls[i] = undefined as unknown as SellerClass;
+      cq[i] = undefined as unknown as MatchQuality;
+    }
+    heap.length = 0;
     return n;
   }
 
-  /** Performance ranking: gathers every crossing, eligible sell, sorts, then fills. */
-  private takeRanked(buy: Order, books: DestBook[], ranking: 'performance' | 'weighted'): number {
-    if (ranking === 'weighted') return this.takeWeighted(buy, books);
-    const cands: Array<{ o: Order; q: MatchQuality; key: number; lat: number; loss: number; hops: number }> = [];
-    const weights = buy.spec.weights;
-    for (let i = 0; i < books.length; i++) {
-      const levels = books[i].asks.levels;
-      for (let li = 0; li < levels.length && levels[li].price <= buy.price; li++) {
-        for (let r = levels[li].head; r !== null; r = r.next) {
-          if (!this.eligible(buy, r)) continue;
-          const q = this.qualityOf(r, buy, true);
-          if (buy.spec.limits !== undefined && !meetsLimits(q, buy.spec.limits)) continue;
-          cands.push(rankKey(r, q, ranking, weights));
-        }
-      }
-    }
-    if (cands.length === 0) return 0;
+  /** Rank keys of class cursor k at ask `r` of quality q. */
+  private setKeys(k: number, r: Order, q: MatchQuality, ranking: 'price' | 'performance' | 'weighted', w: OrderSpec['weights']): void {
     if (ranking === 'performance') {
-      cands.sort((a, b) => a.lat - b.lat || a.loss - b.loss || a.hops - b.hops || a.o.price - b.o.price || a.o.seq - b.o.seq);
+      this.cK1[k] = q.latencyMs ?? Infinity;
+      this.cK2[k] = q.lossPct ?? Infinity;
+      this.cK3[k] = q.asHops ?? Infinity;
     } else {
-      cands.sort((a, b) => a.key - b.key || a.o.price - b.o.price || a.o.seq - b.o.seq);
+      this.cK1[k] = ranking === 'weighted' ? this.effective(r.price, q, w) : r.price;
+      this.cK2[k] = 0;
+      this.cK3[k] = 0;
     }
-    let n = 0;
-    for (const c of cands) {
-      const qty = this.fillable(buy, c.o);
-      if (qty <= 0) continue;
-      this.state.reserve(buy, c.o, buy.spec.start, buy.spec.end, qty);
-      this.fillOrders[n] = c.o;
-      this.fillQty[n] = qty;
-      this.fillQuality[n] = c.q;
-      n++;
-      if (buy.capacityMbps - buy.boughtMbps < buy.spec.minBlockMbps) break;
+  }
+
+  private cPopTop(): void {
+    const heap = this.cHeap;
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      heap[0] = last;
+      this.cSiftDown(0);
     }
-    return n;
+  }
+
+  private effective(price: number, q: MatchQuality, w: OrderSpec['weights']): number {
+    return effectivePrice(price, q.latencyMs ?? Infinity, q.lossPct ?? Infinity, q.asHops ?? Infinity, w);
+  }
+
+  /** Class cursor a ranks before b: keys, then price, then time. */
+  private cBetter(a: number, b: number): boolean {
+    const k1 = this.cK1;
+    if (k1[a] !== k1[b]) return k1[a] < k1[b];
+    const k2 = this.cK2;
+    if (k2[a] !== k2[b]) return k2[a] < k2[b];
+    const k3 = this.cK3;
+    if (k3[a] !== k3[b]) return k3[a] < k3[b];
+    const x = this.cCur[a]!;
+    const y = this.cCur[b]!;
+    return x.price !== y.price ? x.price < y.price : x.seq < y.seq;
+  }
+
+  private cSiftUp(i: number): void {
+    const heap = this.cHeap;
+    const x = heap[i];
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.cBetter(x, heap[p])) break;
+      heap[i] = heap[p];
+      i = p;
+    }
+    heap[i] = x;
+  }
+
+  private cSiftDown(i: number): void {
+    const heap = this.cHeap;
+    const n = heap.length;
+    const x = heap[i];
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && this.cBetter(heap[r], heap[l]) ? r : l;
+      if (!this.cBetter(heap[c], x)) break;
+      heap[i] = heap[c];
+      i = c;
+    }
+    heap[i] = x;
+  }
+
+  /** A seller class's quality towards the taker buy's destination (memoised per taker). */
+  private classQuality(c: SellerClass, buy: Order): MatchQuality {
+    let q = c.q;
+    if (c.qTaker !== this.takerNo || q === null) {
+      const memo = this.obsMemo;
+      let obs = memo.get(c.memberId);
+      if (obs === undefined && !memo.has(c.memberId)) {
+        obs = this.deps.quality.lookup(c.memberId, destKey(buy.spec.destination, buy.spec.protocol));
+        memo.set(c.memberId, obs);
+      }
+      q = qualityFromDeclared(obs, c.declared);
+      c.q = q;
+      c.qTaker = this.takerNo;
+    }
+    return q;
   }
 
   /** qualityOf with the per-taker memo of observations. */
@@ -691,43 +823,14 @@ function closedError(o: Order) {
   return marketErrors.make('MARKET_ORDER_CLOSED', `order ${o.id} is ${o.status}`, { field: 'orderId', details: { status: o.status } });
 }
 
-/** Candidate order of the weighted ranking: effective price, then price, then time. */
-function before(a: RankedCandidate, b: RankedCandidate): boolean {
-  if (a.key !== b.key) return a.key < b.key;
-  if (a.o.price !== b.o.price) return a.o.price < b.o.price;
-  return a.o.seq < b.o.seq;
-}
+/** k2 of a heap entry standing for a book's classes not yet entered (k1: the next one's best price). */
+const FEEDER = -Infinity;
+/** k2 of a class whose quality is not looked up yet (k1: its head's price): ranks before resolved ties. */
+const UNRESOLVED = -Number.MAX_VALUE;
 
-function heapPush(h: RankedCandidate[], x: RankedCandidate): void {
-  let i = h.length;
-  h.push(x);
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (!before(x, h[p])) break;
-    h[i] = h[p];
-    i = p;
-  }
-  h[i] = x;
-}
-
-function heapPop(h: RankedCandidate[]): RankedCandidate {
-  const top = h[0];
-  const last = h.pop()!;
-  const n = h.length;
-  if (n > 0) {
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && before(h[r], h[l]) ? r : l;
-      if (!before(h[c], last)) break;
-      h[i] = h[c];
-      i = c;
-    }
-    h[i] = last;
-  }
-  return top;
+/** Everything a seller class decides for a buy apart from quality: member, prefix and traffic type. */
+function classServes(c: SellerClass, b: OrderSpec): boolean {
+  return c.memberId !== b.memberId && c.prefixType === b.prefixType && (c.trafficType === 'any' || c.trafficType === b.trafficType);
 }
 
 function lcm(a: number, b: number): number {

@@ -5,7 +5,7 @@
  * keeps a timeline of sold capacity, since fills may cover parts of its period.
  */
 import { Timeline } from './timeline.ts';
-import type { CloseReason, OrderSpec, OrderStatus, OrderView } from './types.ts';
+import type { CloseReason, DeclaredQuality, MatchQuality, OrderSpec, OrderStatus, OrderView } from './types.ts';
 
 export class Order implements OrderView {
   readonly id: string;
@@ -34,6 +34,10 @@ export class Order implements OrderView {
   indexed = false;
   /** Filed in the Map of MarketState.orders (see IdIndex). */
   filed = false;
+  /** Ask only: its seller class's level and links there (null until the side keeps classes). */
+  clevel: ClassLevel | null = null;
+  cprev: Order | null = null;
+  cnext: Order | null = null;
   /** Destination book it rests in (set by the engine). */
   book: unknown = null;
   /** Reservations of its port (set by the state). */
@@ -144,6 +148,13 @@ export class BookSide {
   readonly byPrice = new Map<number, Level>();
   readonly bids: boolean;
   orders = 0;
+  /**
+   * Asks only: the resting asks again, grouped by seller class (see SellerClass); null until a
+   * taker that needs them (a ranking other than price, or quality limits) first meets this side.
+   */
+  classes: SellerClass[] | null = null;
+  /** The classes by member (a member has few: one per prefix type, traffic type and declaration). */
+  private classByMember: Map<string, SellerClass[]> | null = null;
 
   constructor(bids: boolean) {
     this.bids = bids;
@@ -181,6 +192,7 @@ export class BookSide {
     }
     lv.append(o);
     this.orders++;
+    if (this.classes !== null) this.classInsert(o);
   }
 
   remove(o: Order): void {
@@ -188,6 +200,7 @@ export class BookSide {
     if (!lv) return;
     lv.remove(o);
     this.orders--;
+    if (o.clevel !== null) this.classRemove(o);
     if (lv.count === 0) {
       this.byPrice.delete(lv.price);
       const ls = this.levels;
@@ -204,5 +217,201 @@ export class BookSide {
         if (ls[lo] === lv) ls.splice(lo, 1);
       }
     }
+  }
+
+  /**
+   * The seller classes of this (ask) side, sorted by their best (lowest) ask price; built on
+   * first use and maintained from then on.
+   */
+  sellerClasses(): SellerClass[] {
+    if (this.classes !== null) return this.classes;
+    this.classes = [];
+    this.classByMember = new Map();
+    // Price-time order: appending each ask to its class keeps every class in price-time order.
+    for (let i = 0; i < this.levels.length; i++) {
+      for (let o = this.levels[i].head; o !== null; o = o.next) this.classInsert(o);
+    }
+    return this.classes;
+  }
+
+  private classInsert(o: Order): void {
+    const spec = o.spec;
+    const cs = this.classes!;
+    let mine = this.classByMember!.get(spec.memberId);
+    if (mine === undefined) {
+      mine = [];
+      this.classByMember!.set(spec.memberId, mine);
+    }
+    let c: SellerClass | undefined;
+    for (let i = 0; i < mine.length; i++) {
+      if (mine[i].holds(spec)) {
+        c = mine[i];
+        break;
+      }
+    }
+    if (c === undefined) {
+      c = new SellerClass(spec);
+      c.index = cs.length;
+      cs.push(c);
+      mine.push(c);
+      c.insert(o);
+    } else {
+      const before = c.best;
+      c.insert(o);
+      if (c.best === before) return;
+    }
+    // Its best price fell: move it towards the front (classes stay sorted by best price).
+    let i = c.index;
+    const p = c.best;
+    while (i > 0 && cs[i - 1].best > p) {
+      cs[i] = cs[i - 1];
+      cs[i].index = i;
+      i--;
+    }
+    cs[i] = c;
+    c.index = i;
+  }
+
+  private classRemove(o: Order): void {
+    const c = o.clevel!.cls;
+    const before = c.best;
+    c.remove(o);
+    const cs = this.classes!;
+    let i = c.index;
+    if (c.orders === 0) {
+      for (; i + 1 < cs.length; i++) {
+        cs[i] = cs[i + 1];
+        cs[i].index = i;
+      }
+      cs.pop();
+      const mine = this.classByMember!.get(c.memberId)!;
+      if (mine.length === 1) this.classByMember!.delete(c.memberId);
+      else mine.splice(mine.indexOf(c), 1);
+      return;
+    }
+    const p = c.best;
+    if (p === before) return;
+    // Its best price rose: move it towards the back.
+    while (i + 1 < cs.length && cs[i + 1].best < p) {
+      cs[i] = cs[i + 1];
+      cs[i].index = i;
+      i++;
+    }
+    cs[i] = c;
+    c.index = i;
+  }
+}
+
+/**
+ * The asks of one book side that share a seller class, in price-time order (levels ascending,
+ * FIFO within a level). A buyer with quality limits or a quality ranking takes a whole class or
+ * skips it, and ranks the orders of one class by price then time, so it merges class heads.
+ */
+export class SellerClass {
+  readonly memberId: string;
+  readonly prefixType: string;
+  readonly trafficType: string;
+  readonly declared: DeclaredQuality | undefined;
+  /** Ascending price. */
+  readonly levels: ClassLevel[] = [];
+  private readonly byPrice = new Map<number, ClassLevel>();
+  orders = 0;
+  /** Position in its side's `classes`. */
+  index = 0;
+  /** Its lowest ask price (Infinity when empty). */
+  best = Infinity;
+  /** The engine's memo of this class's quality for one taker (see MarketEngine.classQuality). */
+  qTaker = -1;
+  q: MatchQuality | null = null;
+
+  constructor(spec: OrderSpec) {
+    this.memberId = spec.memberId;
+    this.prefixType = spec.prefixType;
+    this.trafficType = spec.trafficType;
+    this.declared = spec.declared;
+  }
+
+  /**
+   * Whether an ask of `spec` (same member) belongs here: what makes asks one class for a buyer
+   * is the member (self-trade), prefix type, traffic type and declared quality — their quality
+   * towards a buy's destination, and whether they can serve it apart from price, period and
+   * capacity, is then one answer for the whole class.
+   */
+  holds(spec: OrderSpec): boolean {
+    if (spec.prefixType !== this.prefixType || spec.trafficType !== this.trafficType) return false;
+    const a = spec.declared;
+    const d = this.declared;
+    if (a === d) return true;
+    if (a === undefined || d === undefined) return false;
+    return a.latencyMs === d.latencyMs && a.lossPct === d.lossPct && a.asHops === d.asHops;
+  }
+
+  insert(o: Order): void {
+    let lv = this.byPrice.get(o.price);
+    if (lv === undefined) {
+      lv = new ClassLevel(this, o.price);
+      this.byPrice.set(o.price, lv);
+      const ls = this.levels;
+      const p = o.price;
+      let lo = 0;
+      let hi = ls.length;
+      if (hi > 0 && ls[hi - 1].price < p) lo = hi;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (ls[mid].price < p) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo === ls.length) ls.push(lv);
+      else ls.splice(lo, 0, lv);
+      this.best = ls[0].price;
+    }
+    // Time priority: an order rests with the newest sequence, so it goes last in its level.
+    o.clevel = lv;
+    o.cprev = lv.tail;
+    o.cnext = null;
+    if (lv.tail !== null) lv.tail.cnext = o;
+    else lv.head = o;
+    lv.tail = o;
+    this.orders++;
+  }
+
+  remove(o: Order): void {
+    const lv = o.clevel!;
+    if (o.cprev !== null) o.cprev.cnext = o.cnext;
+    else lv.head = o.cnext;
+    if (o.cnext !== null) o.cnext.cprev = o.cprev;
+    else lv.tail = o.cprev;
+    o.cprev = o.cnext = null;
+    o.clevel = null;
+    this.orders--;
+    if (lv.head !== null) return;
+    this.byPrice.delete(lv.price);
+    const ls = this.levels;
+    if (ls[0] === lv) {
+      ls.shift();
+      this.best = ls.length > 0 ? ls[0].price : Infinity;
+    } else {
+      let lo = 0;
+      let hi = ls.length - 1;
+      const p = lv.price;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (ls[mid].price < p) lo = mid + 1;
+        else hi = mid;
+      }
+      if (ls[lo] === lv) ls.splice(lo, 1);
+    }
+  }
+}
+
+export class ClassLevel {
+  readonly cls: SellerClass;
+  readonly price: number;
+  head: Order | null = null;
+  tail: Order | null = null;
+
+  constructor(cls: SellerClass, price: number) {
+    this.cls = cls;
+    this.price = price;
   }
 }

@@ -8,7 +8,7 @@
 import type { QualityObservation, QualitySource } from '../quality/quality-source.ts';
 import { destKey } from './book.ts';
 import type { Order } from './order.ts';
-import type { MatchQuality, QualityLimits, Ranking, RankingWeights } from './types.ts';
+import type { DeclaredQuality, MatchQuality, QualityLimits, Ranking, RankingWeights } from './types.ts';
 
 const NOTHING_KNOWN: MatchQuality = Object.freeze({ verified: false });
 
@@ -18,7 +18,11 @@ export function qualityOf(source: QualitySource, sell: Order, buy: Order): Match
 
 /** The match quality of `sell` given the exchange's observation of its member towards the buy's destination. */
 export function qualityFrom(obs: QualityObservation | undefined, sell: Order): MatchQuality {
-  const d = sell.spec.declared;
+  return qualityFromDeclared(obs, sell.spec.declared);
+}
+
+/** qualityFrom for a seller's declared values (what every ask of a seller class shares). */
+export function qualityFromDeclared(obs: QualityObservation | undefined, d: DeclaredQuality | undefined): MatchQuality {
   if (obs === undefined && d === undefined) return NOTHING_KNOWN;
   const q: MatchQuality = { verified: false };
   let declaredUsed = false;
@@ -75,11 +79,17 @@ export function rankKey(o: Order, q: MatchQuality, ranking: Exclude<Ranking, 'pr
   const lat = q.latencyMs ?? Infinity;
   const loss = q.lossPct ?? Infinity;
   const hops = q.asHops ?? Infinity;
-  let key = o.price;
-  if (ranking === 'weighted' && w) {
+  const key = ranking === 'weighted' ? effectivePrice(o.price, lat, loss, hops, w) : o.price;
+  return { o, q, key, lat, loss, hops };
+}
+
+/** The `weighted` ranking's effective price (unknown figures are Infinity). */
+export function effectivePrice(price: number, lat: number, loss: number, hops: number, w: RankingWeights | undefined): number {
+  let key = price;
+  if (w) {
     if (w.latency > 0) key += w.latency * lat;
     if (w.loss > 0) key += w.loss * loss;
     if (w.distance > 0) key += w.distance * hops;
   }
-  return { o, q, key, lat, loss, hops };
+  return key;
 }

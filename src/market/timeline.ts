@@ -48,9 +48,20 @@ export class Timeline {
     return this.times.length === 0;
   }
 
-  /** Breakpoints as [time, level] pairs, for snapshots and tests. */
+  /**
+   * Breakpoints as [time, level] pairs, for snapshots and tests, in canonical form (equal
+   * neighbouring steps merged, no leading zero step): `add` merges steps only when it releases,
+   * so two timelines that went through different adds (a rolled-back FOK fill, a replay) can
+   * hold the same function with different breakpoints.
+   */
   steps(): Array<[number, number]> {
-    return this.times.map((t, i) => [t, this.levels[i]]);
+    const out: Array<[number, number]> = [];
+    for (let i = 0; i < this.times.length; i++) {
+      const v = this.levels[i];
+      if (out.length === 0 ? v === 0 : out[out.length - 1][1] === v) continue;
+      out.push([this.times[i], v]);
+    }
+    return out;
   }
 
   /** Drops everything before `t` (history no longer needed for future checks). */
