@@ -1,9 +1,13 @@
 // Traffic levels per port from flow records: mapping to ports and providers, spreading over
 // bins, bits/s series by provider and class, top destinations, flushing to the repository.
 import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ManualClock, createReporter } from '../../src/lib/index.ts';
 import { BandexError } from '../../src/lib/index.ts';
-import { createMetering, createMemoryMeteringRepo, spreadOverBins, classify, parseListen } from '../../src/metering/index.ts';
+import { createMetering, createMemoryMeteringRepo, spreadOverBins, classify, parseListen, TablePortDirectory, portTableOf } from '../../src/metering/index.ts';
+import { createFlowSink } from '../../src/metering/worker-sink.ts';
 import { directory, flow } from './helpers.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
@@ -130,5 +134,85 @@ describe('metering', () => {
     await expect(m.traffic('p-buyer', T0, T0 + 600_000, 100_000)).rejects.toMatchObject({ code: 'METERING_BAD_STEP', field: 'step' });
     await expect(m.traffic('p-buyer', T0, T0 - 1)).rejects.toMatchObject({ code: 'METERING_BAD_RANGE', field: 'to' });
     await expect(m.traffic('p-buyer', T0, T0 + 300_000 * 20_000)).rejects.toMatchObject({ code: 'METERING_BAD_STEP' });
+  });
+});
+
+describe('threaded aggregation and checkpoints', () => {
+  const table = [
+    { id: 'p-buyer', memberId: 'm-buyer', flowSources: [{ exporter: '192.0.2.1', ifIndex: 1 }], macAddresses: ['02:00:00:00:aa:01'], routerIps: ['203.0.113.1'] },
+    { id: 'p-seller', memberId: 'm-seller', flowSources: [{ exporter: '192.0.2.1', ifIndex: 2 }], macAddresses: ['02:00:00:00:bb:02'], routerIps: ['203.0.113.2'] },
+    { id: 'p-other', memberId: 'm-other', flowSources: [{ exporter: '192.0.2.1', ifIndex: 3 }], macAddresses: [], routerIps: ['203.0.113.3'] },
+  ];
+  const listed = { ...ports, listPorts: () => table };
+  const flows = () => [
+    flow({ inputIf: 1, outputIf: 2, bytes: 3_000_001, packets: 3001, startMs: T0 + 1, endMs: T0 + 600_000 }),
+    flow({ srcMac: 0x02000000aa01, dstMac: 0x02000000bb02, bytes: 1234, startMs: T0 + 5, dst: [198, 51, 100, 9] }),
+    flow({ exporter: '203.0.113.1', nextHop: [203, 0, 113, 3], bytes: 500, startMs: T0 + 7, dport: 53, proto: 17 }),
+    flow({ inputIf: 9, outputIf: 9, bytes: 77, startMs: T0 }),
+    ...Array.from({ length: 80 }, (_, i) => flow({ inputIf: 1, outputIf: 3, bytes: 100 + i, startMs: T0 + 1000 * i, dst: [198, 18, i, 1] })),
+  ];
+
+  it('the worker sink (port table copy, deltas) gives exactly what inline aggregation gives', async () => {
+    const inline = setup();
+    for (const f of flows()) inline.m.ingest(f);
+    const clock = new ManualClock(T0);
+    const threaded = createMetering({ clock, reporter: createReporter({ destination: false }), ports: listed, repo: createMemoryMeteringRepo() });
+    const spec = threaded.sink.worker()!;
+    expect(spec).not.toBeNull();
+    const sink = createFlowSink({ ...spec.options, postEveryMs: 60_000 }, { post: (d) => spec.onMessage(d) });
+    const some = flows();
+    for (const f of some.slice(0, 40)) sink.flow(f);
+    sink.close!(); // posts the deltas so far; the rest arrive in a second batch
+    const sink2 = createFlowSink({ ...spec.options, postEveryMs: 60_000 }, { post: (d) => spec.onMessage(d) });
+    for (const f of some.slice(40)) sink2.flow(f);
+    sink2.close!();
+    expect((await inline.m.traffic('p-buyer', T0, T0 + 900_000)).totals.outBytes).toBe(3_000_001 + 1234 + 500 + 80 * 100 + (79 * 80) / 2);
+    for (const p of ['p-buyer', 'p-seller', 'p-other']) {
+      expect(await threaded.traffic(p, T0, T0 + 900_000)).toEqual(await inline.m.traffic(p, T0, T0 + 900_000));
+      expect(await threaded.topDestinations(p, T0, T0 + 900_000, 100)).toEqual(await inline.m.topDestinations(p, T0, T0 + 900_000, 100));
+    }
+    expect(threaded.stats()).toEqual(inline.m.stats());
+    await threaded.flush(true);
+    await inline.m.flush(true);
+  });
+
+  it('a port added to the registry reaches the worker copy of the table', () => {
+    const t = new TablePortDirectory(portTableOf(listed)!);
+    expect(t.findPortByFlowSource('192.0.2.1', 4)).toBeUndefined();
+    expect(t.findPortByMac('02-00-00-00-AA-01')?.id).toBe('p-buyer'); // canonicalised like the registry
+    expect(t.findPortByRouterIp('203.0.113.002')).toBeUndefined();
+    t.replace([...table, { id: 'p-new', memberId: 'm-new', flowSources: [{ exporter: '192.0.2.1', ifIndex: 4 }], macAddresses: [], routerIps: [] }]);
+    expect(t.findPortByFlowSource('192.0.2.1', 4)?.id).toBe('p-new');
+  });
+
+  it('checkpoints open bins to a file and restores them at start; a clean stop stores them and removes it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bxf-cp-'));
+    try {
+      const file = join(dir, 'open.json');
+      const repo = createMemoryMeteringRepo();
+      const clock = new ManualClock(T0);
+      const mk = () => createMetering({ clock, reporter: createReporter({ destination: false }), ports, repo, checkpointFile: file });
+      const a = mk();
+      await a.start();
+      for (const f of flows()) a.ingest(f);
+      const want = await a.traffic('p-buyer', T0, T0 + 900_000);
+      const wantTop = await a.topDestinations('p-buyer', T0, T0 + 900_000, 100);
+      await a.checkpoint();
+      expect(existsSync(file)).toBe(true);
+      // "crash": a is dropped without stop; a new instance over the same repo and file
+      const b = mk();
+      await b.start();
+      expect(repo.rows()).toHaveLength(0);
+      expect(await b.traffic('p-buyer', T0, T0 + 900_000)).toEqual(want);
+      expect(await b.topDestinations('p-buyer', T0, T0 + 900_000, 100)).toEqual(wantTop);
+      await b.stop();
+      expect(existsSync(file)).toBe(false);
+      const c = mk();
+      await c.start();
+      expect(await c.traffic('p-buyer', T0, T0 + 900_000)).toEqual(want); // from the repository now, once
+      await c.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
