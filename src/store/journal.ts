@@ -18,6 +18,8 @@
  * durable, a retry can never run it again.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { BandexError, type Clock, type EventQuery, type EventSource, type JournalEvent, type NewEvent, type Reporter } from '../lib/index.ts';
 import type SqliteDatabase from 'better-sqlite3';
@@ -56,9 +58,89 @@ export interface JournalConfig {
   groupCommit: boolean;
   /** Most commands in one transaction; the rest go in the next. */
   maxBatch: number;
+  /**
+   * SQLite file databases: copy the WAL into the database file (checkpoint) on a worker thread
+   * with its own connection, after each commit, instead of inside the commit that crosses
+   * SQLite's 1000-page mark. Durability is the commit's fsync of the WAL either way.
+   */
+  backgroundCheckpoint: boolean;
 }
 
-export const journalDefaults: JournalConfig = { groupCommit: true, maxBatch: 5000 };
+export const journalDefaults: JournalConfig = { groupCommit: true, maxBatch: 5000, backgroundCheckpoint: true };
+
+/**
+ * The checkpointer thread: its own connection to the file, PASSIVE checkpoints on request (they
+ * never block the writer, and copy only committed frames), synchronous=FULL so the database file
+ * is fsynced before SQLite may reuse the WAL.
+ */
+const CHECKPOINTER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 5000');
+db.pragma('synchronous = FULL');
+parentPort.on('message', (m) => {
+  if (m === 'close') { db.close(); parentPort.close(); return; }
+  let err = null;
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (e) { err = String(e && e.message || e); }
+  parentPort.postMessage(err);
+});
+`;
+
+interface Checkpointer {
+  /** Asks for a checkpoint unless one is running (the next one then covers this commit too). */
+  poke(): void;
+  stop(): Promise<void>;
+}
+
+function startCheckpointer(sqlite: SqliteDatabase.Database, reporter: Reporter): Checkpointer | undefined {
+  if (sqlite.memory || sqlite.pragma('journal_mode', { simple: true }) !== 'wal') return undefined;
+  const before = Number(sqlite.pragma('wal_autocheckpoint', { simple: true }));
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(CHECKPOINTER, { eval: true, workerData: { file: sqlite.name, driver } });
+  worker.unref();
+  sqlite.pragma('wal_autocheckpoint = 0');
+  let busy = false;
+  let again = false;
+  let dead = false;
+  const fallBack = (err: unknown) => {
+    if (dead) return;
+    dead = true;
+    reporter.error('journal', 'CHECKPOINTER_FAILED', err);
+    if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${before}`);
+  };
+  worker.on('message', (err: string | null) => {
+    busy = false;
+    if (err !== null) reporter.error('journal', 'CHECKPOINT_FAILED', new Error(err));
+    if (again) {
+      again = false;
+      busy = true;
+      worker.postMessage('ckpt');
+    }
+  });
+  worker.on('error', fallBack);
+  worker.on('exit', (code) => {
+    if (code !== 0) fallBack(new Error(`checkpointer exited with ${code}`));
+  });
+  return {
+    poke() {
+      if (dead) return;
+      if (busy) again = true;
+      else {
+        busy = true;
+        worker.postMessage('ckpt');
+      }
+    },
+    async stop() {
+      if (dead) return;
+      dead = true;
+      const exited = new Promise((r) => worker.once('exit', r));
+      worker.postMessage('close');
+      await exited;
+      if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${before}`);
+    },
+  };
+}
 
 export interface Journal extends EventSource {
   start(): Promise<void>;
@@ -127,6 +209,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
   let started = false;
   let resync = false;
   let closing = false;
+  let checkpointer: Checkpointer | undefined;
   const idle: (() => void)[] = [];
 
   function schedule(): void {
@@ -318,6 +401,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
       return;
     }
     last = next - 1;
+    checkpointer?.poke();
     commits.inc();
     batchSize.observe(batch.length);
     for (const { c, err } of failed) {
@@ -376,6 +460,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
   const journal: Journal = {
     async start() {
       last = await readLastSeq();
+      if (deps.sqlite && cfg.backgroundCheckpoint && !checkpointer) checkpointer = startCheckpointer(deps.sqlite, reporter);
       started = true;
     },
     append<P>(event: NewEvent<P>, project?: Projection<JournalEvent<P>>): Promise<JournalEvent<P>> {
@@ -403,6 +488,8 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
       await journal.flush();
       closing = true;
       await journal.flush();
+      await checkpointer?.stop();
+      checkpointer = undefined;
     },
     subscribe(fn) {
       subscribers.add(fn);

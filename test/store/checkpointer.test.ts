@@ -1,0 +1,33 @@
+/** The journal's background checkpointer (SQLite): the WAL reaches the database file off the commit path. */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ManualClock, createReporter } from '../../src/lib/index.ts';
+import { createJournal, createStore } from '../../src/store/index.ts';
+
+describe('journal background checkpoint [sqlite]', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bandex-ckpt-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('hands checkpoints to its thread while open, copies committed pages into the file, restores SQLite auto-checkpoint on close', async () => {
+    const file = join(dir, 'c.sqlite');
+    const reporter = createReporter({ destination: false });
+    const store = createStore({ kind: 'sqlite', path: file }, { reporter });
+    await store.migrate();
+    const journal = createJournal({ db: store.db, dialect: store.dialect, sqlite: store.sqlite!, clock: new ManualClock('2026-11-01T00:00:00Z'), reporter });
+    await journal.start();
+    expect(store.sqlite!.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    const before = statSync(file).size;
+    const blob = 'x'.repeat(1000);
+    await Promise.all(Array.from({ length: 3000 }, (_, i) => journal.append({ type: 'Big', payload: { i, blob } })));
+    // ~3 MB committed to the WAL; the checkpointer copies it into the database file.
+    const deadline = Date.now() + 5000;
+    while (statSync(file).size < before + 2_000_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(statSync(file).size).toBeGreaterThan(before + 2_000_000);
+    expect((await journal.read({ afterSeq: 2999 })).map((e) => e.payload)).toEqual([{ i: 2999, blob }]);
+    await journal.close();
+    expect(store.sqlite!.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    await store.close();
+  });
+});
