@@ -214,7 +214,11 @@ async function buildHttp(ctx: ApiContext): Promise<FastifyInstance> {
   // a label object (and a status string) per request. Routes are a fixed set; unknown URLs share
   // 'unknown', so the map stays small.
   const counted = new Map<string, { inc(): void }>();
+  // Access log: off by default (a line per request is the largest per-request cost pino can
+  // add); errors are logged by the error handler whatever this says.
+  const accessLog = config.api.accessLog;
   app.addHook('onResponse', (req, reply, done) => {
+    if (accessLog) reporter.log.info({ method: req.method, url: req.url, route: req.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
     const route = req.routeOptions.url ?? 'unknown';
     const key = `${req.method} ${reply.statusCode} ${route}`;
     let c = counted.get(key);

@@ -53,6 +53,8 @@ export const apiDefaults = {
   maxPageLimit: 500,
   /** How long an Idempotency-Key is remembered, hours. */
   idempotencyTtlHours: 24,
+  /** One `info` log line per request (method, route, status, ms). Off: errors are logged anyway. */
+  accessLog: false,
 };
 
 export const configSections = {
