@@ -4,16 +4,21 @@
  *  - bare node:http  — a child that reads the same JSON body, parses it and answers 201 with a
  *    body of the same size as ours: what HTTP/1.1 + JSON costs with nothing else;
  *  - bare Fastify    — the same, as a Fastify route (default JSON parser and serializer);
- *  - GET /v1/book    — the same `bandex serve`, a public read.
+ *  - GET /v1/book    — the same `bandex serve`, a public read (no journal);
+ *  - synchronous=NORMAL — a second `bandex serve` whose SQLite does not fsync each commit
+ *    (safe against kill -9, not against power loss): how much of the figure is the fsync.
  * Every server is its own process (like `bandex serve`), so autocannon and the server share the
- * cores the same way for each line. Figures are measured without pipelining (one request in
- * flight per connection: what a client that waits for its answer sees) AND with HTTP/1.1
- * pipelining (`--pipelining N`, default 10), both labelled: pipelining takes the client's per-request
- * cost out of the measurement but is not how most API clients behave.
+ * cores the same way for each line. Each line also gives the server's CPU time per request
+ * (/proc/PID/stat), which is far less noisy than req/s on shared cores.
+ * Figures are measured without pipelining (one request in flight per connection: what a client
+ * that waits for its answer sees) AND with HTTP/1.1 pipelining (`--pipelining N`, default 10),
+ * both labelled: pipelining takes most of the client's per-request cost out of the measurement,
+ * but it is not how API clients behave, so the goal is judged on the un-pipelined figure.
  *
- * Options (after `--only d`): --http-duration S (default 10), --pipelining N (0: skip those runs),
- * --ac-workers N (autocannon's own worker threads; default none).
- * `BX_SERVE_NODE_ARGS='--cpu-prof'` passes node flags to the `bandex serve` child.
+ * Options (after `--only d`): --http-duration S (default 10), --pipelining N (0 or 1: skip those
+ * runs), --fsync-ref off (skip the synchronous=NORMAL server), --ac-workers N (autocannon's own
+ * worker threads; default none). `BX_SERVE_NODE_ARGS='--cpu-prof'` passes node flags to the
+ * `bandex serve` children.
  *
  * This file is also the floor servers' entry point: `node --import tsx bench/market-http.ts --floor http|fastify`.
  */
