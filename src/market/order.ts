@@ -30,10 +30,8 @@ export class Order implements OrderView {
   shown = 0;
   prev: Order | null = null;
   next: Order | null = null;
-  /** True while it is in MarketState.orders (from its first rest until it closes). */
-  indexed = false;
-  /** Filed in the Map of MarketState.orders (see IdIndex). */
-  filed = false;
+  /** Where it is in MarketState.orders (see IdIndex): from its first rest until it closes. */
+  slot = -2;
   /** Ask only: its seller class's level and links there (null until the side keeps classes). */
   clevel: ClassLevel | null = null;
   cprev: Order | null = null;

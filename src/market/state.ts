@@ -22,8 +22,8 @@ export class Trade {
   status: TradeStatus = 'scheduled';
   closedAt?: number;
   closeReason?: string;
-  /** Filed in MarketState.trades' Map (see IdIndex). */
-  filed = false;
+  /** Where it is in MarketState.trades (see IdIndex). */
+  slot = -2;
   constructor(r: TradeRecord) {
     this.r = r;
   }
@@ -45,43 +45,53 @@ export class Trade {
  * by id: a resting order is usually found through its book and filled there, a trade through the
  * timers that hold it; only member commands (cancel, amend, get), an operator's cancelTrade and
  * replay ask by id. So `add` only appends to `pending`, and the next look-up files what is pending
- * and still live. Each object is filed at most once, so the total work is never more than filing
- * each at once; one that closes unfiled is never filed. Iteration order is the order of `add`, as
- * with a plain Map (everything filed was added before everything pending).
+ * (a removed one leaves a hole, so nothing dead stays referenced). Each object is filed at most
+ * once, so the total work is never more than filing each at once; one that closes unfiled is
+ * never filed. Iteration order is the order of `add`, as with a plain Map (everything filed was
+ * added before everything pending).
  */
-export class IdIndex<T extends { readonly id: string; filed: boolean }> {
+export class IdIndex<T extends { readonly id: string; slot: number }> {
+  /** `slot` of an object not in the index. */
+  static readonly NONE = -2;
+  /** `slot` of an object filed in the Map (≥ 0: its position in `pending`). */
+  static readonly FILED = -1;
   private readonly map = new Map<string, T>();
-  private pending: T[] = [];
+  /** Added, not filed yet; null where one was removed (nothing dead stays referenced). */
+  private pending: Array<T | null> = [];
+  private holes = 0;
   private live = 0;
-  private readonly isLive: (x: T) => boolean;
-
-  constructor(isLive: (x: T) => boolean) {
-    this.isLive = isLive;
-  }
 
   get size(): number {
     return this.live;
   }
 
   add(x: T): void {
+    x.slot = this.pending.length;
     this.pending.push(x);
     this.live++;
   }
 
-  /** Takes `x` out once it is no longer live (isLive(x) must already be false). */
   remove(x: T): void {
+    const s = x.slot;
+    if (s === IdIndex.NONE) return;
+    x.slot = IdIndex.NONE;
     this.live--;
-    if (x.filed) {
-      x.filed = false;
+    if (s === IdIndex.FILED) {
       this.map.delete(x.id);
       return;
     }
-    // Unfiled: it stays in `pending` and is skipped when filing; compact once mostly dead.
     const p = this.pending;
-    if (p.length > 1024 && p.length > 2 * this.live) {
+    p[s] = null;
+    if (++this.holes > 1024 && 2 * this.holes > p.length) {
       let w = 0;
-      for (let i = 0; i < p.length; i++) if (this.isLive(p[i])) p[w++] = p[i];
+      for (let i = 0; i < p.length; i++) {
+        const y = p[i];
+        if (y === null) continue;
+        y.slot = w;
+        p[w++] = y;
+      }
       p.length = w;
+      this.holes = 0;
     }
   }
 
@@ -108,11 +118,12 @@ export class IdIndex<T extends { readonly id: string; filed: boolean }> {
     const p = this.pending;
     for (let i = 0; i < p.length; i++) {
       const x = p[i];
-      if (!this.isLive(x) || x.filed) continue;
-      x.filed = true;
+      if (x === null) continue;
+      x.slot = IdIndex.FILED;
       this.map.set(x.id, x);
     }
     this.pending = [];
+    this.holes = 0;
   }
 }
 
@@ -139,11 +150,11 @@ export class MarketState {
    * on arrival is never looked up by id. After every command an open order rests, so this holds
    * every open order.
    */
-  readonly orders = new IdIndex<Order>((o) => o.status === 'open' && o.indexed);
+  readonly orders = new IdIndex<Order>();
   /** Client order ids of every order since start (or recovery), for idempotent retries. */
   readonly byClientId = new Map<string, Order>();
   /** Trades not yet ended or cancelled, by id (see IdIndex). */
-  readonly trades = new IdIndex<Trade>((t) => t.status === 'scheduled' || t.status === 'active');
+  readonly trades = new IdIndex<Trade>();
   readonly ports = new Map<string, PortState>();
   readonly timers = new TimerQueue();
   /**
@@ -199,10 +210,7 @@ export class MarketState {
   rest(o: Order): void {
     const b = this.bookOf(o);
     o.book = b;
-    if (!o.indexed) {
-      o.indexed = true;
-      this.orders.add(o);
-    }
+    if (o.slot === IdIndex.NONE) this.orders.add(o);
     if (o.isBuy) {
       b.bids.insert(o);
       this.books.bidsChanged(b);
@@ -221,10 +229,7 @@ export class MarketState {
 
   close(o: Order, status: OrderStatus, reason: CloseReason | undefined, at: number): void {
     this.unrest(o);
-    if (o.indexed) {
-      o.indexed = false;
-      this.orders.remove(o);
-    }
+    this.orders.remove(o);
     this.touchedOrders?.push(o);
     o.status = status;
     if (reason !== undefined) o.closeReason = reason;
