@@ -51,6 +51,22 @@ export interface MarketService {
   stop(): Promise<void>;
 }
 
+/**
+ * Price levels a batch touched, by book key, then side and price (no string key per order: a
+ * batch touches the same few levels with thousands of orders).
+ */
+type BookTouches = Map<string, { protocol: Protocol; buy: Set<number>; sell: Set<number> }>;
+
+function touchLevel(t: BookTouches, destination: string, protocol: Protocol, side: 'buy' | 'sell', price: number): void {
+  const key = destKey(destination, protocol);
+  let e = t.get(key);
+  if (!e) {
+    e = { protocol, buy: new Set(), sell: new Set() };
+    t.set(key, e);
+  }
+  e[side].add(price);
+}
+
 interface Batch {
   events: NewEvent[];
   /** Orders and trades the batch changed (rows are taken at flush: their state after the batch). */
@@ -59,7 +75,7 @@ interface Batch {
   /** Ids of the orders accepted and trades matched in this batch (new rows). */
   fresh: Set<string>;
   /** Price levels whose aggregate changed (besides those of the orders changed): amendments. */
-  book: Map<string, { key: string; protocol: Protocol; side: 'buy' | 'sell'; price: number }>;
+  book: BookTouches;
   printed: Json[];
   counts: Record<string, number>;
   buys: number;
@@ -148,8 +164,7 @@ export function createMarket(deps: MarketDeps, config: MarketConfig): MarketServ
     const touched = st.touchedOrders!;
     for (let i = 0; i < touched.length; i++) b.orders.add(touched[i]);
     for (const x of extraLevels) {
-      const key = destKey(x.o.spec.destination, x.o.spec.protocol);
-      b.book.set(`${key} ${x.o.spec.side} ${x.price}`, { key, protocol: x.o.spec.protocol, side: x.o.spec.side, price: x.price });
+      touchLevel(b.book, x.o.spec.destination, x.o.spec.protocol, x.o.spec.side, x.price);
     }
     touched.length = 0;
     const tt = st.touchedTrades!;
@@ -161,11 +176,15 @@ export function createMarket(deps: MarketDeps, config: MarketConfig): MarketServ
   /** Public book deltas of a batch: the new aggregate of every level it touched. */
   function bookDelta(b: Batch): Json[] {
     const out: Json[] = [];
-    for (const l of b.book.values()) {
-      const book = engine.state.books.byKey.get(l.key);
-      const side = l.side === 'buy' ? book?.bids : book?.asks;
-      const lv = side?.byPrice.get(l.price);
-      out.push({ destination: l.key.startsWith('any') ? 'any' : l.key, protocol: l.protocol, side: l.side, price: money(l.price), mbps: lv?.mbps ?? 0, orders: lv?.count ?? 0 });
+    for (const [key, t] of b.book) {
+      const book = engine.state.books.byKey.get(key);
+      for (const side of ['buy', 'sell'] as const) {
+        const levels = side === 'buy' ? book?.bids : book?.asks;
+        for (const price of t[side]) {
+          const lv = levels?.byPrice.get(price);
+          out.push({ destination: key.startsWith('any') ? 'any' : key, protocol: t.protocol, side, price: money(price), mbps: lv?.mbps ?? 0, orders: lv?.count ?? 0 });
+        }
+      }
     }
     return out;
   }
@@ -180,8 +199,7 @@ export function createMarket(deps: MarketDeps, config: MarketConfig): MarketServ
       const row = rowOf(o);
       if (b.fresh.has(o.id)) row.fresh = true;
       orders.push(row);
-      const key = destKey(o.spec.destination, o.spec.protocol);
-      b.book.set(`${key} ${o.spec.side} ${o.price}`, { key, protocol: o.spec.protocol, side: o.spec.side, price: o.price });
+      touchLevel(b.book, o.spec.destination, o.spec.protocol, o.spec.side, o.price);
     }
     const trades: TradeRow[] = [];
     for (const t of b.trades) {

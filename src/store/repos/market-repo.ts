@@ -186,25 +186,19 @@ export function createMarketRepo(db: Db, journal: Journal, sqlite?: SqliteDataba
     }
     return st;
   };
-  /** Runs the upsert over `rows` in chunks; `put` writes one row's parameters from `p` on. */
-  function upsertAll<R>(table: 'market_orders' | 'market_trades', width: number, rows: readonly R[], put: (params: unknown[], p: number, r: R) => void): void {
+  /** Runs the upsert over `n` rows in chunks; `put` writes row `i`'s parameters from `p` on. */
+  function upsertAll(table: 'market_orders' | 'market_trades', width: number, n: number, put: (params: unknown[], p: number, i: number) => void): void {
     let i = 0;
     for (const chunk of SQLITE_CHUNKS) {
-      if (rows.length - i < chunk) continue;
+      if (n - i < chunk) continue;
       const st = upsert(table, chunk);
       const params: unknown[] = new Array(chunk * width);
-      while (rows.length - i >= chunk) {
-        for (let k = 0; k < chunk; k++) put(params, k * width, rows[i + k]);
+      while (n - i >= chunk) {
+        for (let k = 0; k < chunk; k++) put(params, k * width, i + k);
         st.run(params);
         i += chunk;
       }
     }
-  }
-  function putOrder(params: unknown[], p: number, v: MarketOrdersTable): void {
-    for (const c of ORDER_COLUMNS) params[p++] = v[c];
-  }
-  function putTrade(params: unknown[], p: number, v: MarketTradesTable): void {
-    for (const c of TRADE_COLUMNS) params[p++] = v[c];
   }
 
   return {
@@ -220,26 +214,79 @@ export function createMarketRepo(db: Db, journal: Journal, sqlite?: SqliteDataba
           // A row that exists already (accepted or matched in an earlier batch, hence committed
           // with it) only gets its changing columns; new rows go in as multi-row upserts.
           const p = prepared;
-          const freshOrders: MarketOrdersTable[] = [];
+          // New rows: parameters written straight from the rows, in ORDER_COLUMNS / TRADE_COLUMNS order.
+          const newOrders: OrderRow[] = [];
+          const accepted: Array<number | undefined> = [];
           for (const r of orders) {
             if (r.fresh) {
-              freshOrders.push(orderValues(r, refs.accepted.get(r.id)));
+              newOrders.push(r);
+              accepted.push(refs.accepted.get(r.id));
             } else {
               const res = p.orderUpdate.run(String(r.price), r.capacityMbps, r.filledMbps, r.status, r.closeReason, r.seq, r.updatedAt, r.id);
-              if (res.changes === 0) freshOrders.push(orderValues(r));
+              if (res.changes === 0) {
+                newOrders.push(r);
+                accepted.push(undefined);
+              }
             }
           }
-          upsertAll('market_orders', ORDER_COLUMNS.length, freshOrders, putOrder);
-          const freshTrades: MarketTradesTable[] = [];
+          upsertAll('market_orders', ORDER_COLUMNS.length, newOrders.length, (params, j, i) => {
+            const r = newOrders[i];
+            const s = r.spec;
+            const ref = accepted[i];
+            params[j] = r.id;
+            params[j + 1] = s.memberId;
+            params[j + 2] = s.clientOrderId ?? null;
+            params[j + 3] = s.side;
+            params[j + 4] = s.destination;
+            params[j + 5] = s.protocol;
+            params[j + 6] = String(r.price);
+            params[j + 7] = r.capacityMbps;
+            params[j + 8] = r.filledMbps;
+            params[j + 9] = r.status;
+            params[j + 10] = r.closeReason;
+            params[j + 11] = r.seq;
+            params[j + 12] = s.start;
+            params[j + 13] = s.end;
+            params[j + 14] = ref === undefined ? JSON.stringify(specToJson(s)) : null;
+            params[j + 15] = ref ?? null;
+            params[j + 16] = r.createdAt;
+            params[j + 17] = r.updatedAt;
+          });
+          const newTrades: TradeRow[] = [];
+          const matched: Array<number | undefined> = [];
           for (const r of trades) {
             if (r.fresh) {
-              freshTrades.push(tradeValues(r, refs.matched.get(r.record.id)));
+              newTrades.push(r);
+              matched.push(refs.matched.get(r.record.id));
             } else {
               const res = p.tradeUpdate.run(r.status, r.closedAt, r.closeReason, r.record.id);
-              if (res.changes === 0) freshTrades.push(tradeValues(r));
+              if (res.changes === 0) {
+                newTrades.push(r);
+                matched.push(undefined);
+              }
             }
           }
-          upsertAll('market_trades', TRADE_COLUMNS.length, freshTrades, putTrade);
+          upsertAll('market_trades', TRADE_COLUMNS.length, newTrades.length, (params, j, i) => {
+            const r = newTrades[i];
+            const t = r.record;
+            const ref = matched[i];
+            params[j] = t.id;
+            params[j + 1] = t.buyerId;
+            params[j + 2] = t.sellerId;
+            params[j + 3] = t.buyOrderId;
+            params[j + 4] = t.sellOrderId;
+            params[j + 5] = t.destination;
+            params[j + 6] = t.capacityMbps;
+            params[j + 7] = String(t.price);
+            params[j + 8] = t.start;
+            params[j + 9] = t.end;
+            params[j + 10] = r.status;
+            params[j + 11] = r.closedAt;
+            params[j + 12] = r.closeReason;
+            params[j + 13] = ref === undefined ? JSON.stringify(tradeToJson(t)) : null;
+            params[j + 14] = ref ?? null;
+            params[j + 15] = t.matchedAt;
+          });
           return;
         }
         if (orders.length) await upsertOrders(tx, orders, refs);
