@@ -26,11 +26,17 @@ import { FlowDecoder, createFlowCollector, flowIoUnavailable, loadFlowIo } from 
 import { buildFrame, pcapBytes } from '../test/flow/helpers/pcap.ts';
 import type { PcapPacket, TestFlow } from '../test/flow/helpers/pcap.ts';
 import { runPmacct, runSoftflowd } from '../test/flow/helpers/exporters.ts';
+import { createMetering, createMemoryMeteringRepo, TablePortDirectory } from '../src/metering/index.ts';
+import type { PortMapping } from '../src/metering/index.ts';
+import { createReporter, systemClock } from '../src/lib/index.ts';
 import { type Figure, writeFigures } from './figures.ts';
 
 const RECV_BUF = 32 * 1024 * 1024;
 /** bandex collector mode: 1 = receive thread + decode worker (flow.decodeThreads), 0 = inline. */
 const DECODE_THREADS = Number(process.env.BENCH_FLOW_THREADS ?? 1) === 0 ? 0 : 1;
+/** bandex sink: 'metering' (default: what serve runs — ports mapped by MAC, bins, classes,
+ * destinations, deltas to the main thread) or 'count' (decode only). */
+const SINK = process.env.BENCH_FLOW_SINK === 'count' ? 'count' : 'metering';
 /** bandex receive path in worker mode: native (recvmmsg addon, default) or dgram (the fallback). */
 const RECEIVE = process.env.BENCH_FLOW_RECEIVE === 'dgram' ? 'dgram' : 'native';
 
@@ -39,16 +45,31 @@ async function receiverRole(): Promise<void> {
   const threads = DECODE_THREADS;
   const listen = [{ host: '127.0.0.1', port: 0 }];
   // forceRecvBuffer off: nfcapd gets exactly SO_RCVBUF, so bandex must not pass rmem_max either
+  // the two ports of the generated traffic (test/flow/helpers/pcap.ts MACs; softflowd -T ether exports them)
+  const table: PortMapping[] = [
+    { id: 'port-a', memberId: 'm-a', routerIps: [], macAddresses: ['02:00:00:00:aa:01'], flowSources: [] },
+    { id: 'port-b', memberId: 'm-b', routerIps: [], macAddresses: ['02:00:00:00:bb:02'], flowSources: [] },
+  ];
+  const dir = new TablePortDirectory(table);
+  const metering = createMetering({
+    clock: systemClock, reporter: createReporter({ destination: false }), repo: createMemoryMeteringRepo(),
+    ports: { findPortByMac: (m) => dir.findPortByMac(m), findPortByRouterIp: (ip) => dir.findPortByRouterIp(ip), findPortByFlowSource: (e, i) => dir.findPortByFlowSource(e, i), listPorts: () => table },
+  });
+  const spec = metering.sink.worker()!;
+  const opts = { listen, recvBufferSize: RECV_BUF };
   const c = threads === 1
-    ? createFlowCollector({ listen, recvBufferSize: RECV_BUF, decodeThreads: 1, receive: RECEIVE, forceRecvBuffer: false }, null)
-    : createFlowCollector({ listen, recvBufferSize: RECV_BUF, decodeThreads: 0 }, { flow: () => {} });
+    ? SINK === 'metering'
+      ? createFlowCollector({ ...opts, decodeThreads: 1, receive: RECEIVE, forceRecvBuffer: false, sinkModule: spec.module, sinkOptions: spec.options }, null, { onSinkMessage: spec.onMessage })
+      : createFlowCollector({ ...opts, decodeThreads: 1, receive: RECEIVE, forceRecvBuffer: false }, null)
+    : createFlowCollector({ ...opts, decodeThreads: 0 }, SINK === 'metering' ? metering.sink : { flow: () => {} });
   const [a] = await c.start();
   const st0 = c.stats();
   process.stdout.write(JSON.stringify({ port: a.port, recvBuffer: st0.recvBufferSizes[0], path: st0.receivePath, why: st0.nativeUnavailable }) + '\n');
   process.on('SIGTERM', async () => {
     await c.stop(); // worker mode: decodes what was queued, so every received datagram is counted
     const s = c.stats();
-    process.stdout.write(JSON.stringify({ records: s.records, datagrams: s.datagrams, errors: s.decodeErrors, queueDrops: s.queueDrops, batches: s.batches }) + '\n');
+    const ms = metering.stats();
+    process.stdout.write(JSON.stringify({ records: s.records, datagrams: s.datagrams, errors: s.decodeErrors, queueDrops: s.queueDrops, batches: s.batches, attributed: ms.flows, unattributed: ms.unattributed }) + '\n');
     process.exit(0);
   });
 }
@@ -198,6 +219,8 @@ async function main(): Promise<void> {
       capture((p) => runSoftflowd(pcap, t(p), 10, dir)),
       capture((p) => runPmacct(pcap, t(p), 'sflow', dir)),
     ]);
+    // the end-to-end stream carries MAC addresses (softflowd -T ether) so the metering sink maps every flow to ports
+    const ipfixEther = await capture((p) => runSoftflowd(pcap, t(p), 10, dir, undefined, ['-T', 'ether']));
     Object.assign(captured, { 'NetFlow v5 (softflowd)': v5, 'NetFlow v9 (softflowd)': v9, 'IPFIX (softflowd)': ipfix, 'sFlow v5 (pmacct sfprobe)': sflow });
 
     console.log('\n== decode rate, one core ==');
@@ -212,9 +235,10 @@ async function main(): Promise<void> {
     // end to end
     const stream = join(dir, 'ipfix.bin');
     // u16le length + datagram, as the native sender reads it
-    writeFileSync(stream, Buffer.concat(ipfix.flatMap((b) => { const h = Buffer.alloc(2); h.writeUInt16LE(b.length); return [h, b]; })));
-    const perStream = (() => { let n = 0; const d = new FlowDecoder(); for (const g of ipfix) n += d.decode(g, 'x', { flow: () => {} }); return n; })();
-    const perDatagram = perStream / ipfix.length;
+    const e2e = ipfixEther;
+    writeFileSync(stream, Buffer.concat(e2e.flatMap((b) => { const h = Buffer.alloc(2); h.writeUInt16LE(b.length); return [h, b]; })));
+    const perStream = (() => { let n = 0; const d = new FlowDecoder(); for (const g of e2e) n += d.decode(g, 'x', { flow: () => {} }); return n; })();
+    const perDatagram = perStream / e2e.length;
     // both collectors get the same SO_RCVBUF: raise net.core.rmem_max to it for the run (root), else both are capped alike
     const rmemFile = '/proc/sys/net/core/rmem_max';
     const rmem0 = Number(readFileSync(rmemFile, 'utf8'));
@@ -225,7 +249,7 @@ async function main(): Promise<void> {
         rmemRaised = true;
       } catch { /* not root: both sides capped at rmem_max */ }
     }
-    console.log(`\n== end to end over loopback: IPFIX stream of ${ipfix.length} datagrams (${perDatagram.toFixed(1)} records each), native sendmmsg sender, each datagram to both collectors; SO_RCVBUF ${RECV_BUF >> 20} MiB asked by both (net.core.rmem_max ${readFileSync(rmemFile, 'utf8').trim()}${rmemRaised ? `, raised from ${rmem0} for the run` : ''}); bandex decodeThreads ${DECODE_THREADS}, receive ${RECEIVE} ==`);
+    console.log(`\n== end to end over loopback: IPFIX (softflowd -T ether) stream of ${e2e.length} datagrams (${perDatagram.toFixed(1)} records each), native sendmmsg sender, each datagram to both collectors; SO_RCVBUF ${RECV_BUF >> 20} MiB asked by both (net.core.rmem_max ${readFileSync(rmemFile, 'utf8').trim()}${rmemRaised ? `, raised from ${rmem0} for the run` : ''}); bandex decodeThreads ${DECODE_THREADS}, receive ${RECEIVE}, sink ${SINK} ==`);
 
     interface Trial { rate: number; offered: number; seconds: number; nf: number; bx: number; nfKernel: number; bxKernel: number; nfCpu: number; bxCpu: number; bxQueueDrops: number; path: string }
     // pinned: sender on CPU 0, both collectors share CPU 1, so neither can borrow the other core
@@ -253,7 +277,8 @@ async function main(): Promise<void> {
       const nfCpu = cpuSecondsOf(nf.pid!) - nfCpu0;
       const bxCpu = cpuSecondsOf(rx.pid!) - bxCpu0;
       rx.kill('SIGTERM');
-      const bx = JSON.parse((await rxLines.next()).value as string) as { records: number; datagrams: number; errors: number; queueDrops: number; batches: number };
+      const bx = JSON.parse((await rxLines.next()).value as string) as { records: number; datagrams: number; errors: number; queueDrops: number; batches: number; attributed: number; unattributed: number };
+      if (k === 0 && SINK === 'metering') console.log(`bandex metering sink: ${bx.attributed} of ${bx.records} records attributed to ports`);
       nf.kill('SIGTERM');
       await new Promise((r) => nf.once('exit', r));
       let nfRecords = 0;
@@ -311,7 +336,7 @@ async function main(): Promise<void> {
     const RAMP = (process.env.BENCH_FLOW_RAMP ?? '20000,40000,60000').split(',').map(Number);
     const ramp: Trial[] = [];
     for (const rate of RAMP) {
-      const t = await trial(rate, Math.max(1, Math.ceil((rate * 2) / ipfix.length)), k++);
+      const t = await trial(rate, Math.max(1, Math.ceil((rate * 2) / e2e.length)), k++);
       ramp.push(t);
       console.log(`ramp ${show(t)}`);
     }

@@ -58,6 +58,7 @@ function prefixOf(rec: FlowRecord, v4Len: number, v6Len: number): string {
 
 export class Aggregator {
   private readonly ports = new Map<string, Map<number, OpenBin>>();
+  private readonly v4Prefixes = new Map<number, string>();
   flows = 0;
   unattributed = 0;
 
@@ -87,40 +88,69 @@ export class Aggregator {
     const fromId = from?.id;
     const toId = to?.id;
     const bytes = this.o.byteLayer === 'l3' ? rec.l3Bytes : rec.bytes;
+    const packets = rec.packets;
     const cls = classify(rec.ipProtocol, rec.srcPort, rec.dstPort);
     const end = rec.endMs;
     const start = end - rec.startMs > this.o.maxFlowMs ? end - this.o.maxFlowMs : rec.startMs;
-    const prefix = fromId ? prefixOf(rec, this.o.v4PrefixLength, this.o.v6PrefixLength) : '';
+    const prefix = fromId ? this.prefixOf(rec) : '';
     const binMs = this.o.binMs;
-    spreadOverBins(start, end, bytes, binMs, (binStart, amount) => {
-      if (fromId) {
-        const b = this.bin(fromId, binStart);
-        b.total.outBytes += amount;
-        counts(b.providers, toId ?? UNKNOWN_PROVIDER).outBytes += amount;
-        counts(b.classes, cls).outBytes += amount;
-        if (prefix) b.destinations.set(prefix, (b.destinations.get(prefix) ?? 0) + amount);
-      }
-      if (toId) {
-        const b = this.bin(toId, binStart);
-        b.total.inBytes += amount;
-        counts(b.providers, fromId ?? UNKNOWN_PROVIDER).inBytes += amount;
-        counts(b.classes, cls).inBytes += amount;
-      }
-    });
-    spreadOverBins(start, end, rec.packets, binMs, (binStart, amount) => {
-      if (fromId) {
-        const b = this.bin(fromId, binStart);
-        b.total.outPackets += amount;
-        counts(b.providers, toId ?? UNKNOWN_PROVIDER).outPackets += amount;
-        counts(b.classes, cls).outPackets += amount;
-      }
-      if (toId) {
-        const b = this.bin(toId, binStart);
-        b.total.inPackets += amount;
-        counts(b.providers, fromId ?? UNKNOWN_PROVIDER).inPackets += amount;
-        counts(b.classes, cls).inPackets += amount;
-      }
-    });
+    const first = Math.floor(start / binMs) * binMs;
+    // most flows fall in one bin: add bytes and packets at once (spreadOverBins would visit that
+    // bin with the whole total — when it is not 0 for a flow with a duration)
+    if (end <= start) {
+      this.add(fromId, toId, cls, prefix, first, bytes, packets, true, true);
+      return;
+    }
+    if (end <= first + binMs) {
+      this.add(fromId, toId, cls, prefix, first, bytes, packets, bytes > 0, packets > 0);
+      return;
+    }
+    spreadOverBins(start, end, bytes, binMs, (binStart, amount) => this.add(fromId, toId, cls, prefix, binStart, amount, 0, true, false));
+    spreadOverBins(start, end, packets, binMs, (binStart, amount) => this.add(fromId, toId, cls, prefix, binStart, 0, amount, false, true));
+  }
+
+  /** Adds to the sender's "out" and the receiver's "in" of one bin; `withBytes`/`withPackets`
+   * say which amounts are given (a counter is created only for what is given). */
+  private add(fromId: string | undefined, toId: string | undefined, cls: string, prefix: string, binStart: number, bytes: number, packets: number, withBytes: boolean, withPackets: boolean): void {
+    if (!withBytes && !withPackets) return;
+    if (fromId) {
+      const b = this.bin(fromId, binStart);
+      b.total.outBytes += bytes;
+      b.total.outPackets += packets;
+      const p = counts(b.providers, toId ?? UNKNOWN_PROVIDER);
+      p.outBytes += bytes;
+      p.outPackets += packets;
+      const c = counts(b.classes, cls);
+      c.outBytes += bytes;
+      c.outPackets += packets;
+      if (prefix && withBytes) b.destinations.set(prefix, (b.destinations.get(prefix) ?? 0) + bytes);
+    }
+    if (toId) {
+      const b = this.bin(toId, binStart);
+      b.total.inBytes += bytes;
+      b.total.inPackets += packets;
+      const p = counts(b.providers, fromId ?? UNKNOWN_PROVIDER);
+      p.inBytes += bytes;
+      p.inPackets += packets;
+      const c = counts(b.classes, cls);
+      c.inBytes += bytes;
+      c.inPackets += packets;
+    }
+  }
+
+  /** The destination prefix text, cached per IPv4 prefix (formatting it per record would cost more than the rest). */
+  private prefixOf(rec: FlowRecord): string {
+    if (rec.ipVersion !== 4) return prefixOf(rec, this.o.v4PrefixLength, this.o.v6PrefixLength);
+    const a = rec.dstAddr;
+    const len = this.o.v4PrefixLength;
+    const m = (((a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]) & (0xffffffff << (32 - len))) >>> 0;
+    let t = this.v4Prefixes.get(m);
+    if (t === undefined) {
+      if (this.v4Prefixes.size >= 65_536) this.v4Prefixes.clear();
+      t = prefixOf(rec, len, this.o.v6PrefixLength);
+      this.v4Prefixes.set(m, t);
+    }
+    return t;
   }
 
   openBins(): number {
