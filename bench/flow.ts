@@ -4,16 +4,20 @@
  * 1. Decode rate (records/s, one core) for NetFlow v5, v9, IPFIX and sFlow on datagrams captured
  *    in this run from the real exporters (softflowd v5/v9/IPFIX, pmacct sfprobe) replaying a
  *    generated pcap of many flows. Goal: >= 1M IPFIX records/s.
- * 2. End to end over loopback: a sender process blasts the same IPFIX datagram stream at nfcapd
- *    (nfdump 1.7.1, the reference) and at the bandex collector (a child process) at the same
- *    time, each datagram to both, same socket buffer size; records ingested per second of stream
- *    and drops (records sent − records stored/decoded; kernel UDP receive-buffer errors) on both
- *    sides. Five trials (BENCH_FLOW_TRIALS); the trial with the median ratio is reported, and the
- *    machine's load average is printed because other work on the host moves these figures.
- *    BENCH_FLOW_THREADS=1 (default) runs the collector with decodeThreads 1 (receive thread +
- *    decode worker), 0 inline; bandex CPU is the whole process (both threads). Both sides can at
- *    best store every record, so while neither drops the throughput ratio is 1.00 (the sender
- *    bounds the stream rate); "ahead" shows only as fewer drops.
+ * 2. End to end over loopback: a native sender (the addon's sendmmsg loop: Node's dgram sender
+ *    was the bottleneck before) sends one IPFIX stream (softflowd -T ether, so flows carry MACs)
+ *    to nfcapd (nfdump 1.7.1, the reference) and to the bandex collector (a child process), each
+ *    datagram to both at once, with the same SO_RCVBUF for both (net.core.rmem_max is raised to it
+ *    for the run when root, and bandex does not force past it). bandex runs as serve runs it:
+ *    decodeThreads 1, native receive path (BENCH_FLOW_RECEIVE=dgram for the fallback), and the
+ *    metering sink in the worker mapping every flow to ports and bins (BENCH_FLOW_SINK=count:
+ *    decode only). Per trial: records stored (nfcapd: in its files; bandex: decoded and
+ *    aggregated), kernel drops per socket (/proc/net/udp), CPU seconds of each process (all
+ *    threads). Phases: top speed (BENCH_FLOW_TRIALS, median reported), top speed with both
+ *    collectors pinned to one shared CPU and the sender on the other (BENCH_FLOW_PINNED_TRIALS),
+ *    and a ramp of paced rates (BENCH_FLOW_RAMP datagrams/s) for the highest rate each keeps
+ *    >= 99.9% of. Records per CPU-second over all trials. Other work on the host moves these
+ *    figures; the load average is printed.
  * Writes bench/results/flow.json.
  */
 import { spawn, execFileSync } from 'node:child_process';
