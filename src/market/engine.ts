@@ -255,9 +255,11 @@ export class MarketEngine {
     const b = this.state.bookOf(sell);
     const sides = this.sides;
     sides.length = 0;
+    // b's own bids (if they cross) come first, then the covered books' by best bid, descending:
+    // sorted after the first, which is all walkMerged's lazy joining needs.
     this.state.books.crossingBids(b, sell.price, sides);
     if (sides.length === 0) return 0;
-    const n = sides.length === 1 ? this.walkOne(sell, sides[0], false) : this.walkMerged(sell, sides, false);
+    const n = sides.length === 1 ? this.walkOne(sell, sides[0], false) : this.walkMerged(sell, sides, false, 0);
     sides.length = 0;
     return n;
   }
@@ -281,23 +283,40 @@ export class MarketEngine {
   /**
    * Price-time walk merging several book sides (covering prefixes, or every book an `any` sell
    * serves) into one order: a binary heap of the sides' current heads, best first. The heap and
-   * cursors are the engine's scratch arrays (no allocation per walk).
+   * cursors are the engine's scratch arrays (no allocation per walk). Sides from `eager` on join
+   * the heap only when their best price can rank with the current head, so they must be sorted
+   * by best price (best first) except the first to join: a sell on a short prefix that crosses
+   * thousands of books' bids but fills from the first few never touches the others.
    */
-  private walkMerged(taker: Order, sides: BookSide[], takerBuys: boolean): number {
+  private walkMerged(taker: Order, sides: BookSide[], takerBuys: boolean, eager = sides.length): number {
     const k = sides.length;
     const li = this.mLevel;
     const cur = this.mCur;
     const heap = this.mHeap;
     heap.length = 0;
-    for (let i = 0; i < k; i++) {
+    for (let i = 0; i < eager; i++) {
       cur[i] = sides[i].levels[0].head;
       li[i] = 0;
       heap.push(i);
       this.siftUp(heap.length - 1, takerBuys);
     }
+    let fed = eager;
     const limit = taker.price;
     let n = 0;
-    while (heap.length > 0) {
+    for (;;) {
+      while (fed < k) {
+        const p = sides[fed].levels[0].price;
+        if (heap.length > 0) {
+          const top = cur[heap[0]]!.price;
+          if (takerBuys ? p > top : p < top) break;
+        }
+        cur[fed] = sides[fed].levels[0].head;
+        li[fed] = 0;
+        heap.push(fed);
+        this.siftUp(heap.length - 1, takerBuys);
+        fed++;
+      }
+      if (heap.length === 0) break;
       const best = heap[0];
       const r = cur[best]!;
       if (takerBuys ? r.price > limit : r.price < limit) break;
@@ -322,7 +341,7 @@ export class MarketEngine {
         break;
       }
     }
-    for (let i = 0; i < k; i++) cur[i] = null;
+    for (let i = 0; i < fed; i++) cur[i] = null;
     heap.length = 0;
     return n;
   }

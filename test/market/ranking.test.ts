@@ -139,6 +139,111 @@ function scenario(asks: Ask[], buys: Buy[], measures: Record<string, { verified:
 const A = { cap: 1, block: 100, prefixType: 'transit', trafficType: 'any', lateStart: false } as const;
 const B = { cap: 2, maxLoss: undefined, verifiedOnly: false, weights: { latency: 1000, loss: 0, distance: 0 }, trafficType: 'any' } as const;
 
+const BID_DESTS = ['10.1.2.0/24', '10.1.3.0/24', '10.1.0.0/16', '10.2.0.0/16', 'any'];
+const SELL_TAKER_DESTS = ['10.1.0.0/16', 'any', '10.1.2.0/24'];
+
+const bid = fc.record({
+  member: fc.constantFrom(...MEMBERS),
+  dest: fc.constantFrom(...BID_DESTS),
+  cap: fc.integer({ min: 1, max: 4 }),
+  block: fc.constantFrom(100, 200),
+  price: fc.integer({ min: 95, max: 105 }),
+  prefixType: fc.constantFrom('transit', 'transit', 'transit', 'peer'),
+  trafficType: fc.constantFrom('any', 'any', 'video'),
+  lateStart: fc.constantFrom(false, false, true),
+  maxLatency: fc.option(fc.integer({ min: 10, max: 60 }), { nil: undefined }),
+});
+
+const sellTaker = fc.record({
+  member: fc.constantFrom(...MEMBERS),
+  dest: fc.constantFrom(...SELL_TAKER_DESTS),
+  cap: fc.integer({ min: 1, max: 12 }),
+  block: fc.constantFrom(100, 200),
+  price: fc.integer({ min: 94, max: 105 }),
+  trafficType: fc.constantFrom('any', 'video'),
+  lateStart: fc.constantFrom(false, false, false, true),
+  declared: fc.constantFrom(undefined, 0, 1),
+});
+
+type Bid = typeof bid extends fc.Arbitrary<infer T> ? T : never;
+type SellTaker = typeof sellTaker extends fc.Arbitrary<infer T> ? T : never;
+
+/** Taker sells take the crossing eligible bids of every covered book by price then time. */
+function sellScenario(bids: Bid[], sells: SellTaker[], latency: Record<string, number>) {
+  const clock = new ManualClock(T0);
+  const ports = new Map<string, PortInfo>(MEMBERS.map((m) => [`p-${m}`, { memberId: m, capacityMbps: 1_000_000 }]));
+  // Measured latency of a seller towards every destination (one figure; unmeasured otherwise).
+  const obs = (m: string): QualityObservation | undefined => (latency[m] === undefined ? undefined : { verified: true, samples: 10, measuredAt: T0, latencyMs: latency[m] });
+  const e = new MarketEngine({ clock, ids: sequentialIds(), quality: { lookup: (m) => obs(m) }, ports: { port: (id) => ports.get(id) } });
+  const resting: OrderView[] = [];
+  for (const x of bids) {
+    const spec: OrderSpec = {
+      memberId: x.member, side: 'buy', destination: x.dest, protocol: 'ipv4', prefixType: x.prefixType as OrderSpec['prefixType'],
+      trafficType: x.trafficType, capacityMbps: x.cap * x.block, minBlockMbps: x.block, price: x.price * 10_000, orderType: 'limit',
+      timeInForce: 'GTC', start: x.lateStart ? MID : DEC, end: JAN, portId: `p-${x.member}`,
+      ...(x.maxLatency !== undefined ? { limits: { maxLatencyMs: x.maxLatency } } : {}),
+    };
+    resting.push(e.submit(spec).order);
+  }
+  const left = new Map<string, number>(resting.map((o) => [o.id, o.capacityMbps]));
+  const covers = (outer: string, inner: string) => outer === 'any' || outer === inner || (outer === '10.1.0.0/16' && inner.startsWith('10.1.'));
+  for (const t of sells) {
+    const d = t.declared === undefined ? undefined : DECLARED[t.declared];
+    const spec: OrderSpec = {
+      memberId: t.member, side: 'sell', destination: t.dest, protocol: 'ipv4', prefixType: 'transit', trafficType: t.trafficType,
+      capacityMbps: t.cap * t.block, minBlockMbps: t.block, price: t.price * 10_000, orderType: 'limit', timeInForce: 'IOC',
+      start: t.lateStart ? MID : DEC, end: JAN, portId: `p-${t.member}`, ...(d ? { declared: d } : {}),
+    };
+    const ranked = resting.filter((o) => {
+      const b = o.spec;
+      if (left.get(o.id)! < b.minBlockMbps || !covers(spec.destination, b.destination) || o.price < spec.price || b.memberId === spec.memberId) return false;
+      if (b.prefixType !== spec.prefixType || (spec.trafficType !== 'any' && spec.trafficType !== b.trafficType) || spec.start > b.start || spec.end < b.end) return false;
+      return b.limits === undefined || meetsLimits(qualityFrom(obs(spec.memberId), { spec } as Order), b.limits);
+    }).sort((x, y) => y.price - x.price || x.seq - y.seq);
+    const expected: Array<[string, number, number]> = [];
+    let rem = spec.capacityMbps;
+    for (const o of ranked) {
+      if (rem < spec.minBlockMbps) break;
+      const step = lcm(spec.minBlockMbps, o.spec.minBlockMbps);
+      let q = Math.min(rem, left.get(o.id)!);
+      q -= q % step;
+      if (q <= 0) continue;
+      expected.push([o.id, q, o.price]);
+      left.set(o.id, left.get(o.id)! - q);
+      rem -= q;
+    }
+    const got = e.submit(spec).events.filter((x) => x.type === 'TradeMatched').map((x) => (x as { trade: TradeRecord }).trade);
+    expect(got.map((tr) => [tr.buyOrderId, tr.capacityMbps, tr.price])).toEqual(expected);
+  }
+}
+
+describe('taker sell walk (covered books joined by best bid)', () => {
+  it('fills exactly as sorting every eligible crossing bid of the covered books by price then time', () => {
+    fc.assert(
+      fc.property(
+        fc.array(bid, { minLength: 1, maxLength: 50 }),
+        fc.array(sellTaker, { minLength: 1, maxLength: 5 }),
+        fc.dictionary(fc.constantFrom(...MEMBERS), fc.integer({ min: 5, max: 70 })),
+        (bids, sells, lat) => sellScenario(bids, sells, lat),
+      ),
+      { numRuns: 600 },
+    );
+  });
+
+  it('a book joining at the price of the current head still ranks by time', () => {
+    const B0 = { cap: 1, block: 100, prefixType: 'transit', trafficType: 'any', lateStart: false, maxLatency: undefined } as const;
+    sellScenario(
+      [
+        { ...B0, member: 'b', dest: '10.1.2.0/24', price: 100 },
+        { ...B0, member: 'c', dest: '10.1.3.0/24', price: 101 },
+        { ...B0, member: 'b', dest: '10.1.2.0/24', price: 101 },
+      ],
+      [{ member: 'a', dest: '10.1.0.0/16', cap: 3, block: 100, price: 99, trafficType: 'any', lateStart: false, declared: undefined }],
+      {},
+    );
+  });
+});
+
 describe('ranking walk (seller classes)', () => {
   it('fills exactly as sorting every eligible crossing ask by the ranking', () => {
     fc.assert(
