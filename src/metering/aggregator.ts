@@ -18,6 +18,23 @@ class OpenBin {
   readonly providers = new Map<string, Counts>();
   readonly classes = new Map<string, Counts>();
   readonly destinations = new Map<string, number>();
+  // the last provider and class touched: consecutive flows of a port mostly share them
+  lastProvider = '';
+  provider: Counts | null = null;
+  lastClass = '';
+  cls: Counts | null = null;
+
+  providerCounts(key: string): Counts {
+    if (this.provider && this.lastProvider === key) return this.provider;
+    this.lastProvider = key;
+    return (this.provider = counts(this.providers, key));
+  }
+
+  classCounts(key: string): Counts {
+    if (this.cls && this.lastClass === key) return this.cls;
+    this.lastClass = key;
+    return (this.cls = counts(this.classes, key));
+  }
 }
 
 export interface AggregatorOptions {
@@ -64,7 +81,28 @@ export class Aggregator {
 
   constructor(private readonly mapper: PortMapper, private readonly o: AggregatorOptions) {}
 
+  // the last two bins touched (a flow adds to its sender's and its receiver's); reset by drain
+  private c0Port = '';
+  private c0Start = 0;
+  private c0: OpenBin | null = null;
+  private c1Port = '';
+  private c1Start = 0;
+  private c1: OpenBin | null = null;
+
   private bin(portId: string, binStart: number): OpenBin {
+    if (this.c0 && this.c0Start === binStart && this.c0Port === portId) return this.c0;
+    if (this.c1 && this.c1Start === binStart && this.c1Port === portId) return this.c1;
+    const b = this.lookup(portId, binStart);
+    this.c1 = this.c0;
+    this.c1Port = this.c0Port;
+    this.c1Start = this.c0Start;
+    this.c0 = b;
+    this.c0Port = portId;
+    this.c0Start = binStart;
+    return b;
+  }
+
+  private lookup(portId: string, binStart: number): OpenBin {
     let m = this.ports.get(portId);
     if (!m) {
       m = new Map();
@@ -117,10 +155,10 @@ export class Aggregator {
       const b = this.bin(fromId, binStart);
       b.total.outBytes += bytes;
       b.total.outPackets += packets;
-      const p = counts(b.providers, toId ?? UNKNOWN_PROVIDER);
+      const p = b.providerCounts(toId ?? UNKNOWN_PROVIDER);
       p.outBytes += bytes;
       p.outPackets += packets;
-      const c = counts(b.classes, cls);
+      const c = b.classCounts(cls);
       c.outBytes += bytes;
       c.outPackets += packets;
       if (prefix && withBytes) b.destinations.set(prefix, (b.destinations.get(prefix) ?? 0) + bytes);
@@ -129,10 +167,10 @@ export class Aggregator {
       const b = this.bin(toId, binStart);
       b.total.inBytes += bytes;
       b.total.inPackets += packets;
-      const p = counts(b.providers, fromId ?? UNKNOWN_PROVIDER);
+      const p = b.providerCounts(fromId ?? UNKNOWN_PROVIDER);
       p.inBytes += bytes;
       p.inPackets += packets;
-      const c = counts(b.classes, cls);
+      const c = b.classCounts(cls);
       c.inBytes += bytes;
       c.inPackets += packets;
     }
@@ -195,6 +233,7 @@ export class Aggregator {
   /** Removes and returns every bin that ends at or before `upTo` (all bins when upTo is Infinity).
    * `topDestinations` (default: the configured N) bounds the destinations per bin. */
   drain(upTo: number, topDestinations = this.o.topDestinations): { bins: BinRow[]; destinations: DestinationRow[] } {
+    this.c0 = this.c1 = null;
     const bins: BinRow[] = [];
     const destinations: DestinationRow[] = [];
     for (const [portId, m] of this.ports) {
