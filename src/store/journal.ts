@@ -135,6 +135,7 @@ function startCheckpointer(sqlite: SqliteDatabase.Database, reporter: Reporter):
       if (dead) return;
       dead = true;
       const exited = new Promise((r) => worker.once('exit', r));
+      worker.ref(); // an unref'd worker's exit would not keep the process alive until it comes
       worker.postMessage('close');
       await exited;
       if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${before}`);

@@ -1,7 +1,8 @@
 /** The journal's background checkpointer (SQLite): the WAL reaches the database file off the commit path. */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock, createReporter } from '../../src/lib/index.ts';
 import { createJournal, createStore } from '../../src/store/index.ts';
@@ -29,5 +30,27 @@ describe('journal background checkpoint [sqlite]', () => {
     await journal.close();
     expect(store.sqlite!.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     await store.close();
+  });
+
+  it('close() waits for the thread without leaving the process with nothing to wait on', () => {
+    // A process whose last handle is the checkpointer must still finish `await journal.close()`
+    // (an unref'd thread's exit would not keep it alive: exit code 13, unsettled await).
+    const script = join(dir, 'close.mts');
+    const src = resolve(import.meta.dirname, '../../src');
+    writeFileSync(script, `
+      import { createReporter, systemClock } from '${src}/lib/index.ts';
+      import { createJournal, createStore } from '${src}/store/index.ts';
+      const reporter = createReporter({ destination: false });
+      const store = createStore({ kind: 'sqlite', path: '${join(dir, 'close.sqlite')}' }, { reporter });
+      await store.migrate();
+      const journal = createJournal({ db: store.db, dialect: store.dialect, sqlite: store.sqlite, clock: systemClock, reporter });
+      await journal.start();
+      await journal.append({ type: 'T', payload: {} });
+      await journal.close();
+      await store.close();
+      console.log('closed');
+    `);
+    const out = execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', cwd: resolve(import.meta.dirname, '../..') });
+    expect(out.trim()).toBe('closed');
   });
 });
