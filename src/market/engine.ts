@@ -733,7 +733,9 @@ export class MarketEngine {
       for (let i = 0; i < kinds.length; i++) {
         const kind = kinds[i];
         if (kind === TIMER_ORDER_EXPIRY) {
-          const o = targets[i] as Order;
+          const o = targets[i] as Order | null;
+          if (o === null) continue; // disarmed: the order closed
+          o.timerBucket = null;
           if (o.status !== 'open' || o.level === null || expiryOf(o) !== at) continue;
           const reason = o.spec.expiresAt === at ? 'gtd' : 'period';
           st.close(o, 'expired', reason, at);

@@ -5,6 +5,7 @@
  * keeps a timeline of sold capacity, since fills may cover parts of its period.
  */
 import { Timeline } from './timeline.ts';
+import type { Bucket } from './timers.ts';
 import type { CloseReason, DeclaredQuality, MatchQuality, OrderSpec, OrderStatus, OrderView } from './types.ts';
 
 export class Order implements OrderView {
@@ -30,6 +31,9 @@ export class Order implements OrderView {
   shown = 0;
   prev: Order | null = null;
   next: Order | null = null;
+  /** Its armed expiry timer (see TimerQueue.disarm). */
+  timerBucket: Bucket | null = null;
+  timerSlot = 0;
   /** Where it is in MarketState.orders (see IdIndex): from its first rest until it closes. */
   slot = -2;
   /** Ask only: its seller class's level and links there (null until the side keeps classes). */

@@ -215,7 +215,8 @@ export class MarketState {
       b.bids.insert(o);
       this.books.bidsChanged(b);
     } else b.asks.insert(o);
-    this.timers.add(expiryOf(o), TIMER_ORDER_EXPIRY, o);
+    // Armed once: an order re-rested after an amendment keeps its expiry and its place.
+    if (o.timerBucket === null) this.timers.addDisarmable(expiryOf(o), TIMER_ORDER_EXPIRY, o);
   }
 
   unrest(o: Order): void {
@@ -230,6 +231,7 @@ export class MarketState {
   close(o: Order, status: OrderStatus, reason: CloseReason | undefined, at: number): void {
     this.unrest(o);
     this.orders.remove(o);
+    this.timers.disarm(o);
     this.touchedOrders?.push(o);
     o.status = status;
     if (reason !== undefined) o.closeReason = reason;

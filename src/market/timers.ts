@@ -3,17 +3,29 @@
  * (month boundaries, period ends), so timers are grouped in buckets per distinct time and only the
  * distinct times sit in a binary min-heap: adding a timer at a known time is a Map look-up and a
  * push. Within one time, timers fire in the order they were added — deterministic for a replay.
- * Cancelled work is not removed; the engine ignores a timer whose target has moved on.
+ * A trade's timers stay armed when it is cancelled (the engine ignores a timer whose target has
+ * moved on); an order's expiry is disarmed when the order closes (`disarm`), so a filled order
+ * is not kept alive until its expiry, which may be months away.
  */
 
 export const TIMER_ORDER_EXPIRY = 0;
 export const TIMER_TRADE_START = 1;
 export const TIMER_TRADE_END = 2;
 
-/** The timers due at one time, as parallel arrays (no object per timer). */
+/** The timers due at one time, as parallel arrays (no object per timer); null: disarmed. */
 export interface Bucket {
   kinds: number[];
   targets: unknown[];
+  /** Disarmed entries (nulls) in `targets`. */
+  holes: number;
+  /** False once taken (firing or fired): no longer compacted. */
+  armed: boolean;
+}
+
+/** What an order carries to be disarmed: its bucket and its position there. */
+export interface Disarmable {
+  timerBucket: Bucket | null;
+  timerSlot: number;
 }
 
 export class TimerQueue {
@@ -32,7 +44,7 @@ export class TimerQueue {
     else {
       b = at === this.prevAt ? this.prev! : this.buckets.get(at);
       if (!b) {
-        b = { kinds: [], targets: [] };
+        b = { kinds: [], targets: [], holes: 0, armed: true };
         this.buckets.set(at, b);
         this.push(at);
       }
@@ -43,6 +55,40 @@ export class TimerQueue {
     }
     b.kinds.push(kind);
     b.targets.push(target);
+  }
+
+  /** Arms an order's expiry at `at`, remembering where so `disarm` can take it out. */
+  addDisarmable(at: number, kind: number, target: Disarmable): void {
+    this.add(at, kind, target);
+    const b = at === this.lastAt ? this.last! : this.buckets.get(at)!;
+    target.timerBucket = b;
+    target.timerSlot = b.targets.length - 1;
+  }
+
+  /** Takes an armed target out (its entry becomes a hole; keeps the others' order). */
+  disarm(target: Disarmable): void {
+    const b = target.timerBucket;
+    if (b === null) return;
+    target.timerBucket = null;
+    b.targets[target.timerSlot] = null;
+    if (!b.armed || ++b.holes <= 1024 || 2 * b.holes <= b.targets.length) return;
+    // Mostly holes: compact in order, telling the moved disarmable targets their new place.
+    const ks = b.kinds;
+    const ts = b.targets;
+    let w = 0;
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i];
+      if (t === null) continue;
+      if (w !== i) {
+        ks[w] = ks[i];
+        ts[w] = t;
+        if ((t as Partial<Disarmable>).timerBucket === b) (t as Disarmable).timerSlot = w;
+      }
+      w++;
+    }
+    ks.length = w;
+    ts.length = w;
+    b.holes = 0;
   }
 
   /** Earliest time with pending timers, or Infinity. */
@@ -56,6 +102,7 @@ export class TimerQueue {
     const at = this.pop();
     const bucket = this.buckets.get(at)!;
     this.buckets.delete(at);
+    bucket.armed = false;
     if (this.lastAt === at) {
       this.lastAt = NaN;
       this.last = null;
@@ -69,7 +116,7 @@ export class TimerQueue {
 
   get size(): number {
     let n = 0;
-    for (const b of this.buckets.values()) n += b.kinds.length;
+    for (const b of this.buckets.values()) n += b.kinds.length - b.holes;
     return n;
   }
 
