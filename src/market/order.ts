@@ -40,7 +40,7 @@ export class Order implements OrderView {
   clevel: ClassLevel | null = null;
   cprev: Order | null = null;
   cnext: Order | null = null;
-  /** Destination book it rests in (set by the engine). */
+  /** Its destination's book (set by MarketState.bookOf; it rests there when `level` is set). */
   book: unknown = null;
   /** Reservations of its port (set by the state). */
   port: { capacityMbps: number; readonly reserved: Timeline } | null = null;

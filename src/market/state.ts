@@ -202,8 +202,11 @@ export class MarketState {
     return o;
   }
 
+  /** The book of an order's destination (remembered on the order: a taker looks it up once). */
   bookOf(o: Order): DestBook {
-    return (o.book as DestBook | null) ?? this.books.get(destKey(o.spec.destination, o.spec.protocol), o.spec.protocol);
+    let b = o.book as DestBook | null;
+    if (b === null) o.book = b = this.books.get(destKey(o.spec.destination, o.spec.protocol), o.spec.protocol);
+    return b;
   }
 
   /** Puts an open order in its book and arms its expiry. */
