@@ -20,6 +20,8 @@ export interface OrderRow {
   updatedAt: number;
   /** True when the order was accepted in this batch (its row is new: no update of an old row). */
   fresh?: boolean;
+  /** Fresh rows: index in the batch's events of its OrderAccepted event (the row points at it). */
+  event?: number;
 }
 
 export interface TradeRow {
@@ -29,6 +31,8 @@ export interface TradeRow {
   closeReason: string | null;
   /** True when the trade was matched in this batch. */
   fresh?: boolean;
+  /** Fresh rows: index in the batch's events of its TradeMatched event (the row points at it). */
+  event?: number;
 }
 
 export interface ListQuery {

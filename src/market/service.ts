@@ -73,7 +73,7 @@ interface Batch {
   orders: Set<Order>;
   trades: Set<Trade>;
   /** Ids of the orders accepted and trades matched in this batch (new rows). */
-  fresh: Set<string>;
+  fresh: Map<string, number>;
   /** Price levels whose aggregate changed (besides those of the orders changed): amendments. */
   book: BookTouches;
   printed: Json[];
@@ -143,7 +143,7 @@ export function createMarket(deps: MarketDeps, config: MarketConfig): MarketServ
         resolve = res;
         reject = rej;
       });
-      batch = { events: [], orders: new Set(), trades: new Set(), fresh: new Set(), book: new Map(), printed: [], counts: {}, buys: 0, sells: 0, mbps: 0, promise, resolve, reject };
+      batch = { events: [], orders: new Set(), trades: new Set(), fresh: new Map(), book: new Map(), printed: [], counts: {}, buys: 0, sells: 0, mbps: 0, promise, resolve, reject };
       setImmediate(flush);
     }
     const b = batch;
@@ -154,9 +154,9 @@ export function createMarket(deps: MarketDeps, config: MarketConfig): MarketServ
       if (e.type === 'TradeMatched') {
         b.printed.push(presentPublicTrade(e.trade));
         b.mbps += e.trade.capacityMbps;
-        b.fresh.add(e.trade.id);
+        b.fresh.set(e.trade.id, b.events.length - 1);
       } else if (e.type === 'OrderAccepted') {
-        b.fresh.add(e.orderId);
+        b.fresh.set(e.orderId, b.events.length - 1);
         if (e.spec.side === 'buy') b.buys++;
         else b.sells++;
       }
@@ -197,14 +197,22 @@ export function createMarket(deps: MarketDeps, config: MarketConfig): MarketServ
     const orders: OrderRow[] = [];
     for (const o of b.orders) {
       const row = rowOf(o);
-      if (b.fresh.has(o.id)) row.fresh = true;
+      const ev = b.fresh.get(o.id);
+      if (ev !== undefined) {
+        row.fresh = true;
+        row.event = ev;
+      }
       orders.push(row);
       touchLevel(b.book, o.spec.destination, o.spec.protocol, o.spec.side, o.price);
     }
     const trades: TradeRow[] = [];
     for (const t of b.trades) {
       const row = tradeRowOf(t);
-      if (b.fresh.has(t.id)) row.fresh = true;
+      const ev = b.fresh.get(t.id);
+      if (ev !== undefined) {
+        row.fresh = true;
+        row.event = ev;
+      }
       trades.push(row);
     }
     if (b.book.size) events.push({ type: 'BookChanged', actor: 'market', topic: 'market.book', payload: { levels: bookDelta(b) } });

@@ -78,10 +78,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await repo.record(
         events,
         [
-          { id: 'ord_2', spec: s2, seq: 2, price: s2.price, capacityMbps: 1000, filledMbps: 500, status: 'open', closeReason: null, createdAt: 30, updatedAt: 30, fresh: true },
+          { id: 'ord_2', spec: s2, seq: 2, price: s2.price, capacityMbps: 1000, filledMbps: 500, status: 'open', closeReason: null, createdAt: 30, updatedAt: 30, fresh: true, event: 0 },
           { id: 'ord_1', spec: s1, seq: 1, price: s1.price, capacityMbps: 1000, filledMbps: 1000, status: 'filled', closeReason: null, createdAt: 10, updatedAt: 30 },
         ],
-        [{ record: t2, status: 'scheduled', closedAt: null, closeReason: null, fresh: true }],
+        [{ record: t2, status: 'scheduled', closedAt: null, closeReason: null, fresh: true, event: 1 }],
       );
       const lean = await store.db.selectFrom('market_orders').select(['spec', 'accepted_seq']).where('id', '=', 'ord_2').executeTakeFirstOrThrow();
       expect(lean.spec).toBeNull();
@@ -96,6 +96,16 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect((await repo.listOrders('s', { limit: 10, open: false })).map((o) => o.id)).toEqual(['ord_1']);
       expect((await repo.listTrades('s', { limit: 10 })).map((t) => t.record)).toEqual([t1, t2]);
       expect((await repo.listTrades('b', { limit: 10, after: 'trd_1' })).map((t) => t.record.id)).toEqual(['trd_2']);
+      // A fresh row whose event index does not name its event carries its JSON instead.
+      const s3 = spec('b', 'buy', 'c-3');
+      await repo.record(
+        [encodeEvent({ type: 'OrderAccepted', at: DEC, orderId: 'ord_3', seq: 3, spec: s3 })],
+        [{ id: 'ord_3', spec: s3, seq: 3, price: s3.price, capacityMbps: 1000, filledMbps: 0, status: 'open', closeReason: null, createdAt: 40, updatedAt: 40, fresh: true, event: 5 }],
+        [],
+      );
+      const inline = await store.db.selectFrom('market_orders').select(['spec', 'accepted_seq']).where('id', '=', 'ord_3').executeTakeFirstOrThrow();
+      expect(inline.accepted_seq).toBeNull();
+      expect(await repo.getOrder('ord_3')).toMatchObject({ spec: s3, createdAt: 40 });
       // The client order id stays unique per member.
       await expect(
         sql`insert into market_orders (id, member_id, client_order_id, side, destination, protocol, price, capacity_mbps, filled_mbps, status, seq, start_at, end_at, created_at, updated_at)

@@ -102,11 +102,11 @@ function tradeFromRow(x: Joined<MarketTradesTable>): TradeRow {
   };
 }
 
-async function upsertOrders(tx: Tx, rows: OrderRow[], refs: EventRefs): Promise<void> {
+async function upsertOrders(tx: Tx, rows: OrderRow[], stored: readonly JournalEvent[]): Promise<void> {
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     await tx
       .insertInto('market_orders')
-      .values(rows.slice(i, i + ROWS_PER_STATEMENT).map((r) => orderValues(r, r.fresh ? refs.accepted.get(r.id) : undefined)))
+      .values(rows.slice(i, i + ROWS_PER_STATEMENT).map((r) => orderValues(r, r.fresh ? acceptedSeq(stored, r) : undefined)))
       .onConflict((oc) =>
         oc.column('id').doUpdateSet((eb) => ({
           price: eb.ref('excluded.price'),
@@ -122,11 +122,11 @@ async function upsertOrders(tx: Tx, rows: OrderRow[], refs: EventRefs): Promise<
   }
 }
 
-async function upsertTrades(tx: Tx, rows: TradeRow[], refs: EventRefs): Promise<void> {
+async function upsertTrades(tx: Tx, rows: TradeRow[], stored: readonly JournalEvent[]): Promise<void> {
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     await tx
       .insertInto('market_trades')
-      .values(rows.slice(i, i + ROWS_PER_STATEMENT).map((r) => tradeValues(r, r.fresh ? refs.matched.get(r.record.id) : undefined)))
+      .values(rows.slice(i, i + ROWS_PER_STATEMENT).map((r) => tradeValues(r, r.fresh ? matchedSeq(stored, r) : undefined)))
       .onConflict((oc) =>
         oc.column('id').doUpdateSet((eb) => ({
           status: eb.ref('excluded.status'),
@@ -138,19 +138,18 @@ async function upsertTrades(tx: Tx, rows: TradeRow[], refs: EventRefs): Promise<
   }
 }
 
-/** Journal seqs of the batch's OrderAccepted (by order id) and TradeMatched (by trade id) events. */
-interface EventRefs {
-  accepted: Map<string, number>;
-  matched: Map<string, number>;
+/**
+ * The journal seq of the event that created a fresh row: `event` indexes the batch's events (as
+ * stored, same order); checked against the event's type and id, else undefined (JSON inline).
+ */
+function acceptedSeq(stored: readonly JournalEvent[], r: OrderRow): number | undefined {
+  const e = r.event === undefined ? undefined : stored[r.event];
+  return e?.type === 'OrderAccepted' && (e.payload as { orderId?: string }).orderId === r.id ? e.seq : undefined;
 }
 
-function eventRefs(stored: readonly JournalEvent[]): EventRefs {
-  const refs: EventRefs = { accepted: new Map(), matched: new Map() };
-  for (const e of stored) {
-    if (e.type === 'OrderAccepted') refs.accepted.set((e.payload as { orderId: string }).orderId, e.seq);
-    else if (e.type === 'TradeMatched') refs.matched.set((e.payload as { trade: { id: string } }).trade.id, e.seq);
-  }
-  return refs;
+function matchedSeq(stored: readonly JournalEvent[], r: TradeRow): number | undefined {
+  const e = r.event === undefined ? undefined : stored[r.event];
+  return e?.type === 'TradeMatched' && (e.payload as { trade?: { id?: string } }).trade?.id === r.record.id ? e.seq : undefined;
 }
 
 const ORDER_COLUMNS = ['id', 'member_id', 'client_order_id', 'side', 'destination', 'protocol', 'price', 'capacity_mbps', 'filled_mbps', 'status', 'close_reason', 'seq', 'start_at', 'end_at', 'spec', 'accepted_seq', 'created_at', 'updated_at'] as const;
@@ -205,7 +204,6 @@ export function createMarketRepo(db: Db, journal: Journal, sqlite?: SqliteDataba
     async record(events, orders, trades) {
       if (events.length === 0 && orders.length === 0 && trades.length === 0) return;
       await journal.appendAll(events, async (tx, stored) => {
-        const refs = eventRefs(stored);
         if (sqlite) {
           prepared ??= {
             orderUpdate: sqlite.prepare(updateSql('market_orders', ORDER_UPDATED)),
@@ -220,7 +218,7 @@ export function createMarketRepo(db: Db, journal: Journal, sqlite?: SqliteDataba
           for (const r of orders) {
             if (r.fresh) {
               newOrders.push(r);
-              accepted.push(refs.accepted.get(r.id));
+              accepted.push(acceptedSeq(stored, r));
             } else {
               const res = p.orderUpdate.run(String(r.price), r.capacityMbps, r.filledMbps, r.status, r.closeReason, r.seq, r.updatedAt, r.id);
               if (res.changes === 0) {
@@ -257,7 +255,7 @@ export function createMarketRepo(db: Db, journal: Journal, sqlite?: SqliteDataba
           for (const r of trades) {
             if (r.fresh) {
               newTrades.push(r);
-              matched.push(refs.matched.get(r.record.id));
+              matched.push(matchedSeq(stored, r));
             } else {
               const res = p.tradeUpdate.run(r.status, r.closedAt, r.closeReason, r.record.id);
               if (res.changes === 0) {
@@ -289,8 +287,8 @@ export function createMarketRepo(db: Db, journal: Journal, sqlite?: SqliteDataba
           });
           return;
         }
-        if (orders.length) await upsertOrders(tx, orders, refs);
-        if (trades.length) await upsertTrades(tx, trades, refs);
+        if (orders.length) await upsertOrders(tx, orders, stored);
+        if (trades.length) await upsertTrades(tx, trades, stored);
       });
     },
 
