@@ -3,7 +3,7 @@
  * protocol), each with a bid and an ask side. A sell covers a buy when its destination contains
  * the buy's, so a taker buy looks at the asks of every book whose prefix covers its own (one
  * PrefixTrie look-up) plus the `any` book of its protocol; a taker sell looks at the bids of every
- * book its prefix covers. Those lists are cached per book and rebuilt only when a book is added.
+ * book its prefix covers. A book caches its covering list until a book covering it is added.
  *
  * A taker sell on a short prefix (or `any`) covers thousands of books, most of whose bids do not
  * cross. So a book that has met a taker sell keeps a BidIndex of the more-specific books it covers
@@ -72,11 +72,11 @@ export class DestBook {
   readonly prefix: Prefix | null;
   readonly bids = new BookSide(true);
   readonly asks = new BookSide(false);
-  /** Books whose asks may serve a buy here (covering prefixes and `any`), cached. */
+  /**
+   * Books whose asks may serve a buy here (covering prefixes and `any`), cached; null until
+   * asked, and again when a book covering this one is added.
+   */
   coveringCache: DestBook[] | null = null;
-  /** Books whose bids a sell here may serve (covered prefixes), cached. */
-  coveredCache: DestBook[] | null = null;
-  cacheVersion = -1;
   /** The more-specific books this one covers that hold bids, by best bid (null until needed). */
   bidIndex: BidIndex | null = null;
   /** This book's best bid as filed in its covering books' indexes (NaN: no bids). */
@@ -101,7 +101,6 @@ export class Books {
   readonly any6 = new DestBook('any6', 'ipv6', null);
   /** Books with at least one resting bid, per protocol: what an `any` sell can serve. */
   readonly withBids: Record<Protocol, Set<DestBook>> = { ipv4: new Set(), ipv6: new Set() };
-  private version = 0;
 
   constructor() {
     this.byKey.set('any4', this.any4);
@@ -117,7 +116,9 @@ export class Books {
     b = new DestBook(key, protocol, r.prefix);
     this.byKey.set(key, b);
     this.trie.set(r.prefix, b);
-    this.version++;
+    // Only the books under the new one gain a covering book (for a new /24: itself alone).
+    const under = this.trie.covered(r.prefix);
+    for (let i = 0; i < under.length; i++) under[i].coveringCache = null;
     return b;
   }
 
@@ -127,27 +128,22 @@ export class Books {
 
   /** Books whose sells can serve a buy for `b`'s destination: covering prefixes, then `any`. */
   covering(b: DestBook): DestBook[] {
-    if (b.cacheVersion !== this.version) this.refresh(b);
-    return b.coveringCache!;
+    let c = b.coveringCache;
+    if (c === null) {
+      if (!b.prefix) c = [b];
+      else {
+        c = this.trie.covering(b.prefix).map((x) => x.value);
+        c.push(this.anyOf(b.protocol));
+      }
+      b.coveringCache = c;
+    }
+    return c;
   }
 
   /** Books whose buys a sell for `b`'s destination can serve (for `any`: every book with bids). */
   covered(b: DestBook): Iterable<DestBook> {
     if (!b.prefix) return [b, ...this.withBids[b.protocol]];
-    if (b.cacheVersion !== this.version) this.refresh(b);
-    return b.coveredCache!;
-  }
-
-  private refresh(b: DestBook): void {
-    if (!b.prefix) {
-      b.coveringCache = [b];
-      b.coveredCache = null;
-    } else {
-      b.coveringCache = this.trie.covering(b.prefix).map((x) => x.value);
-      b.coveringCache.push(this.anyOf(b.protocol));
-      b.coveredCache = this.trie.covered(b.prefix);
-    }
-    b.cacheVersion = this.version;
+    return this.trie.covered(b.prefix);
   }
 
   /**
