@@ -4,7 +4,8 @@
 // system C compiler against the running Node's headers; run by `npm ci`/`npm install` (root
 // "install" script) and `npm run build:native`. The addon is optional: when the compiler, the
 // headers or Linux are missing this prints a warning and exits 0, and the collector falls back to
-// node:dgram (docs/traffic.md). Plain JavaScript so it runs before anything else is set up.
+// node:dgram (docs/traffic.md). Plain JavaScript so it runs before anything else is set up. Its
+// environment variables are not BANDEX_* ones: those are configuration, and serve refuses unknown ones.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -16,7 +17,7 @@ const out = join(root, 'build', 'flowio.node');
 
 function headers() {
   const candidates = [
-    process.env.BANDEX_NODE_HEADERS,
+    process.env.FLOWIO_NODE_HEADERS,
     join(dirname(dirname(process.execPath)), 'include', 'node'),
     join(process.env.HOME ?? '', '.cache', 'node-gyp', process.versions.node, 'include', 'node'),
     '/usr/include/node',
@@ -30,9 +31,9 @@ function warn(why) {
 }
 
 if (process.platform !== 'linux') warn(`${process.platform} is not Linux`);
-if (process.env.BANDEX_SKIP_NATIVE) warn('BANDEX_SKIP_NATIVE is set');
+if (process.env.FLOWIO_SKIP_BUILD) warn('FLOWIO_SKIP_BUILD is set');
 const inc = headers();
-if (!inc) warn("node_api.h not found (set BANDEX_NODE_HEADERS to Node's include/node)");
+if (!inc) warn("node_api.h not found (set FLOWIO_NODE_HEADERS to Node's include/node)");
 const cc = process.env.CC || 'cc';
 mkdirSync(dirname(out), { recursive: true });
 const tmp = `${out}.${process.pid}.tmp`;

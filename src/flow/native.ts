@@ -2,7 +2,8 @@
  * The optional native receive path (native/flowio.c, built to build/flowio.node by
  * scripts/build-native.mjs on `npm ci`). Loaded lazily and at most once per thread; when the file
  * is missing or does not load (not built, other OS, other Node ABI) `loadFlowIo()` returns null and
- * `flowIoUnavailable()` says why, and the collector uses node:dgram instead.
+ * `flowIoUnavailable()` says why, and the collector uses node:dgram instead (`flow.receive dgram`
+ * chooses that without the addon being missing).
  */
 import { createRequire } from 'node:module';
 
@@ -23,18 +24,15 @@ export interface FlowIo {
 /** Per received datagram: u16le length, u16le source port, u8 family, u8 listener, u16 reserved, 16 bytes address. */
 export const RECORD_HEADER = 24;
 
-export const FLOW_IO_PATH = new URL('../../build/flowio.node', import.meta.url).pathname;
+/** The built addon; FLOWIO_PATH overrides it (packaging elsewhere, or a test of the fallback).
+ * Not a BANDEX_* name: those are configuration and unknown ones are refused. */
+export const FLOW_IO_PATH = process.env.FLOWIO_PATH || new URL('../../build/flowio.node', import.meta.url).pathname;
 
 let loaded: FlowIo | null | undefined;
 let why = '';
 
 export function loadFlowIo(): FlowIo | null {
   if (loaded !== undefined) return loaded;
-  if (process.env.BANDEX_FLOW_NATIVE === '0') {
-    why = 'disabled by BANDEX_FLOW_NATIVE=0';
-    loaded = null;
-    return loaded;
-  }
   try {
     loaded = createRequire(import.meta.url)(FLOW_IO_PATH) as FlowIo;
   } catch (err) {

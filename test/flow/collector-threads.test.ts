@@ -27,8 +27,8 @@ function comparable(e: ExporterSnapshot[]): unknown {
   return e.map(({ firstSeenMs: _f, lastSeenMs: _l, ...rest }) => rest);
 }
 
-// CI builds the addon on `npm ci`; BANDEX_SKIP_NATIVE marks a machine where it is deliberately absent
-const nativeBuilt = existsSync(FLOW_IO_PATH) || !process.env.BANDEX_SKIP_NATIVE;
+// CI builds the addon on `npm ci`; FLOWIO_SKIP_BUILD marks a machine where it is deliberately absent
+const nativeBuilt = existsSync(FLOW_IO_PATH) || !process.env.FLOWIO_SKIP_BUILD;
 
 it('the native addon is built and loads (npm ci runs scripts/build-native.mjs)', () => {
   if (!nativeBuilt) return;
