@@ -18,6 +18,7 @@ const out = join(root, 'build', 'flowio.node');
 function headers() {
   const candidates = [
     process.env.FLOWIO_NODE_HEADERS,
+    process.env.npm_config_nodedir && join(process.env.npm_config_nodedir, 'include', 'node'),
     join(dirname(dirname(process.execPath)), 'include', 'node'),
     join(process.env.HOME ?? '', '.cache', 'node-gyp', process.versions.node, 'include', 'node'),
     '/usr/include/node',
@@ -32,7 +33,14 @@ function warn(why) {
 
 if (process.platform !== 'linux') warn(`${process.platform} is not Linux`);
 if (process.env.FLOWIO_SKIP_BUILD) warn('FLOWIO_SKIP_BUILD is set');
-const inc = headers();
+let inc = headers();
+if (!inc && process.env.npm_config_node_gyp) {
+  // no headers installed with this Node: the node-gyp that npm bundles downloads them (to ~/.cache/node-gyp)
+  try {
+    execFileSync(process.execPath, [process.env.npm_config_node_gyp, 'install', '--ensure'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  } catch { /* offline: reported below */ }
+  inc = headers();
+}
 if (!inc) warn("node_api.h not found (set FLOWIO_NODE_HEADERS to Node's include/node)");
 const cc = process.env.CC || 'cc';
 mkdirSync(dirname(out), { recursive: true });
