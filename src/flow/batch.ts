@@ -18,7 +18,7 @@ export type ToWorker =
   | { type: 'stop' };
 
 /** Native mode: the worker owns the sockets (native.ts) and reports what they got. */
-export interface NativeReady { bound: Array<{ host: string; port: number }>; recvBufferSizes: number[] }
+export interface NativeReady { bound: Array<{ host: string; port: number }>; recvBufferSizes: number[]; fds: number[] }
 
 export interface WorkerError {
   /** FlowDecodeError code, or null for an exception thrown by the sink. */

@@ -200,7 +200,7 @@ async function main(): Promise<void> {
   beforeSinkPost = () => {
     if (c.datagrams > 0) sendCounts();
   };
-  post({ type: 'ready', native: { bound, recvBufferSizes } });
+  post({ type: 'ready', native: { bound, recvBufferSizes, fds } });
   nativeDone = (async () => {
     try {
       while (!stopping) {

@@ -272,7 +272,15 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
     w.on('message', onWorkerMessage);
     w.on('error', (err) => hooks.onError?.(err, 'decode-worker'));
     // a dead worker takes no more batches (they count as queue drops) and must not hang stop()
+    const nativeFds = ready.native?.fds ?? [];
     w.once('exit', () => {
+      // native mode: the sockets are the process's, not the thread's; a worker that died before
+      // it was asked to stop never closed them (after a stop it did, and the numbers may be reused)
+      if (worker === w && nativeFds.length > 0) {
+        const io = loadFlowIo();
+        for (const fd of nativeFds) io?.close(fd);
+        hooks.onError?.(new Error('flow decode worker exited; its sockets are closed'), 'decode-worker');
+      }
       if (worker === w) worker = null;
       final?.({ type: 'final', exporters: lastExporters, sinkResult });
     });

@@ -144,4 +144,24 @@ describe('native receive path', () => {
     expect(st.kernelDrops).toBeGreaterThan(0);
     expect(st.datagrams + st.kernelDrops).toBe(20 * dgs.length);
   });
+
+  it.skipIf(!nativeBuilt)('a decode worker that dies releases its sockets, reports it, and stop() still returns', async () => {
+    const errors: string[] = [];
+    const c = createFlowCollector(
+      { listen: [{ host: '127.0.0.1', port: 0 }], decodeThreads: 1, sinkModule, sinkOptions: { crashAfterMs: 100 }, receive: 'native' },
+      null,
+      { onError: (err) => errors.push(err instanceof Error ? err.message : String(err)) },
+    );
+    collectors.push(c);
+    const [a] = await c.start();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(errors.some((e) => /exited; its sockets are closed/.test(e))).toBe(true);
+    const s = dgram.createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.bind(a.port, '127.0.0.1', () => resolve()); // the port is free again
+    });
+    s.close();
+    await c.stop();
+  });
 });

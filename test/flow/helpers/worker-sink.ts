@@ -3,11 +3,13 @@
 import { summingSink } from './fixtures.ts';
 import type { WorkerSink, WorkerSinkContext } from '../../../src/flow/collector-worker.ts';
 
-interface Options { throwOnPort?: number; echo?: boolean; slowMs?: number }
+interface Options { throwOnPort?: number; echo?: boolean; slowMs?: number; crashAfterMs?: number }
 
 export function createFlowSink(options: Options = {}, ctx?: WorkerSinkContext): WorkerSink {
   const s = summingSink();
   let slowed = false;
+  // an exception outside the decode loop (a sink timer) kills the worker thread
+  if (options.crashAfterMs !== undefined) setTimeout(() => { throw new Error('sink timer failed'); }, options.crashAfterMs);
   return {
     flow(r) {
       if (options.throwOnPort !== undefined && r.dstPort === options.throwOnPort) throw new Error(`sink refused port ${r.dstPort}`);
