@@ -21,8 +21,12 @@ export interface FlowPorts {
 }
 
 export class PortMapper {
-  private cache = new Map<string, PortRef | null>();
+  // per exporter then ifIndex, and per router address: no key is built per record (the
+  // decoder hands the same exporter string for every record of an exporter)
+  private sourceCache = new Map<string, Map<number, PortRef | null>>();
+  private routerCache = new Map<string, PortRef | null>();
   private macCache = new Map<number, PortRef | null>();
+  private entries = 0;
   private cachedAt = 0;
   private readonly result: FlowPorts = { from: undefined, to: undefined };
 
@@ -34,27 +38,30 @@ export class PortMapper {
 
   /** Forgets cached look-ups (the directory changed). */
   clear(): void {
-    this.cache.clear();
+    this.sourceCache.clear();
+    this.routerCache.clear();
     this.macCache.clear();
+    this.entries = 0;
     this.cachedAt = this.now();
   }
 
   private fresh(): void {
     const t = this.now();
-    if (t - this.cachedAt > this.ttlMs || this.cache.size > 100_000) {
-      this.cache.clear();
-      this.macCache.clear();
-      this.cachedAt = t;
-    }
+    if (t - this.cachedAt > this.ttlMs || this.entries > 100_000) this.clear();
   }
 
   private bySource(exporter: string, ifIndex: number): PortRef | undefined {
     if (ifIndex === 0) return undefined;
-    const k = `s${exporter}|${ifIndex}`;
-    let v = this.cache.get(k);
+    let m = this.sourceCache.get(exporter);
+    if (!m) {
+      m = new Map();
+      this.sourceCache.set(exporter, m);
+    }
+    let v = m.get(ifIndex);
     if (v === undefined) {
       v = this.dir.findPortByFlowSource(exporter, ifIndex) ?? null;
-      this.cache.set(k, v);
+      m.set(ifIndex, v);
+      this.entries++;
     }
     return v ?? undefined;
   }
@@ -65,17 +72,18 @@ export class PortMapper {
     if (v === undefined) {
       v = this.dir.findPortByMac(formatMac(mac)) ?? null;
       this.macCache.set(mac, v);
+      this.entries++;
     }
     return v ?? undefined;
   }
 
   private byRouter(ip: string): PortRef | undefined {
     if (!ip) return undefined;
-    const k = `r${ip}`;
-    let v = this.cache.get(k);
+    let v = this.routerCache.get(ip);
     if (v === undefined) {
       v = this.dir.findPortByRouterIp(ip) ?? null;
-      this.cache.set(k, v);
+      this.routerCache.set(ip, v);
+      this.entries++;
     }
     return v ?? undefined;
   }
