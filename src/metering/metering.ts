@@ -319,7 +319,7 @@ export function createMetering(deps: MeteringDeps, config: Partial<MeteringConfi
         flush().catch(() => {}); // counted and logged in flushNow
       }, cfg.flushIntervalSeconds * 1000);
       timer.unref();
-      if (file) {
+      if (file && cfg.checkpointSeconds > 0) {
         cpTimer = setInterval(() => {
           if (dirty) void queue(writeCheckpoint);
         }, cfg.checkpointSeconds * 1000);
