@@ -213,6 +213,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bxf-bench-'));
   const figures: Figure[] = [];
+  let restoreRmem: (() => void) | null = null;
   try {
     const pcap = join(dir, 'many.pcap');
     const FLOWS = 30_000;
@@ -254,6 +255,7 @@ async function main(): Promise<void> {
       try {
         writeFileSync(rmemFile, String(RECV_BUF));
         rmemRaised = true;
+        restoreRmem = () => writeFileSync(rmemFile, String(rmem0));
       } catch { /* not root: both sides capped at rmem_max */ }
     }
     console.log(`\n== end to end over loopback: IPFIX (softflowd -T ether) stream of ${e2e.length} datagrams (${perDatagram.toFixed(1)} records each), native sendmmsg sender, each datagram to both collectors; SO_RCVBUF ${RECV_BUF >> 20} MiB asked by both (net.core.rmem_max ${readFileSync(rmemFile, 'utf8').trim()}${rmemRaised ? `, raised from ${rmem0} for the run` : ''}); bandex decodeThreads ${DECODE_THREADS}, receive ${RECEIVE} ==`);
@@ -363,11 +365,12 @@ async function main(): Promise<void> {
       console.log(`CPU efficiency (all trials): nfcapd ${(nfPerCpu / 1e6).toFixed(2)} M records per CPU-second, bandex ${(bxPerCpu / 1e6).toFixed(2)} M; ratio ${(bxPerCpu / nfPerCpu).toFixed(2)}`);
       figures.push({ name: `collector records per CPU-second (one-core capacity), bandex ${tag}`, value: Math.round(bxPerCpu), unit: 'records/CPU-s', reference: 'nfcapd 1.7.1, same trials', referenceValue: Math.round(nfPerCpu), goal: 'ahead of nfcapd', met: bxPerCpu > nfPerCpu });
     }
-    if (rmemRaised) writeFileSync(rmemFile, String(rmem0));
+
   } finally {
+    restoreRmem?.();
     rmSync(dir, { recursive: true, force: true });
   }
-  writeFigures('flow', figures);
+  writeFigures('flow', figures, { loadAverage: loadavg(), receive: RECEIVE, decodeThreads: DECODE_THREADS });
 }
 
 const role = process.argv.indexOf('--role');
