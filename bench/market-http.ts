@@ -5,6 +5,8 @@
  *    body of the same size as ours: what HTTP/1.1 + JSON costs with nothing else;
  *  - bare Fastify    — the same, as a Fastify route (default JSON parser and serializer);
  *  - GET /v1/book    — the same `bandex serve`, a public read (no journal);
+ *  - a refused order — the same POST with end = start: auth, body parse, TypeBox, hooks, the
+ *    market's checks and the error answer, but no book and no journal (the API stack's cost);
  *  - synchronous=NORMAL — a second `bandex serve` whose SQLite does not fsync each commit
  *    (safe against kill -9, not against power loss): how much of the figure is the fsync.
  * Every server is its own process (like `bandex serve`), so autocannon and the server share the
@@ -184,7 +186,10 @@ export async function marketHttp(report: (f: Figure) => void): Promise<void> {
       });
       // Resting orders (sells at 1.10, buys at 0.90: none trades); the crossing flow (sells at
       // 0.90, buys at 1.10: every order trades — matching, trades, port reservations).
-      return { child, url, close, resting: [post(0, '1.10'), post(1, '0.90')], crossing: [post(0, '0.90'), post(1, '1.10')] };
+      // Refused by the market's own validation (end = start): the whole API stack (auth, body
+      // parse, TypeBox, hooks, error answer) and the order checks, but no book and no journal.
+      const refused = [0, 1].map((i) => ({ ...post(i, '1.00'), body: orderBody(i === 0 ? 'sell' : 'buy', '1.00', ms[i]!.port).replace('2027-02-01T00:00:00Z', '2027-01-01T00:00:00Z') }));
+      return { child, url, close, resting: [post(0, '1.10'), post(1, '0.90')], crossing: [post(0, '0.90'), post(1, '1.10')], refused };
     } catch (e) {
       await close();
       throw e;
@@ -208,9 +213,12 @@ export async function marketHttp(report: (f: Figure) => void): Promise<void> {
     }
   }
 
-  const { child, url, close, resting, crossing } = await serve([]);
+  const { child, url, close, resting, crossing, refused } = await serve([]);
   try {
     const book = [{ method: 'GET', path: '/v1/book?destination=203.0.113.0/24' }];
+    const probe = await fetch(url + refused[0]!.path, { method: 'POST', headers: refused[0]!.headers, body: refused[0]!.body });
+    const refusedStatus = probe.status;
+    await probe.text();
     await run(url, { duration: 2, requests: resting });
     const r = await run(url, { requests: resting }, child.pid);
     line('bandex POST /v1/orders (resting)', r);
@@ -218,6 +226,8 @@ export async function marketHttp(report: (f: Figure) => void): Promise<void> {
     line('bandex GET /v1/book', ref);
     const x = await run(url, { requests: crossing }, child.pid);
     line('bandex POST /v1/orders (crossing)', x);
+    const no = await run(url, { requests: refused }, child.pid);
+    line(`bandex POST /v1/orders refused (${refusedStatus}), no journal`, no);
     const rp = pipelining > 1 ? await run(url, { requests: resting, pipelining }, child.pid) : undefined;
     if (rp) line(`bandex POST /v1/orders (resting), pipelining ${pipelining}`, rp);
     const xp = pipelining > 1 ? await run(url, { requests: crossing, pipelining }, child.pid) : undefined;
@@ -235,6 +245,8 @@ export async function marketHttp(report: (f: Figure) => void): Promise<void> {
     const cpu = (a: AcResult | undefined) => (a && cpuPerReq.get(a)) ?? 0;
     report({ name: '(d) server CPU per order (resting)', value: cpu(r), unit: 'µs', reference: 'bare node:http POST', referenceValue: cpu(bare), goal: 'reported', met: true });
     report({ name: '(d) server CPU per order (crossing)', value: cpu(x), unit: 'µs', reference: 'bare Fastify POST', referenceValue: cpu(floor.fastify!.plain), goal: 'reported', met: true });
+    report({ name: '(d) server CPU per order refused by the market (no journal)', value: cpu(no), unit: 'µs', reference: 'GET /v1/book, same server', referenceValue: cpu(ref), goal: 'reported (API stack cost)', met: true });
+    report({ name: '(d) HTTP orders refused by the market (no journal), 64 conns', value: no.requests.average, unit: 'req/s', reference: 'bare Fastify POST', referenceValue: floor.fastify!.plain.requests.average, goal: 'reported (API stack cost)', met: true });
     if (nosync) {
       report({ name: '(d) order entry (resting), sqlite synchronous=NORMAL', value: nosync.r.requests.average, unit: 'orders/s', reference: 'synchronous=FULL (the figure)', referenceValue: r.requests.average, goal: 'reported (fsync share)', met: true });
       report({ name: '(d) order entry (crossing), sqlite synchronous=NORMAL', value: nosync.x.requests.average, unit: 'orders/s', reference: 'synchronous=FULL (the figure)', referenceValue: x.requests.average, goal: 'reported (fsync share)', met: true });
