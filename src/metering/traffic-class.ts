@@ -28,14 +28,24 @@ export const TRAFFIC_CLASSES = [
 ] as const;
 export type TrafficClass = (typeof TRAFFIC_CLASSES)[number];
 
+/** Per protocol, class index + 1 for every port (0: none): two array reads per flow record instead
+ * of property look-ups on a sparse object (most ports are ephemeral and miss). */
+function portIndex(table: Record<number, string>): Uint8Array {
+  const idx = new Uint8Array(65_536);
+  for (const [port, cls] of Object.entries(table)) idx[Number(port)] = TRAFFIC_CLASSES.indexOf(cls as TrafficClass) + 1;
+  return idx;
+}
+const TCP_INDEX = portIndex(TCP);
+const UDP_INDEX = portIndex(UDP);
+
 /** The service port wins whichever side it is on; the lower port is tried first. */
 export function classify(protocol: number, srcPort: number, dstPort: number): TrafficClass {
   if (protocol === 1 || protocol === 58) return 'icmp';
-  const table = protocol === 6 ? TCP : protocol === 17 ? UDP : null;
-  if (!table) return 'other';
+  const idx = protocol === 6 ? TCP_INDEX : protocol === 17 ? UDP_INDEX : null;
+  if (!idx) return 'other';
   const lo = srcPort < dstPort ? srcPort : dstPort;
   const hi = srcPort < dstPort ? dstPort : srcPort;
-  const c = table[lo] ?? table[hi];
-  if (c) return c as TrafficClass;
+  const c = idx[lo & 0xffff] || idx[hi & 0xffff];
+  if (c) return TRAFFIC_CLASSES[c - 1];
   return protocol === 6 ? 'other-tcp' : 'other-udp';
 }
