@@ -18,6 +18,7 @@
  * durable, a retry can never run it again.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
@@ -61,12 +62,15 @@ export interface JournalConfig {
   /**
    * SQLite file databases: copy the WAL into the database file (checkpoint) on a worker thread
    * with its own connection, after each commit, instead of inside the commit that crosses
-   * SQLite's 1000-page mark. Durability is the commit's fsync of the WAL either way.
+   * SQLite's 1000-page mark. Durability is the commit's fsync of the WAL either way. The thread
+   * starts once the WAL file has grown past `backgroundCheckpointAfterBytes` (a quiet or short-lived
+   * database never pays for it).
    */
   backgroundCheckpoint: boolean;
+  backgroundCheckpointAfterBytes: number;
 }
 
-export const journalDefaults: JournalConfig = { groupCommit: true, maxBatch: 5000, backgroundCheckpoint: true };
+export const journalDefaults: JournalConfig = { groupCommit: true, maxBatch: 5000, backgroundCheckpoint: true, backgroundCheckpointAfterBytes: 4 << 20 };
 
 /**
  * The checkpointer thread: its own connection to the file, PASSIVE checkpoints on request (they
@@ -211,6 +215,20 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
   let resync = false;
   let closing = false;
   let checkpointer: Checkpointer | undefined;
+  /** The WAL file to watch until the checkpointer starts (undefined: not applicable, or started). */
+  let walFile = deps.sqlite && cfg.backgroundCheckpoint && !deps.sqlite.memory ? `${deps.sqlite.name}-wal` : undefined;
+  function watchWal(): void {
+    if (walFile === undefined) return;
+    let size: number;
+    try {
+      size = statSync(walFile).size;
+    } catch {
+      return;
+    }
+    if (size < cfg.backgroundCheckpointAfterBytes) return;
+    walFile = undefined;
+    checkpointer = startCheckpointer(deps.sqlite!, reporter);
+  }
   const idle: (() => void)[] = [];
 
   function schedule(): void {
@@ -402,7 +420,8 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
       return;
     }
     last = next - 1;
-    checkpointer?.poke();
+    if (checkpointer) checkpointer.poke();
+    else watchWal();
     commits.inc();
     batchSize.observe(batch.length);
     for (const { c, err } of failed) {
@@ -461,7 +480,6 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
   const journal: Journal = {
     async start() {
       last = await readLastSeq();
-      if (deps.sqlite && cfg.backgroundCheckpoint && !checkpointer) checkpointer = startCheckpointer(deps.sqlite, reporter);
       started = true;
     },
     append<P>(event: NewEvent<P>, project?: Projection<JournalEvent<P>>): Promise<JournalEvent<P>> {

@@ -11,22 +11,27 @@ describe('journal background checkpoint [sqlite]', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bandex-ckpt-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('hands checkpoints to its thread while open, copies committed pages into the file, restores SQLite auto-checkpoint on close', async () => {
+  it('starts once the WAL has grown, copies committed pages into the file, restores SQLite auto-checkpoint on close', async () => {
     const file = join(dir, 'c.sqlite');
     const reporter = createReporter({ destination: false });
     const store = createStore({ kind: 'sqlite', path: file }, { reporter });
     await store.migrate();
     const journal = createJournal({ db: store.db, dialect: store.dialect, sqlite: store.sqlite!, clock: new ManualClock('2026-11-01T00:00:00Z'), reporter });
     await journal.start();
+    // Small: SQLite's own checkpoints, no thread.
+    await journal.append({ type: 'Small', payload: {} });
+    expect(store.sqlite!.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    const blob = 'x'.repeat(1000);
+    // ~5 MB: past the 4 MB mark, the thread takes over.
+    await Promise.all(Array.from({ length: 5000 }, (_, i) => journal.append({ type: 'Big', payload: { i, blob } })));
     expect(store.sqlite!.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
     const before = statSync(file).size;
-    const blob = 'x'.repeat(1000);
-    await Promise.all(Array.from({ length: 3000 }, (_, i) => journal.append({ type: 'Big', payload: { i, blob } })));
-    // ~3 MB committed to the WAL; the checkpointer copies it into the database file.
+    await Promise.all(Array.from({ length: 3000 }, (_, i) => journal.append({ type: 'Big', payload: { i: 5000 + i, blob } })));
+    // ~3 MB more committed to the WAL; the checkpointer copies it into the database file.
     const deadline = Date.now() + 5000;
     while (statSync(file).size < before + 2_000_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(statSync(file).size).toBeGreaterThan(before + 2_000_000);
-    expect((await journal.read({ afterSeq: 2999 })).map((e) => e.payload)).toEqual([{ i: 2999, blob }]);
+    expect((await journal.read({ afterSeq: 8000 })).map((e) => e.payload)).toEqual([{ i: 7999, blob }]);
     await journal.close();
     expect(store.sqlite!.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     await store.close();
@@ -45,7 +50,8 @@ describe('journal background checkpoint [sqlite]', () => {
       await store.migrate();
       const journal = createJournal({ db: store.db, dialect: store.dialect, sqlite: store.sqlite, clock: systemClock, reporter });
       await journal.start();
-      await journal.append({ type: 'T', payload: {} });
+      await Promise.all(Array.from({ length: 5000 }, () => journal.append({ type: 'T', payload: { blob: 'x'.repeat(1000) } })));
+      if (store.sqlite.pragma('wal_autocheckpoint', { simple: true }) !== 0) throw new Error('the checkpointer did not start');
       await journal.close();
       await store.close();
       console.log('closed');
