@@ -17,7 +17,14 @@ class OpenBin {
   readonly total = zero();
   readonly providers = new Map<string, Counts>();
   readonly classes = new Map<string, Counts>();
-  readonly destinations = new Map<string, number>();
+  /** Bytes per destination prefix, in a box so adding costs one look-up. */
+  readonly destinations = new Map<string, { bytes: number }>();
+
+  addDestination(prefix: string, bytes: number): void {
+    const d = this.destinations.get(prefix);
+    if (d) d.bytes += bytes;
+    else this.destinations.set(prefix, { bytes });
+  }
   // the last provider and class touched: consecutive flows of a port mostly share them
   lastProvider = '';
   provider: Counts | null = null;
@@ -161,7 +168,7 @@ export class Aggregator {
       const c = b.classCounts(cls);
       c.outBytes += bytes;
       c.outPackets += packets;
-      if (prefix && withBytes) b.destinations.set(prefix, (b.destinations.get(prefix) ?? 0) + bytes);
+      if (prefix && withBytes) b.addDestination(prefix, bytes);
     }
     if (toId) {
       const b = this.bin(toId, binStart);
@@ -218,7 +225,7 @@ export class Aggregator {
     }
     for (const d of destinations) {
       const b = this.bin(d.portId, d.binStart);
-      b.destinations.set(d.prefix, (b.destinations.get(d.prefix) ?? 0) + d.bytes);
+      b.addDestination(d.prefix, d.bytes);
     }
   }
 
@@ -253,8 +260,8 @@ export class Aggregator {
     bins.push({ portId, binMs, binStart, dimension: 'total', key: '', ...b.total });
     for (const [key, c] of b.providers) bins.push({ portId, binMs, binStart, dimension: 'provider', key, ...c });
     for (const [key, c] of b.classes) bins.push({ portId, binMs, binStart, dimension: 'class', key, ...c });
-    const kept = top === Infinity ? [...b.destinations] : [...b.destinations].sort((x, y) => y[1] - x[1]).slice(0, top);
-    for (const [prefix, bytes] of kept) destinations.push({ portId, binMs, binStart, prefix, bytes });
+    const kept = top === Infinity ? [...b.destinations] : [...b.destinations].sort((x, y) => y[1].bytes - x[1].bytes).slice(0, top);
+    for (const [prefix, d] of kept) destinations.push({ portId, binMs, binStart, prefix, bytes: d.bytes });
   }
 }
 
