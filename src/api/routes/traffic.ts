@@ -70,6 +70,9 @@ const ExportersOut = Type.Object({
     addresses: Type.Array(Type.String()),
     datagrams: Type.Number(), records: Type.Number(), decodeErrors: Type.Number(), sinkErrors: Type.Number(),
     recvBufferSizes: Type.Array(Type.Number()),
+    receivePath: Type.Union([Type.Literal('native'), Type.Literal('dgram'), Type.Literal('inline')], { description: 'native: recvmmsg in the decode worker; dgram: the fallback; inline: no worker' }),
+    kernelDrops: Type.Number({ description: 'datagrams the kernel dropped (socket receive buffer full)' }),
+    queueDrops: Type.Number({ description: 'datagrams dropped because the decode worker was behind' }),
   })),
   items: Type.Array(ExporterOut),
 });
