@@ -121,7 +121,7 @@ export function storeConfigOf(config: BandexConfig): StoreConfig {
   return {
     kind: 'sqlite',
     path: join(config.server.dataDir, 'bandex.sqlite'),
-    synchronous: config.store.sqliteSynchronous === 'normal' ? 'normal' : 'full',
+    synchronous: config.store.sqliteSynchronous === 'normal' ? 'normal' : config.store.sqliteSynchronous === 'full' ? 'full' : 'pipelined',
   };
 }
 

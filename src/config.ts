@@ -37,8 +37,12 @@ export const serverDefaults = {
 };
 
 export const storeDefaults = {
-  /** SQLite fsync policy: `full` (durable on power loss) or `normal` (durable on process crash). */
-  sqliteSynchronous: 'full',
+  /**
+   * SQLite fsync policy: `pipelined` (durable on power loss; the WAL is fsynced off the event
+   * loop before acknowledging), `full` (durable on power loss; fsync inside each commit, on the
+   * loop) or `normal` (durable on process crash only).
+   */
+  sqliteSynchronous: 'pipelined',
   postgresPoolSize: 10,
   /** One transaction per event-loop turn; false = one per command (slower, for comparison). */
   groupCommit: true,

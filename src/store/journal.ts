@@ -6,9 +6,44 @@
  * command of that turn (and any that arrive while a flush is running) share ONE transaction:
  * each command's projection runs inside its own SAVEPOINT (a failing projection rolls back only
  * its own rows and rejects only its own caller), then the events of all surviving commands go in
- * as multi-row inserts, then COMMIT. Promises resolve only after COMMIT returned, i.e. the events
- * are durable (see create-store.ts for the fsync policy). Subscribers then see the events in seq
- * order. Seq numbers are assigned here, by the single writer, so they are gap-free.
+ * as multi-row inserts, then COMMIT. Promises resolve only once the events are durable: after
+ * COMMIT returned (`synchronous=full`: SQLite fsyncs the WAL inside it; PostgreSQL: its own WAL
+ * flush) or, on SQLite's default `pipelined` mode, after the fsync that follows it (below).
+ * Subscribers then see the events in seq order. Order is always commit → durable → answer and
+ * publish. Seq numbers are assigned here, by the single writer, so they are gap-free.
+ *
+ * Pipelined sync (SQLite, `synchronous: 'pipelined'`, the default; see create-store.ts and
+ * wal-sync.ts). The group commits with `PRAGMA synchronous=NORMAL`, so COMMIT does no fsync; then
+ * an `fdatasync` of the `-wal` file runs on the libuv thread pool, and the group's waiters are
+ * answered (and its events published, `lastSeq()` and `read()` moved on) only when a sync that
+ * STARTED AFTER the group's commit has completed. Meanwhile the next group commits; one sync at a
+ * time, each covering every group committed before it started, so acknowledgements stay in commit
+ * order. Why an acknowledged group survives a power cut exactly as with FULL:
+ *  - In WAL mode a commit appends the transaction's frames, the last one marked as the commit
+ *    frame, to the WAL with write() before COMMIT returns (https://www.sqlite.org/wal.html, "How
+ *    WAL Works"); FULL differs from NORMAL only by "an additional sync operation of the WAL file
+ *    after each transaction commit" (https://www.sqlite.org/pragma.html#pragma_synchronous). That
+ *    sync is what we do, later but before answering: fdatasync flushes every dirty page of the
+ *    inode, whoever wrote it, so once it returns the frames are on stable storage and recovery
+ *    (which replays valid frames up to the last commit frame, wal.html) finds the transaction.
+ *  - Could the frames have left the WAL before our sync, with no durable copy? Only a checkpoint
+ *    moves them, and with NORMAL (our connection) or FULL (the checkpointer thread's connection)
+ *    "the WAL file is synchronized before each checkpoint and the database file is synchronized
+ *    after each completed checkpoint", and the WAL is restarted (overwritten from the start) only
+ *    after a checkpoint has copied every frame, its header "synchronized when a WAL file begins
+ *    to be reused" (pragma synchronous). So a frame is overwritten only once its page is durable
+ *    in the database file. The database file itself is written only by checkpoints.
+ *  - The WAL may be truncated or restarted (same inode: the fd stays right) or, once every
+ *    connection closed, deleted and recreated: wal-sync.ts compares inodes and reopens, and
+ *    fsyncs the directory once per opened file.
+ *  - WAL mode with NORMAL "is always consistent" (pragma synchronous): a power cut loses only a
+ *    suffix of commits, never a middle one, and those commits were never acknowledged; a process
+ *    crash (kill -9) loses nothing committed, the frames are in the OS page cache.
+ * What NORMAL does weaken: a reader of the TABLES (other areas' repositories) may see a group's
+ * rows a few milliseconds before it is durable; the journal's own `read()` and `lastSeq()` stop at
+ * the last durable seq. If a sync fails, nothing after the last good sync may be acknowledged and
+ * an fsync cannot be retried (the kernel may have dropped the dirty pages): the waiters get
+ * JOURNAL_SYNC_FAILED and the journal refuses every further append until the process restarts.
  *
  * Command context: the API's Idempotency-Key handling runs a request's handler inside
  * `runInCommandContext({ idempotency }, fn)`; every append made from that async context carries
@@ -24,6 +59,7 @@ import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { BandexError, type Clock, type EventQuery, type EventSource, type JournalEvent, type NewEvent, type Reporter } from '../lib/index.ts';
 import type SqliteDatabase from 'better-sqlite3';
+import { walSyncOf } from './create-store.ts';
 import type { Db, Dialect, Tx } from './database.ts';
 import { storeErrors } from './errors.ts';
 
@@ -153,7 +189,7 @@ export interface Journal extends EventSource {
   append<P>(event: NewEvent<P>, project?: Projection<JournalEvent<P>>): Promise<JournalEvent<P>>;
   /** Appends several events atomically (one command); resolves after commit. */
   appendAll(events: readonly NewEvent[], project?: Projection<JournalEvent[]>): Promise<JournalEvent[]>;
-  /** Resolves when everything queued so far is committed (or failed). */
+  /** Resolves when everything queued so far is committed and durable (or failed). */
   flush(): Promise<void>;
   /** Flushes, then refuses new appends with JOURNAL_CLOSED. */
   close(): Promise<void>;
@@ -166,6 +202,19 @@ export interface JournalDeps {
   sqlite?: SqliteDatabase.Database;
   clock: Clock;
   reporter: Reporter;
+  /**
+   * Makes everything committed so far durable; resolves after a sync that started after the call.
+   * Default: the store's WAL syncer when the SQLite handle runs `pipelined` (create-store.ts),
+   * otherwise none (the commit is durable by itself). Tests inject one to hold or fail it.
+   */
+  syncWal?: () => Promise<void>;
+}
+
+/** A committed group: the commands that survived their projection, those that did not, its last seq. */
+interface Committed {
+  ok: Command[];
+  failed: { c: Command; err: unknown }[];
+  last: number;
 }
 
 interface Command {
@@ -206,11 +255,22 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
   const commits = reporter.counter('bandex_journal_commits_total', 'Journal transactions committed');
   const failures = reporter.counter('bandex_journal_failed_commands_total', 'Commands whose projection or transaction failed');
   const batchSize = reporter.histogram('bandex_journal_batch_commands', 'Commands per group commit', [], [1, 4, 16, 64, 256, 1024, 4096]);
+  const syncFailures = reporter.counter('bandex_journal_sync_failures_total', 'fsyncs of the SQLite WAL that failed (the journal then refuses writes)');
+  const syncSeconds = reporter.histogram('bandex_journal_wal_sync_seconds', 'fdatasync of the SQLite WAL after group commits (pipelined mode)', [], [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1]);
+  const walSync = deps.syncWal ? undefined : deps.sqlite ? walSyncOf(deps.sqlite) : undefined;
+  const syncWal = deps.syncWal ?? (walSync ? () => walSync.sync() : undefined);
   const subscribers = new Set<(e: JournalEvent) => void>();
   let queue: Command[] = [];
   let scheduled = false;
   let running: Promise<void> | null = null;
+  /** The last seq committed (the writer numbers from it) and the last one durable (acknowledged). */
   let last = 0;
+  let durable = 0;
+  /** Committed groups waiting for a sync that started after their commit, in commit order. */
+  let awaiting: Committed[] = [];
+  let syncing = false;
+  /** Set when a sync failed: every append is refused with it from then on. */
+  let broken: BandexError | undefined;
   let started = false;
   let resync = false;
   let closing = false;
@@ -247,8 +307,64 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
     running = commit(batch).finally(() => {
       running = null;
       if (queue.length > 0) schedule();
-      else for (const f of idle.splice(0)) f();
+      else settleIdle();
     });
+  }
+
+  function settleIdle(): void {
+    if (running || scheduled || queue.length > 0 || syncing || awaiting.length > 0) return;
+    for (const f of idle.splice(0)) f();
+  }
+
+  /** One sync at a time; it covers every group committed before it started. */
+  function startSync(): void {
+    if (syncing || awaiting.length === 0 || !syncWal) return;
+    syncing = true;
+    const covered = awaiting;
+    awaiting = [];
+    const t0 = performance.now();
+    const done = (err: unknown, failed: boolean) => {
+      syncing = false;
+      if (failed) breakJournal(err, covered);
+      else {
+        syncSeconds.observe((performance.now() - t0) / 1000);
+        for (const g of covered) acknowledge(g);
+        startSync();
+      }
+      settleIdle();
+    };
+    let p: Promise<void>;
+    try {
+      p = syncWal();
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    void p.then(
+      () => done(undefined, false),
+      (err: unknown) => done(err, true),
+    );
+  }
+
+  /**
+   * A failed fsync: what it should have covered may or may not be on disk, and retrying it proves
+   * nothing (Linux may have dropped the dirty pages and cleared the error). Nothing more is
+   * acknowledged: the waiting groups, the queue and every later append get JOURNAL_SYNC_FAILED.
+   */
+  function breakJournal(err: unknown, covered: Committed[]): void {
+    broken = storeErrors.make('JOURNAL_SYNC_FAILED', `the journal could not fsync the SQLite WAL: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    syncFailures.inc();
+    reporter.error('journal', 'JOURNAL_SYNC_FAILED', err);
+    const groups = [...covered, ...awaiting];
+    awaiting = [];
+    const cmds = queue;
+    queue = [];
+    for (const g of groups) {
+      failures.inc(g.ok.length + g.failed.length);
+      for (const { c, err: own } of g.failed) c.reject(own);
+      for (const c of g.ok) c.reject(broken);
+    }
+    failures.inc(cmds.length);
+    for (const c of cmds) c.reject(broken);
   }
 
   /**
@@ -374,6 +490,11 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
   }
 
   async function commit(batch: Command[]): Promise<void> {
+    if (broken) {
+      failures.inc(batch.length);
+      for (const c of batch) c.reject(broken);
+      return;
+    }
     if (resync) {
       // After a failed commit its outcome may be unknown (connection lost during COMMIT):
       // take the sequence from the database again rather than reuse numbers.
@@ -424,6 +545,22 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
     else watchWal();
     commits.inc();
     batchSize.observe(batch.length);
+    const group: Committed = { ok, failed, last };
+    if (!syncWal) return acknowledge(group);
+    if (broken) {
+      // The sync failed while this group was committing: it is as unknown as the others.
+      failures.inc(batch.length);
+      for (const { c, err } of failed) c.reject(err);
+      for (const c of ok) c.reject(broken);
+      return;
+    }
+    awaiting.push(group);
+    startSync();
+  }
+
+  /** A durable group: its answers and its events, in seq order. */
+  function acknowledge({ ok, failed, last: upTo }: Committed): void {
+    durable = upTo;
     for (const { c, err } of failed) {
       failures.inc();
       if (!(err instanceof BandexError)) reporter.error('journal', 'PROJECTION_FAILED', err);
@@ -460,6 +597,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
   }
 
   function refuse(): Error | undefined {
+    if (broken) return broken;
     if (closing) return storeErrors.make('JOURNAL_CLOSED', 'the journal is closing and accepts no new events');
     if (!started) return new Error('journal.append() before journal.start()');
     return undefined;
@@ -480,6 +618,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
   const journal: Journal = {
     async start() {
       last = await readLastSeq();
+      durable = last;
       started = true;
     },
     append<P>(event: NewEvent<P>, project?: Projection<JournalEvent<P>>): Promise<JournalEvent<P>> {
@@ -500,7 +639,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
       return enqueue(events, project);
     },
     flush() {
-      if (!running && !scheduled && queue.length === 0) return Promise.resolve();
+      if (!running && !scheduled && queue.length === 0 && !syncing && awaiting.length === 0) return Promise.resolve();
       return new Promise((r) => idle.push(r));
     },
     async close() {
@@ -514,7 +653,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
       subscribers.add(fn);
       return () => subscribers.delete(fn);
     },
-    lastSeq: () => last,
+    lastSeq: () => durable,
     async read(query: EventQuery) {
       const limit = Math.min(Math.max(query.limit ?? 100, 1), 10_000);
       let q = db
@@ -523,6 +662,8 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
         .where('seq', '>', query.afterSeq ?? 0)
         .orderBy('seq')
         .limit(limit);
+      // Committed but not yet synced: not acknowledged, so not shown either.
+      if (syncWal) q = q.where('seq', '<=', durable);
       if (query.types?.length) q = q.where('type', 'in', [...query.types]);
       if (query.topics?.length) q = q.where('topic', 'in', [...query.topics]);
       const member = query.visibleTo;

@@ -25,7 +25,7 @@ describe('config', () => {
     expect(c.api.defaultPageLimit).toBe(30);
     expect(c.api.openMetrics).toBe(true);
     expect(c.api.maxPageLimit).toBe(900);
-    expect(c.store.sqliteSynchronous).toBe('full');
+    expect(c.store.sqliteSynchronous).toBe('pipelined');
   });
 
   it('refuses unknown keys and wrong types, naming the path', () => {
