@@ -92,6 +92,13 @@ async function bench(label: string, make: () => Promise<{ cfg: StoreConfig; clea
 
 const figures: JournalFigure[] = [];
 console.log(`journal benchmark: ${EVENTS} events with group commit, ${REFERENCE_EVENTS} with one transaction per event, ${WINDOW} in flight`);
+{
+  // Warm-up (JIT, prepared statements' code paths), so the first configuration measured is not
+  // the only cold one.
+  const dir = mkdtempSync(join(tmpdir(), 'bandex-bench-'));
+  await run({ kind: 'sqlite', path: join(dir, 'j.sqlite'), synchronous: 'normal' }, true, 20_000);
+  rmSync(dir, { recursive: true, force: true });
+}
 figures.push(
   await bench(
     'SQLite (WAL, pipelined fsync)',
