@@ -30,6 +30,8 @@ export function createWalSync(databaseFile: string): WalSync {
   let ino = 0;
   let dirSynced = false;
   let closed = false;
+  /** The sync running, if any: close() waits for it rather than pull the fd from under it. */
+  let inflight: Promise<void> | undefined;
 
   async function reopen(): Promise<number> {
     if (fd !== undefined) {
@@ -55,23 +57,37 @@ export function createWalSync(databaseFile: string): WalSync {
     return now === ino ? fd : reopen();
   }
 
-  return {
-    async sync() {
-      if (closed) throw new Error('the WAL syncer is closed');
-      const f = await current();
-      await call<void>((cb) => fdatasync(f, (e) => cb(e, undefined)));
-      if (!dirSynced) {
-        const d = await call<number>((cb) => open(dirname(path), 'r', cb));
-        try {
-          await call<void>((cb) => fsync(d, (e) => cb(e, undefined)));
-        } finally {
-          close(d, () => undefined);
-        }
-        dirSynced = true;
+  async function syncOnce(): Promise<void> {
+    const f = await current();
+    await call<void>((cb) => fdatasync(f, (e) => cb(e, undefined)));
+    if (!dirSynced) {
+      const d = await call<number>((cb) => open(dirname(path), 'r', cb));
+      try {
+        await call<void>((cb) => fsync(d, (e) => cb(e, undefined)));
+      } finally {
+        close(d, () => undefined);
       }
+      dirSynced = true;
+    }
+  }
+
+  return {
+    sync() {
+      if (closed) return Promise.reject(new Error('the WAL syncer is closed'));
+      const p = syncOnce();
+      const settled = p.then(
+        () => undefined,
+        () => undefined,
+      );
+      inflight = settled;
+      void settled.then(() => {
+        if (inflight === settled) inflight = undefined;
+      });
+      return p;
     },
     async close() {
       closed = true;
+      await inflight;
       if (fd === undefined) return;
       const f = fd;
       fd = undefined;

@@ -150,7 +150,11 @@ describe('journal, pipelined WAL sync [sqlite]', () => {
     await expect(w.sync()).rejects.toMatchObject({ code: 'ENOENT' });
     writeFileSync(`${db}-wal`, 'new frames');
     await w.sync();
+    // close() waits for a running sync instead of closing its fd under it (EBADF).
+    const running = w.sync();
     await w.close();
+    await running;
+    await expect(w.sync()).rejects.toThrow(/closed/);
     expect(existsSync(`${db}-wal`)).toBe(true);
   });
 });
