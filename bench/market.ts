@@ -117,7 +117,10 @@ if (only.has('c')) {
    * A sliding window: `window` commands in flight CONTINUOUSLY — each acknowledgement submits the
    * next one — the way many independent clients load the server. (Waves of `window` that wait for
    * all before the next would leave nothing to commit while a wave's fsync runs, hiding the
-   * pipelining of commits and syncs.) Resolves when all `total` are acknowledged.
+   * pipelining of commits and syncs.) Resolves when all `total` are acknowledged. Note: the market
+   * service journals each event-loop turn's orders as ONE command, so a window that all lands in
+   * one turn still commits as one group and little overlaps here (the commits counter shows it);
+   * HTTP load (d), with requests arriving over many turns, is where commits overlap syncs.
    */
   const slidingWindow = (total: number, window: number, start: (i: number) => Promise<unknown>) =>
     new Promise<void>((resolve, reject) => {
