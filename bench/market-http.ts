@@ -130,8 +130,11 @@ export async function marketHttp(report: (f: Figure) => void): Promise<void> {
       `    ${label.padEnd(52)} ${Math.round(r.requests.average).toLocaleString('en').padStart(7)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  server CPU ${cpuPerReq.get(r)?.toFixed(0) ?? '-'} µs/req  non-2xx ${r.non2xx}  errors ${r.errors}`,
     );
 
+  // 1 Mbps orders: each trade reserves both ports for January, and at 100 Mbps the crossing runs
+  // filled the ports (10 Tbit/s, the registry's maximum) within ~100k trades, after which the
+  // "crossing" orders could no longer trade and only rested.
   const orderBody = (side: 'buy' | 'sell', price: string, portId: string) =>
-    JSON.stringify({ side, destination: '203.0.113.0/24', prefixType: 'transit', capacityMbps: 100, price, start: '2027-01-01T00:00:00Z', end: '2027-02-01T00:00:00Z', portId });
+    JSON.stringify({ side, destination: '203.0.113.0/24', prefixType: 'transit', capacityMbps: 1, price, start: '2027-01-01T00:00:00Z', end: '2027-02-01T00:00:00Z', portId });
 
   // ---- the floor: bare node:http and bare Fastify, same body, same answer size --------------
   const floor: Record<string, { plain: AcResult; piped?: AcResult }> = {};

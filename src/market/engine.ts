@@ -205,7 +205,7 @@ export class MarketEngine {
     const tif = o.spec.timeInForce;
     if (this.obsMemo.size > 0) this.obsMemo.clear();
     this.takerNo++;
-    const n = o.isBuy ? this.takeSells(o) : this.takeBuys(o);
+    const n = this.portBlocked(o) ? 0 : o.isBuy ? this.takeSells(o) : this.takeBuys(o);
     if (tif === 'FOK' && n > 0 && (o.isBuy ? o.boughtMbps < o.capacityMbps : o.soldMin(o.spec.start, o.spec.end) < o.capacityMbps)) {
       this.rollback(o, n);
       st.close(o, 'cancelled', 'fok-unfilled', now);
@@ -395,7 +395,8 @@ export class MarketEngine {
       if (!meetsLimits(q, buy.spec.limits)) return n;
     }
     const qty = this.fillable(buy, sell);
-    if (qty <= 0) return n;
+    // A full taker port ends the walk: otherwise every resting order would be read in vain.
+    if (qty <= 0) return this.portBlocked(taker) ? -n : n;
     this.state.reserve(buy, sell, buy.spec.start, buy.spec.end, qty);
     this.fillOrders[n] = r;
     this.fillQty[n] = qty;
@@ -652,6 +653,20 @@ export class MarketEngine {
       s.start <= b.start &&
       s.end >= b.end
     );
+  }
+
+  /**
+   * True when the taker's port cannot take one more block of the taker's in any trade: a fill
+   * reserves the port over the buy's period, which is the taker buy's own period, or lies within
+   * a taker sell's (so its free capacity there is at most capacity − the least reserved in the
+   * sell's period). Checked before the walk and when a pair cannot fill, so a taker whose port is
+   * full does not read the whole book to find nothing.
+   */
+  private portBlocked(taker: Order): boolean {
+    const p = taker.port!;
+    const { start, end, minBlockMbps } = taker.spec;
+    const reserved = taker.isBuy ? p.reserved.maxIn(start, end) : p.reserved.minIn(start, end);
+    return p.capacityMbps - reserved < minBlockMbps;
   }
 
   /** Mbps the pair can trade now: min of the buy's remainder and the free sell and port capacity, in blocks. */

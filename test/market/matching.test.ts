@@ -1,5 +1,5 @@
 /** Matching semantics as tables of cases (SPEC B3, B4): what trades a member sees for an order. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEC, Fixture, JAN, MID_DEC } from './fixture.ts';
 import type { OrderInput } from '../../src/market/index.ts';
 
@@ -209,6 +209,25 @@ describe('capacity timeline and ports', () => {
     expect(f.buy('c', { destination: '172.16.0.0/12', capacityMbps: 5000, timeInForce: 'IOC' }).trades).toHaveLength(0);
     const jan = f.buy('c', { destination: '172.16.0.0/12', capacityMbps: 5000, start: JAN, end: '2027-02-01T00:00:00Z' });
     expect(jan.trades).toHaveLength(1);
+  });
+
+  it('a taker whose port is full stops reading the book, but a sell still fills where its port is free', () => {
+    const f = new Fixture(['a', 'b', 'c', ...Array.from({ length: 50 }, (_, i) => `m${i}`)]);
+    f.ports.set('p-a', { memberId: 'a', capacityMbps: 1000 });
+    // p-a is full in December only (a January sell of a's stays unsold)
+    f.sell('a', { destination: '10.0.0.0/8', capacityMbps: 1000, start: DEC, end: JAN });
+    expect(f.buy('b', { destination: '10.0.0.0/8', capacityMbps: 1000, start: DEC, end: JAN }).trades).toHaveLength(1);
+    for (let i = 0; i < 50; i++) f.buy(`m${i}`, { destination: '192.0.2.0/24', capacityMbps: 1000, start: DEC, end: JAN, price: '2.00' });
+    const fills = vi.spyOn(f.engine as unknown as { fillable: () => number }, 'fillable');
+    // Over December p-a has nothing free: the 50 crossing bids are not read one by one.
+    const blocked = f.sell('a', { destination: '192.0.2.0/24', capacityMbps: 1000, start: DEC, end: JAN, timeInForce: 'IOC' });
+    expect(blocked.trades).toHaveLength(0);
+    expect(fills).not.toHaveBeenCalled();
+    // A sell over December and January: p-a is free in January, so a January buy fills.
+    f.buy('c', { destination: '192.0.2.0/24', capacityMbps: 1000, start: JAN, end: '2027-02-01T00:00:00Z', price: '1.50' });
+    const s = f.sell('a', { destination: '192.0.2.0/24', capacityMbps: 1000, start: DEC, end: '2027-02-01T00:00:00Z', price: '1.50' });
+    expect(s.trades.map((t) => [t.buyerId, t.capacityMbps])).toEqual([['c', 1000]]);
+    fills.mockRestore();
   });
 
   it('runs trades scheduled → active → ended on the clock and frees the ports', () => {
