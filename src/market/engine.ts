@@ -16,10 +16,11 @@
  */
 import type { Clock, IdSource } from '../lib/index.ts';
 import type { QualityObservation, QualitySource } from '../quality/quality-source.ts';
-import { type DestBook, destKey } from './book.ts';
+import { destKey } from './book.ts';
 import { marketErrors } from './errors.ts';
-import type { BookSide, Order, SellerClass } from './order.ts';
-import { effectivePrice, qualityFrom, qualityFromDeclared, meetsLimits } from './quality-match.ts';
+import { ClassWalk } from './class-walk.ts';
+import type { BookSide, Order } from './order.ts';
+import { qualityFrom, meetsLimits } from './quality-match.ts';
 import { MarketState, type PortState, type Trade, clientKey, expiryOf } from './state.ts';
 import { TIMER_ORDER_EXPIRY, TIMER_TRADE_END, TIMER_TRADE_START } from './timers.ts';
 import type { MarketEvent, MatchQuality, OrderSpec, OrderView, PortDirectory, TradeRecord } from './types.ts';
@@ -62,17 +63,8 @@ export class MarketEngine {
   private mCur: Array<Order | null> = [];
   private mLevel: number[] = [];
   private mHeap: number[] = [];
-  // Cursors of the seller-class walk (takeClasses): class, its level index and current ask, the
-  // class's quality for this taker and the rank keys of the current ask.
-  private cCls: SellerClass[] = [];
-  private cLevel: number[] = [];
-  private cCur: Array<Order | null> = [];
-  private cQ: MatchQuality[] = [];
-  private cK1: number[] = [];
-  private cK2: number[] = [];
-  private cK3: number[] = [];
-  private cHeap: number[] = [];
-  private cFeed: Array<SellerClass[] | null> = [];
+  /** Taker buys with quality limits or a quality ranking (class-walk.ts). */
+  private readonly classWalk: ClassWalk;
   /** Counts takers: a seller class's memoised quality is valid for the taker of this number. */
   private takerNo = 0;
   /**
@@ -85,6 +77,18 @@ export class MarketEngine {
   constructor(deps: MarketEngineDeps, config: Partial<MarketEngineConfig> = {}) {
     this.deps = deps;
     this.config = { ...defaultMarketEngineConfig, ...config };
+    this.classWalk = new ClassWalk({
+      fillable: (buy, sell) => this.fillable(buy, sell),
+      portBlocked: (taker) => this.portBlocked(taker),
+      fill: (buy, sell, qty, q, n) => {
+        this.state.reserve(buy, sell, buy.spec.start, buy.spec.end, qty);
+        this.fillOrders[n] = sell;
+        this.fillQty[n] = qty;
+        this.fillQuality[n] = q;
+      },
+      observe: (key, sellerId, buy) => this.observe(key, sellerId, buy),
+      takerNo: () => this.takerNo,
+    });
   }
 
   // ---- commands ---------------------------------------------------------------------------
@@ -233,7 +237,7 @@ export class MarketEngine {
     const b = st.bookOf(buy);
     const books = st.books.covering(b);
     const ranking = buy.spec.ranking ?? 'price';
-    if (ranking !== 'price' || buy.spec.limits !== undefined) return this.takeClasses(buy, books, ranking);
+    if (ranking !== 'price' || buy.spec.limits !== undefined) return this.classWalk.take(buy, books, ranking);
     let sides: BookSide[] | null = null;
     let single: BookSide | null = null;
     for (let i = 0; i < books.length; i++) {
@@ -406,240 +410,20 @@ export class MarketEngine {
     return done ? -n : n;
   }
 
-  /**
-   * Taker buy with quality limits or a quality ranking. The asks of the covering books are walked
-   * by seller class (member, prefix type, traffic type, declared quality: see SellerClass): the
-   * class is the unit of self-trade, type and quality checks, so a class that cannot serve this
-   * buy is skipped whole instead of its asks being read one by one. Within a class every ask has
-   * the same quality, so each ranking orders a class's asks by price then time, and the walk
-   * merges the classes' heads in a heap by the ranking's key:
-   * - `price`: price, time;
-   * - `performance`: latency, loss, AS hops (unknown = worst), then price, time;
-   * - `weighted`: effective price (price + weights × figures), then price, time.
-   * It fills in exactly the order of sorting every eligible crossing ask, and stops once filled.
-   */
-  private takeClasses(buy: Order, books: DestBook[], ranking: 'price' | 'performance' | 'weighted'): number {
-    const b = buy.spec;
-    const limits = b.limits;
-    const weights = b.weights;
-    const limit = buy.price;
-    const cls = this.cCls;
-    const cq = this.cQ;
-    const k1 = this.cK1;
-    const k2 = this.cK2;
-    const k3 = this.cK3;
-    const cur = this.cCur;
-    const li = this.cLevel;
-    const heap = this.cHeap;
-    heap.length = 0;
-    // `price` and `weighted` need a class's quality only once it can rank first: a class enters
-    // the heap when its best ask price is reached (each book's classes are sorted by best price;
-    // a FEEDER entry per book stands for the classes not yet entered) and ranks by that price
-    // until its quality is looked up (UNRESOLVED). Both bounds are never above the class's real
-    // key (the effective price is never below the price: weights and figures are non-negative),
-    // so a buy filled by its first classes never reads the others. `performance` has no such
-    // bound and takes every crossing class at once.
-    const lazy = ranking !== 'performance' && (weights === undefined || (weights.latency >= 0 && weights.loss >= 0 && weights.distance >= 0));
-    const feed = this.cFeed;
-    let k = 0;
-    for (let bi = 0; bi < books.length; bi++) {
-      const side = books[bi].asks;
-      if (side.orders === 0 || side.levels[0].price > limit) continue;
-      const cs = side.sellerClasses();
-      if (lazy) {
-        feed[k] = cs;
-        li[k] = 0;
-        k1[k] = cs[0].best;
-        k2[k] = FEEDER;
-        k3[k] = k;
-        heap.push(k);
-        this.cSiftUp(heap.length - 1);
-        k++;
-        continue;
-      }
-      for (let ci = 0; ci < cs.length && cs[ci].best <= limit; ci++) {
-        const c = cs[ci];
-        if (!classServes(c, b)) continue;
-        const q = this.classQuality(c, buy);
-        if (limits !== undefined && !meetsLimits(q, limits)) continue;
-        const head = c.levels[0].head!;
-        cls[k] = c;
-        li[k] = 0;
-        cur[k] = head;
-        cq[k] = q;
-        this.setKeys(k, head, q, ranking, weights);
-        heap.push(k);
-        this.cSiftUp(heap.length - 1);
-        k++;
-      }
-    }
-    let n = 0;
-    while (heap.length > 0) {
-      const top = heap[0];
-      if (k2[top] === FEEDER) {
-        // Enter this book's next class (unresolved), and move the feeder to the one after.
-        const cs = feed[top]!;
-        const c = cs[li[top]];
-        const j = ++li[top];
-        if (j < cs.length && cs[j].best <= limit) {
-          k1[top] = cs[j].best;
-          this.cSiftDown(0);
-        } else this.cPopTop();
-        if (!classServes(c, b)) continue;
-        const head = c.levels[0].head!;
-        feed[k] = null;
-        cls[k] = c;
-        li[k] = 0;
-        cur[k] = head;
-        k1[k] = head.price;
-        k2[k] = UNRESOLVED;
-        k3[k] = 0;
-        heap.push(k);
-        this.cSiftUp(heap.length - 1);
-        k++;
-        continue;
-      }
-      const r = cur[top]!;
-      if (k2[top] === UNRESOLVED) {
-        const q = this.classQuality(cls[top], buy);
-        if (limits !== undefined && !meetsLimits(q, limits)) this.cPopTop();
-        else {
-          cq[top] = q;
-          this.setKeys(top, r, q, ranking, weights);
-          this.cSiftDown(0);
-        }
-        continue;
-      }
-      const q = cq[top];
-      // Advance this class's cursor before filling (the walk never removes orders from the book).
-      let nx = r.cnext;
-      if (nx === null) {
-        const levels = cls[top].levels;
-        const j = ++li[top];
-        nx = j < levels.length && levels[j].price <= limit ? levels[j].head : null;
-      }
-      cur[top] = nx;
-      if (nx === null) this.cPopTop();
-      else {
-        if (ranking !== 'performance') k1[top] = ranking === 'weighted' ? this.effective(nx.price, q, weights) : nx.price;
-        this.cSiftDown(0);
-      }
-      // Member, types and quality were checked for the class; the period is the ask's own.
-      const s = r.spec;
-      if (s.start > b.start || s.end < b.end) continue;
-      const qty = this.fillable(buy, r);
-      if (qty <= 0) continue;
-      this.state.reserve(buy, r, b.start, b.end, qty);
-      this.fillOrders[n] = r;
-      this.fillQty[n] = qty;
-      this.fillQuality[n] = q;
-      n++;
-      if (buy.capacityMbps - buy.boughtMbps < b.minBlockMbps) break;
-    }
-    for (let i = 0; i < k; i++) {
-      cur[i] = null;
-      feed[i] = null;
-      cls[i] = undefined as unknown as SellerClass;
-      cq[i] = undefined as unknown as MatchQuality;
-    }
-    heap.length = 0;
-    return n;
-  }
-
-  /** Rank keys of class cursor k at ask `r` of quality q. */
-  private setKeys(k: number, r: Order, q: MatchQuality, ranking: 'price' | 'performance' | 'weighted', w: OrderSpec['weights']): void {
-    if (ranking === 'performance') {
-      this.cK1[k] = q.latencyMs ?? Infinity;
-      this.cK2[k] = q.lossPct ?? Infinity;
-      this.cK3[k] = q.asHops ?? Infinity;
-    } else {
-      this.cK1[k] = ranking === 'weighted' ? this.effective(r.price, q, w) : r.price;
-      this.cK2[k] = 0;
-      this.cK3[k] = 0;
-    }
-  }
-
-  private cPopTop(): void {
-    const heap = this.cHeap;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      this.cSiftDown(0);
-    }
-  }
-
-  private effective(price: number, q: MatchQuality, w: OrderSpec['weights']): number {
-    return effectivePrice(price, q.latencyMs ?? Infinity, q.lossPct ?? Infinity, q.asHops ?? Infinity, w);
-  }
-
-  /** Class cursor a ranks before b: keys, then price, then time. */
-  private cBetter(a: number, b: number): boolean {
-    const k1 = this.cK1;
-    if (k1[a] !== k1[b]) return k1[a] < k1[b];
-    const k2 = this.cK2;
-    if (k2[a] !== k2[b]) return k2[a] < k2[b];
-    const k3 = this.cK3;
-    if (k3[a] !== k3[b]) return k3[a] < k3[b];
-    const x = this.cCur[a]!;
-    const y = this.cCur[b]!;
-    return x.price !== y.price ? x.price < y.price : x.seq < y.seq;
-  }
-
-  private cSiftUp(i: number): void {
-    const heap = this.cHeap;
-    const x = heap[i];
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.cBetter(x, heap[p])) break;
-      heap[i] = heap[p];
-      i = p;
-    }
-    heap[i] = x;
-  }
-
-  private cSiftDown(i: number): void {
-    const heap = this.cHeap;
-    const n = heap.length;
-    const x = heap[i];
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && this.cBetter(heap[r], heap[l]) ? r : l;
-      if (!this.cBetter(heap[c], x)) break;
-      heap[i] = heap[c];
-      i = c;
-    }
-    heap[i] = x;
-  }
-
-  /** A seller class's quality towards the taker buy's destination (memoised per taker). */
-  private classQuality(c: SellerClass, buy: Order): MatchQuality {
-    let q = c.q;
-    if (c.qTaker !== this.takerNo || q === null) {
-      const memo = this.obsMemo;
-      let obs = memo.get(c.memberId);
-      if (obs === undefined && !memo.has(c.memberId)) {
-        obs = this.deps.quality.lookup(c.memberId, destKey(buy.spec.destination, buy.spec.protocol));
-        memo.set(c.memberId, obs);
-      }
-      q = qualityFromDeclared(obs, c.declared);
-      c.q = q;
-      c.qTaker = this.takerNo;
-    }
-    return q;
-  }
-
   /** qualityOf with the per-taker memo of observations. */
   private qualityOf(sell: Order, buy: Order, takerBuys: boolean): MatchQuality {
-    const key = takerBuys ? sell.spec.memberId : (buy.book ?? buy);
+    return qualityFrom(this.observe(takerBuys ? sell.spec.memberId : (buy.book ?? buy), sell.spec.memberId, buy), sell);
+  }
+
+  /** The seller's observation towards the buy's destination, memoised for this taker under `key`. */
+  private observe(key: unknown, sellerId: string, buy: Order): QualityObservation | undefined {
     const memo = this.obsMemo;
     let obs = memo.get(key);
     if (obs === undefined && !memo.has(key)) {
-      obs = this.deps.quality.lookup(sell.spec.memberId, destKey(buy.spec.destination, buy.spec.protocol));
+      obs = this.deps.quality.lookup(sellerId, destKey(buy.spec.destination, buy.spec.protocol));
       memo.set(key, obs);
     }
-    return qualityFrom(obs, sell);
+    return obs;
   }
 
   /** Everything but price, capacity and quality. */
@@ -857,16 +641,6 @@ export interface BookDepth {
 
 function closedError(o: Order) {
   return marketErrors.make('MARKET_ORDER_CLOSED', `order ${o.id} is ${o.status}`, { field: 'orderId', details: { status: o.status } });
-}
-
-/** k2 of a heap entry standing for a book's classes not yet entered (k1: the next one's best price). */
-const FEEDER = -Infinity;
-/** k2 of a class whose quality is not looked up yet (k1: its head's price): ranks before resolved ties. */
-const UNRESOLVED = -Number.MAX_VALUE;
-
-/** Everything a seller class decides for a buy apart from quality: member, prefix and traffic type. */
-function classServes(c: SellerClass, b: OrderSpec): boolean {
-  return c.memberId !== b.memberId && c.prefixType === b.prefixType && (c.trafficType === 'any' || c.trafficType === b.trafficType);
 }
 
 function lcm(a: number, b: number): number {

@@ -230,6 +230,23 @@ describe('capacity timeline and ports', () => {
     fills.mockRestore();
   });
 
+  it('a buy with quality limits stops its seller-class walk once its port is full', () => {
+    const sellers = Array.from({ length: 20 }, (_, i) => `s${i}`);
+    const f = new Fixture(['b', 'x', ...sellers]);
+    f.ports.set('p-b', { memberId: 'b', capacityMbps: 2000 });
+    // half of the buyer's port is taken by an earlier trade
+    f.sell('x', { destination: '172.16.0.0/12', capacityMbps: 1000 });
+    expect(f.buy('b', { destination: '172.16.0.0/12', capacityMbps: 1000 }).trades).toHaveLength(1);
+    sellers.forEach((m, i) => f.sell(m, { destination: '10.0.0.0/8', capacityMbps: 1000, price: (0.5 + i / 100).toFixed(2), quality: { latencyMs: 10 } }));
+    const fills = vi.spyOn(f.engine as unknown as { fillable: () => number }, 'fillable');
+    // 2000 wanted, but the buyer's port has 1000 left: the cheapest seller fills it, and the walk stops
+    // at the next ask instead of trying all twenty
+    const r = f.buy('b', { destination: '10.0.0.0/8', capacityMbps: 2000, quality: { maxLatencyMs: 100 }, timeInForce: 'IOC' });
+    expect(r.trades.map((t) => [t.sellerId, t.capacityMbps])).toEqual([['s0', 1000]]);
+    expect(fills).toHaveBeenCalledTimes(2);
+    fills.mockRestore();
+  });
+
   it('runs trades scheduled → active → ended on the clock and frees the ports', () => {
     const f = new Fixture();
     f.ports.set('p-a', { memberId: 'a', capacityMbps: 1000 });
