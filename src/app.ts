@@ -20,7 +20,7 @@ import registryRoutes from './api/routes/registry.ts';
 import systemRoutes from './api/routes/system.ts';
 import { registerStream } from './api/stream.ts';
 import { typeboxValidatorCompiler } from './api/validation.ts';
-import { makeConfig, type BandexConfig } from './config.ts';
+import { configErrors, makeConfig, type BandexConfig } from './config.ts';
 import { commonErrors, createReporter, randomIds, systemClock, type Clock, type IdSource, type Reporter } from './lib/index.ts';
 import { createRegistry, type Registry } from './registry/index.ts';
 import { createJournal, createStore, type Journal, type Store, type StoreConfig } from './store/index.ts';
@@ -116,13 +116,15 @@ export interface App {
   close(): Promise<void>;
 }
 
+const SQLITE_SYNC = ['pipelined', 'full', 'normal'] as const;
+
 export function storeConfigOf(config: BandexConfig): StoreConfig {
+  const sync = config.store.sqliteSynchronous as (typeof SQLITE_SYNC)[number];
+  if (!SQLITE_SYNC.includes(sync)) {
+    throw configErrors.make('CONFIG_INVALID', `store.sqliteSynchronous: must be one of ${SQLITE_SYNC.join(', ')}, not ${JSON.stringify(sync)}`, { field: 'store.sqliteSynchronous' });
+  }
   if (config.server.database) return { kind: 'postgres', url: config.server.database, poolSize: config.store.postgresPoolSize };
-  return {
-    kind: 'sqlite',
-    path: join(config.server.dataDir, 'bandex.sqlite'),
-    synchronous: config.store.sqliteSynchronous === 'normal' ? 'normal' : config.store.sqliteSynchronous === 'full' ? 'full' : 'pipelined',
-  };
+  return { kind: 'sqlite', path: join(config.server.dataDir, 'bandex.sqlite'), synchronous: sync };
 }
 
 export async function buildApp(opts: BuildAppOptions = {}): Promise<App> {

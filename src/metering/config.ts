@@ -57,6 +57,13 @@ export function checkMeteringConfig(c: MeteringConfig): void {
   if (c.v6PrefixLength < 16 || c.v6PrefixLength > 128) throw bad('v6PrefixLength', 'must be 16..128');
 }
 
+export function checkFlowConfig(c: FlowConfig): void {
+  const bad = (field: string, rule: string) => meteringErrors.make('METERING_BAD_CONFIG', `flow.${field} ${rule}`, { field: `flow.${field}` });
+  if (c.decodeThreads !== 0 && c.decodeThreads !== 1) throw bad('decodeThreads', 'must be 0 (decode on the main thread) or 1 (a decode worker)');
+  if (c.receive !== 'auto' && c.receive !== 'native' && c.receive !== 'dgram') throw bad('receive', "must be 'auto', 'native' or 'dgram'");
+  if (!Number.isInteger(c.recvBufferSize) || c.recvBufferSize < 1) throw bad('recvBufferSize', 'must be a positive whole number of bytes');
+}
+
 /** Parses flow.sampling 'ADDR=N[,ADDR=N]'. */
 export function parseSampling(text: string): Record<string, number> {
   const out: Record<string, number> = {};

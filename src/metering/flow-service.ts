@@ -13,7 +13,7 @@
 import type { Clock, Reporter } from '../lib/index.ts';
 import { createFlowCollector, FlowDecodeError } from '../flow/index.ts';
 import type { ExporterSnapshot, FlowCollector, FlowListen, FlowSink } from '../flow/index.ts';
-import { parseListen, parseSampling } from './config.ts';
+import { checkFlowConfig, parseListen, parseSampling } from './config.ts';
 import type { FlowConfig } from './config.ts';
 import type { MeteringWorkerSpec } from './metering.ts';
 
@@ -32,6 +32,7 @@ export interface FlowService {
 const COUNTERS = ['datagrams', 'records', 'templateMisses', 'decodeErrors', 'lost', 'bytes'] as const;
 
 export function createFlowService(deps: { clock: Clock; reporter: Reporter; sink: FlowSink & { worker?(): MeteringWorkerSpec | null } }, config: FlowConfig): FlowService {
+  checkFlowConfig(config);
   const listen = parseListen(config.listen);
   const sampling = parseSampling(config.sampling);
   const r = deps.reporter;
@@ -74,8 +75,8 @@ export function createFlowService(deps: { clock: Clock; reporter: Reporter; sink
   return {
     async start() {
       if (listen.length === 0) return;
-      const spec = Number(config.decodeThreads) === 1 ? deps.sink.worker?.() ?? null : null;
-      const receive = config.receive === 'native' || config.receive === 'dgram' ? config.receive : 'auto';
+      const spec = config.decodeThreads === 1 ? deps.sink.worker?.() ?? null : null;
+      const receive = config.receive as 'auto' | 'native' | 'dgram';
       const base = { listen, recvBufferSize: config.recvBufferSize, templateTimeoutMs: config.templateTimeoutSeconds * 1000, sampling };
       const onError = (err: unknown, source: string) => {
         const code = err instanceof FlowDecodeError ? err.code : 'FLOW_SINK_ERROR';

@@ -26,7 +26,7 @@ export { PortMapper } from './port-mapper.ts';
 export { classify, TRAFFIC_CLASSES } from './traffic-class.ts';
 export type { TrafficClass } from './traffic-class.ts';
 export { spreadOverBins } from './spread.ts';
-export { meteringConfigDefaults, flowConfigDefaults, checkMeteringConfig, parseListen } from './config.ts';
+export { meteringConfigDefaults, flowConfigDefaults, checkMeteringConfig, checkFlowConfig, parseListen } from './config.ts';
 export type { MeteringConfig, FlowConfig } from './config.ts';
 export { meteringErrors } from './errors.ts';
 export { createFlowService } from './flow-service.ts';

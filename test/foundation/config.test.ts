@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, makeConfig, parseListen } from '../../src/config.ts';
+import { storeConfigOf } from '../../src/app.ts';
+import { checkFlowConfig, flowConfigDefaults } from '../../src/metering/index.ts';
 
 describe('config', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bandex-config-'));
@@ -42,6 +44,24 @@ describe('config', () => {
     } catch (e) {
       expect((e as { code: string }).code).toBe('CONFIG_INVALID');
     }
+  });
+
+  it('refuses values outside a setting\'s choices with the field named (store, flow)', () => {
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return [(e as { code: string }).code, (e as { field?: string }).field];
+      }
+      return null;
+    };
+    expect(code(() => storeConfigOf(loadConfig({ set: ['store.sqliteSynchronous=fsync'] })))).toEqual(['CONFIG_INVALID', 'store.sqliteSynchronous']);
+    for (const v of ['pipelined', 'full', 'normal']) expect(storeConfigOf(loadConfig({ set: [`store.sqliteSynchronous=${v}`] }))).toMatchObject({ synchronous: v });
+    const flow = (x: Partial<typeof flowConfigDefaults>) => code(() => checkFlowConfig({ ...flowConfigDefaults, ...x }));
+    expect(flow({})).toBeNull();
+    expect(flow({ decodeThreads: 2 })).toEqual(['METERING_BAD_CONFIG', 'flow.decodeThreads']);
+    expect(flow({ receive: 'recvmmsg' })).toEqual(['METERING_BAD_CONFIG', 'flow.receive']);
+    expect(flow({ recvBufferSize: 0 })).toEqual(['METERING_BAD_CONFIG', 'flow.recvBufferSize']);
   });
 
   it('ignores the CLI client variables and parses listen addresses', () => {
