@@ -5,7 +5,7 @@
  * counted too. `drain(upTo)` hands over the bins that ended before `upTo` as additive rows.
  */
 import type { FlowRecord } from '../flow/index.ts';
-import { classify } from './traffic-class.ts';
+import { classIndex, TRAFFIC_CLASSES } from './traffic-class.ts';
 import { spreadOverBins } from './spread.ts';
 import type { PortMapper } from './port-mapper.ts';
 import type { BinRow, DestinationRow } from './metering-repo.ts';
@@ -17,19 +17,31 @@ class OpenBin {
   readonly total = zero();
   readonly providers = new Map<string, Counts>();
   readonly classes = new Map<string, Counts>();
-  /** Bytes per destination prefix, in a box so adding costs one look-up. */
-  readonly destinations = new Map<string, { bytes: number }>();
+  /** The same counters by TRAFFIC_CLASSES index: a flow's class costs an array read, not a string look-up. */
+  private readonly byClass: Array<Counts | undefined> = [];
+  /**
+   * Bytes per destination prefix, in a box so adding costs one look-up. IPv4 prefixes of the
+   * configured length are keyed by their network address as an int32 (a small integer key, no
+   * text per flow: Aggregator.destKey), anything else by its text; rows carry the text.
+   */
+  readonly destinations = new Map<number | string, { bytes: number }>();
+  // the last destination, provider and class touched: consecutive flows of a port mostly share them
+  private lastDest: number | string = '';
+  private dest: { bytes: number } | null = null;
 
-  addDestination(prefix: string, bytes: number): void {
-    const d = this.destinations.get(prefix);
+  addDestination(key: number | string, bytes: number): void {
+    if (this.dest && this.lastDest === key) {
+      this.dest.bytes += bytes;
+      return;
+    }
+    let d = this.destinations.get(key);
     if (d) d.bytes += bytes;
-    else this.destinations.set(prefix, { bytes });
+    else this.destinations.set(key, (d = { bytes }));
+    this.lastDest = key;
+    this.dest = d;
   }
-  // the last provider and class touched: consecutive flows of a port mostly share them
   lastProvider = '';
   provider: Counts | null = null;
-  lastClass = '';
-  cls: Counts | null = null;
 
   providerCounts(key: string): Counts {
     if (this.provider && this.lastProvider === key) return this.provider;
@@ -37,10 +49,8 @@ class OpenBin {
     return (this.provider = counts(this.providers, key));
   }
 
-  classCounts(key: string): Counts {
-    if (this.cls && this.lastClass === key) return this.cls;
-    this.lastClass = key;
-    return (this.cls = counts(this.classes, key));
+  classCounts(index: number): Counts {
+    return this.byClass[index] ?? (this.byClass[index] = counts(this.classes, TRAFFIC_CLASSES[index]));
   }
 }
 
@@ -80,13 +90,21 @@ function prefixOf(rec: FlowRecord, v4Len: number, v6Len: number): string {
   return '';
 }
 
+/** Dotted-quad text of an IPv4 prefix keyed as int32 (see OpenBin.destinations). */
+function v4Text(key: number, len: number): string {
+  const m = key >>> 0;
+  return `${m >>> 24}.${(m >>> 16) & 255}.${(m >>> 8) & 255}.${m & 255}/${len}`;
+}
+
 export class Aggregator {
   private readonly ports = new Map<string, Map<number, OpenBin>>();
-  private readonly v4Prefixes = new Map<number, string>();
+  private readonly v4Mask: number;
   flows = 0;
   unattributed = 0;
 
-  constructor(private readonly mapper: PortMapper, private readonly o: AggregatorOptions) {}
+  constructor(private readonly mapper: PortMapper, private readonly o: AggregatorOptions) {
+    this.v4Mask = o.v4PrefixLength === 0 ? 0 : 0xffffffff << (32 - o.v4PrefixLength);
+  }
 
   // the last two bins touched (a flow adds to its sender's and its receiver's); reset by drain
   private c0Port = '';
@@ -134,10 +152,10 @@ export class Aggregator {
     const toId = to?.id;
     const bytes = this.o.byteLayer === 'l3' ? rec.l3Bytes : rec.bytes;
     const packets = rec.packets;
-    const cls = classify(rec.ipProtocol, rec.srcPort, rec.dstPort);
+    const cls = classIndex(rec.ipProtocol, rec.srcPort, rec.dstPort);
     const end = rec.endMs;
     const start = end - rec.startMs > this.o.maxFlowMs ? end - this.o.maxFlowMs : rec.startMs;
-    const prefix = fromId ? this.prefixOf(rec) : '';
+    const prefix = fromId ? this.destKey(rec) : '';
     const binMs = this.o.binMs;
     const first = Math.floor(start / binMs) * binMs;
     // most flows fall in one bin: add bytes and packets at once (spreadOverBins would visit that
@@ -156,7 +174,7 @@ export class Aggregator {
 
   /** Adds to the sender's "out" and the receiver's "in" of one bin; `withBytes`/`withPackets`
    * say which amounts are given (a counter is created only for what is given). */
-  private add(fromId: string | undefined, toId: string | undefined, cls: string, prefix: string, binStart: number, bytes: number, packets: number, withBytes: boolean, withPackets: boolean): void {
+  private add(fromId: string | undefined, toId: string | undefined, cls: number, prefix: number | string, binStart: number, bytes: number, packets: number, withBytes: boolean, withPackets: boolean): void {
     if (!withBytes && !withPackets) return;
     if (fromId) {
       const b = this.bin(fromId, binStart);
@@ -168,7 +186,7 @@ export class Aggregator {
       const c = b.classCounts(cls);
       c.outBytes += bytes;
       c.outPackets += packets;
-      if (prefix && withBytes) b.addDestination(prefix, bytes);
+      if (prefix !== '' && withBytes) b.addDestination(prefix, bytes);
     }
     if (toId) {
       const b = this.bin(toId, binStart);
@@ -183,19 +201,21 @@ export class Aggregator {
     }
   }
 
-  /** The destination prefix text, cached per IPv4 prefix (formatting it per record would cost more than the rest). */
-  private prefixOf(rec: FlowRecord): string {
+  /** The destination key of a record: its IPv4 prefix as an int32 (formatting text per record
+   * would cost more than the rest), other prefixes as text, '' when it has no address. */
+  private destKey(rec: FlowRecord): number | string {
     if (rec.ipVersion !== 4) return prefixOf(rec, this.o.v4PrefixLength, this.o.v6PrefixLength);
     const a = rec.dstAddr;
-    const len = this.o.v4PrefixLength;
-    const m = (((a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]) & (0xffffffff << (32 - len))) >>> 0;
-    let t = this.v4Prefixes.get(m);
-    if (t === undefined) {
-      if (this.v4Prefixes.size >= 65_536) this.v4Prefixes.clear();
-      t = prefixOf(rec, len, this.o.v6PrefixLength);
-      this.v4Prefixes.set(m, t);
-    }
-    return t;
+    return ((a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]) & this.v4Mask;
+  }
+
+  /** The key a prefix text from rows has in OpenBin.destinations (the int32 for an IPv4 prefix of
+   * the configured length, so rows and ingested flows add into one entry). */
+  private keyOfText(prefix: string): number | string {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(prefix);
+    if (!m || Number(m[5]) !== this.o.v4PrefixLength) return prefix;
+    const key = ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) & this.v4Mask;
+    return v4Text(key, this.o.v4PrefixLength) === prefix ? key : prefix;
   }
 
   openBins(): number {
@@ -217,7 +237,8 @@ export class Aggregator {
   addRows(bins: readonly BinRow[], destinations: readonly DestinationRow[]): void {
     for (const r of bins) {
       const b = this.bin(r.portId, r.binStart);
-      const c = r.dimension === 'total' ? b.total : counts(r.dimension === 'provider' ? b.providers : b.classes, r.key);
+      const ci = r.dimension === 'class' ? TRAFFIC_CLASSES.indexOf(r.key as never) : -1;
+      const c = r.dimension === 'total' ? b.total : ci >= 0 ? b.classCounts(ci) : counts(r.dimension === 'provider' ? b.providers : b.classes, r.key);
       c.inBytes += r.inBytes;
       c.outBytes += r.outBytes;
       c.inPackets += r.inPackets;
@@ -225,7 +246,7 @@ export class Aggregator {
     }
     for (const d of destinations) {
       const b = this.bin(d.portId, d.binStart);
-      b.addDestination(d.prefix, d.bytes);
+      b.addDestination(this.keyOfText(d.prefix), d.bytes);
     }
   }
 
@@ -261,7 +282,7 @@ export class Aggregator {
     for (const [key, c] of b.providers) bins.push({ portId, binMs, binStart, dimension: 'provider', key, ...c });
     for (const [key, c] of b.classes) bins.push({ portId, binMs, binStart, dimension: 'class', key, ...c });
     const kept = top === Infinity ? [...b.destinations] : [...b.destinations].sort((x, y) => y[1].bytes - x[1].bytes).slice(0, top);
-    for (const [prefix, d] of kept) destinations.push({ portId, binMs, binStart, prefix, bytes: d.bytes });
+    for (const [key, d] of kept) destinations.push({ portId, binMs, binStart, prefix: typeof key === 'number' ? v4Text(key, this.o.v4PrefixLength) : key, bytes: d.bytes });
   }
 }
 

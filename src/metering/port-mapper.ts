@@ -26,6 +26,12 @@ export class PortMapper {
   private sourceCache = new Map<string, Map<number, PortRef | null>>();
   private routerCache = new Map<string, PortRef | null>();
   private macCache = new Map<number, PortRef | null>();
+  // the last two MACs looked up: a flow's source and destination, and its reverse flow's, are
+  // mostly the same pair (48-bit keys are not small integers, so a Map look-up costs a hash each)
+  private mac0 = 0;
+  private ref0: PortRef | null = null;
+  private mac1 = 0;
+  private ref1: PortRef | null = null;
   private entries = 0;
   private cachedAt = 0;
   private readonly result: FlowPorts = { from: undefined, to: undefined };
@@ -41,6 +47,7 @@ export class PortMapper {
     this.sourceCache.clear();
     this.routerCache.clear();
     this.macCache.clear();
+    this.mac0 = this.mac1 = 0;
     this.entries = 0;
     this.cachedAt = this.now();
   }
@@ -68,12 +75,18 @@ export class PortMapper {
 
   private byMac(mac: number): PortRef | undefined {
     if (mac === 0) return undefined;
+    if (mac === this.mac0) return this.ref0 ?? undefined;
+    if (mac === this.mac1) return this.ref1 ?? undefined;
     let v = this.macCache.get(mac);
     if (v === undefined) {
       v = this.dir.findPortByMac(formatMac(mac)) ?? null;
       this.macCache.set(mac, v);
       this.entries++;
     }
+    this.mac1 = this.mac0;
+    this.ref1 = this.ref0;
+    this.mac0 = mac;
+    this.ref0 = v;
     return v ?? undefined;
   }
 

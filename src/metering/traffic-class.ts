@@ -38,14 +38,23 @@ function portIndex(table: Record<number, string>): Uint8Array {
 const TCP_INDEX = portIndex(TCP);
 const UDP_INDEX = portIndex(UDP);
 
-/** The service port wins whichever side it is on; the lower port is tried first. */
-export function classify(protocol: number, srcPort: number, dstPort: number): TrafficClass {
-  if (protocol === 1 || protocol === 58) return 'icmp';
+/** Index into TRAFFIC_CLASSES of a flow's class (the aggregator keeps per-class counters by index). */
+export function classIndex(protocol: number, srcPort: number, dstPort: number): number {
+  if (protocol === 1 || protocol === 58) return ICMP;
   const idx = protocol === 6 ? TCP_INDEX : protocol === 17 ? UDP_INDEX : null;
-  if (!idx) return 'other';
+  if (!idx) return OTHER;
   const lo = srcPort < dstPort ? srcPort : dstPort;
   const hi = srcPort < dstPort ? dstPort : srcPort;
   const c = idx[lo & 0xffff] || idx[hi & 0xffff];
-  if (c) return TRAFFIC_CLASSES[c - 1];
-  return protocol === 6 ? 'other-tcp' : 'other-udp';
+  if (c) return c - 1;
+  return protocol === 6 ? OTHER_TCP : OTHER_UDP;
+}
+const ICMP = TRAFFIC_CLASSES.indexOf('icmp');
+const OTHER = TRAFFIC_CLASSES.indexOf('other');
+const OTHER_TCP = TRAFFIC_CLASSES.indexOf('other-tcp');
+const OTHER_UDP = TRAFFIC_CLASSES.indexOf('other-udp');
+
+/** The service port wins whichever side it is on; the lower port is tried first. */
+export function classify(protocol: number, srcPort: number, dstPort: number): TrafficClass {
+  return TRAFFIC_CLASSES[classIndex(protocol, srcPort, dstPort)];
 }
