@@ -15,6 +15,13 @@ function canonicalMac(v: string): string | undefined {
   return m ? [m[1], m[3], m[4], m[5], m[6], m[7]].join(':').toLowerCase() : undefined;
 }
 
+/** The same text as an internalized string: the table arrives by structured clone, and the
+ * aggregator compares port ids per flow — two internalized strings differ by reference, other
+ * strings of one length only character by character. */
+function intern(s: string): string {
+  return Object.keys({ [s]: 0 })[0];
+}
+
 export class TablePortDirectory implements PortDirectory {
   private byRouter = new Map<string, PortRef>();
   private byMac = new Map<string, PortRef>();
@@ -29,7 +36,7 @@ export class TablePortDirectory implements PortDirectory {
     this.byMac = new Map();
     this.byFlow = new Map();
     for (const p of table) {
-      const ref: PortRef = { id: p.id, memberId: p.memberId };
+      const ref: PortRef = { id: intern(p.id), memberId: p.memberId };
       for (const ip of p.routerIps) this.byRouter.set(ip, ref);
       for (const m of p.macAddresses) this.byMac.set(m, ref);
       for (const f of p.flowSources) this.byFlow.set(`${f.exporter}#${f.ifIndex}`, ref);

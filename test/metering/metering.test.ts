@@ -8,6 +8,8 @@ import { ManualClock, createReporter } from '../../src/lib/index.ts';
 import { BandexError } from '../../src/lib/index.ts';
 import { createMetering, createMemoryMeteringRepo, spreadOverBins, classify, parseListen, TablePortDirectory, portTableOf } from '../../src/metering/index.ts';
 import { createFlowSink } from '../../src/metering/worker-sink.ts';
+import { Aggregator } from '../../src/metering/aggregator.ts';
+import { PortMapper } from '../../src/metering/port-mapper.ts';
 import { directory, flow } from './helpers.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
@@ -134,6 +136,37 @@ describe('metering', () => {
     await expect(m.traffic('p-buyer', T0, T0 + 600_000, 100_000)).rejects.toMatchObject({ code: 'METERING_BAD_STEP', field: 'step' });
     await expect(m.traffic('p-buyer', T0, T0 - 1)).rejects.toMatchObject({ code: 'METERING_BAD_RANGE', field: 'to' });
     await expect(m.traffic('p-buyer', T0, T0 + 300_000 * 20_000)).rejects.toMatchObject({ code: 'METERING_BAD_STEP' });
+  });
+});
+
+describe('aggregator keys', () => {
+  const o = { binMs: 300_000, byteLayer: 'l3' as const, maxFlowMs: 3_600_000, topDestinations: 10, v4PrefixLength: 24, v6PrefixLength: 48 };
+
+  it('rows added back (deltas, checkpoints) and flows of the same prefix and class add into one entry', () => {
+    const agg = new Aggregator(new PortMapper(ports), o);
+    const row = { portId: 'p-buyer', binMs: 300_000, binStart: T0 };
+    agg.addRows(
+      [{ ...row, dimension: 'class', key: 'web', inBytes: 0, outBytes: 5, inPackets: 0, outPackets: 1 }],
+      [
+        { ...row, prefix: '198.51.100.0/24', bytes: 5 },
+        { ...row, prefix: '198.51.100.0/23', bytes: 7 }, // another length (an older config): its own entry
+        { ...row, prefix: '2001:db8::/48', bytes: 9 },
+      ],
+    );
+    agg.ingest(flow({ inputIf: 1, dst: [198, 51, 100, 77], bytes: 10, packets: 2, startMs: T0 + 1 }));
+    agg.ingest(flow({ inputIf: 1, dst: [0, 0, 0, 1], bytes: 3, packets: 1, startMs: T0 + 2 }));
+    const { bins, destinations } = agg.snapshot();
+    expect(destinations.map((d) => [d.prefix, d.bytes])).toEqual([
+      ['198.51.100.0/24', 15], ['198.51.100.0/23', 7], ['2001:db8::/48', 9], ['0.0.0.0/24', 3],
+    ]);
+    expect(bins.filter((b) => b.portId === 'p-buyer' && b.dimension === 'class').map((b) => [b.key, b.outBytes, b.outPackets])).toEqual([['web', 18, 4]]);
+  });
+
+  it('consecutive flows in different bins each land in their own bin (the last-bin shortcut)', () => {
+    const agg = new Aggregator(new PortMapper(ports), o);
+    for (const t of [T0 + 299_999, T0 + 300_000, T0 - 1, T0, T0 + 299_999]) agg.ingest(flow({ inputIf: 1, bytes: 1, packets: 1, startMs: t }));
+    const totals = agg.snapshot().bins.filter((b) => b.portId === 'p-buyer' && b.dimension === 'total').map((b) => [b.binStart - T0, b.outBytes]);
+    expect(totals.sort((a, b) => a[0] - b[0])).toEqual([[-300_000, 1], [0, 3], [300_000, 1]]);
   });
 });
 
