@@ -14,6 +14,12 @@
  * worker owns the sockets and receives with recvmmsg itself, decoding straight from its receive
  * buffer: this thread then only relays counters. Without the addon the dgram path above is used
  * (`stats().receivePath` says which; `nativeUnavailable` why).
+ *
+ * A worker that dies (an exception in the sink's timers, say) is reported and started again after
+ * a backoff (`restartDelayMs`, doubling up to RESTART_MAX_MS while it keeps dying young): a native
+ * worker binds the same addresses again, the dgram path keeps its sockets. What the dead worker
+ * held (open aggregation deltas, templates) is lost; the last `postToSink` message is sent to the
+ * new one, since sinks get state (the metering port table) that way.
  */
 import dgram from 'node:dgram';
 import { createRequire } from 'node:module';
@@ -50,6 +56,8 @@ export interface FlowCollectorConfig extends FlowDecoderOptions {
   receive?: 'auto' | 'native' | 'dgram';
   /** Native path: past net.core.rmem_max with SO_RCVBUFFORCE when privileged (default true). */
   forceRecvBuffer?: boolean;
+  /** Worker mode: first delay before a dead decode worker is started again (ms, default 1000). */
+  restartDelayMs?: number;
 }
 
 export interface FlowCollectorStats {
@@ -71,6 +79,8 @@ export interface FlowCollectorStats {
   nativeUnavailable: string;
   /** Native path: datagrams the kernel dropped on the sockets (receive buffer full); 0 on dgram. */
   kernelDrops: number;
+  /** Worker mode: decode workers started again after one died. */
+  workerRestarts: number;
 }
 
 export interface FlowCollectorHooks {
@@ -78,6 +88,8 @@ export interface FlowCollectorHooks {
   onError?(err: unknown, source: string): void;
   /** Worker mode: data the worker's sink posted (`WorkerSinkContext.post`). */
   onSinkMessage?(data: unknown): void;
+  /** Worker mode: a dead decode worker was replaced (`restarts` so far). */
+  onWorkerRestart?(restarts: number): void;
 }
 
 export interface FlowCollector {
@@ -88,7 +100,8 @@ export interface FlowCollector {
   stats(): FlowCollectorStats;
   /** Worker mode: what the worker sink's `result()` returned at stop. */
   sinkResult(): unknown;
-  /** Worker mode: hands `data` to the worker sink's `message()` (ordered with everything else). */
+  /** Worker mode: hands `data` to the worker sink's `message()` (ordered with everything else); the
+   * last such message is handed again to a restarted worker's sink. */
   postToSink(data: unknown): void;
   /** The inline decoder; null in worker mode (its state lives in the worker). */
   readonly decoder: FlowDecoder | null;
@@ -98,6 +111,9 @@ const BATCH_BYTES = 128 * 1024;
 /** Batches in flight or queued at the worker at most (64 MiB, ~8x a typical granted socket buffer,
  * for when the decode thread is descheduled): beyond that, drop and count. */
 const MAX_BATCHES = 512;
+/** Longest wait before a dead decode worker is started again; a worker that lived this long
+ * before dying starts the backoff afresh. */
+const RESTART_MAX_MS = 60_000;
 
 export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink | null, hooks: FlowCollectorHooks = {}): FlowCollector {
   const threaded = (config.decodeThreads ?? 0) === 1;
@@ -108,7 +124,7 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
   const requested = config.recvBufferSize ?? 8 * 1024 * 1024;
   const stats: FlowCollectorStats = {
     datagrams: 0, records: 0, decodeErrors: 0, sinkErrors: 0, queueDrops: 0, batches: 0, recvBufferSizes: [], recvBufferCapped: false,
-    receivePath: 'dgram', nativeUnavailable: '', kernelDrops: 0,
+    receivePath: 'dgram', nativeUnavailable: '', kernelDrops: 0, workerRestarts: 0,
   };
   const receive = config.receive ?? 'auto';
   // the addon is loaded here only to decide (and to say why not); the worker loads its own copy
@@ -146,6 +162,12 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
   let batches = 0;
   const addrIndex = new Map<string, number>();
   let newAddrs: string[] = [];
+  let stopped = false;
+  let restartTimer: NodeJS.Timeout | null = null;
+  let restartFailures = 0;
+  let workerStartedAt = 0;
+  let lastSinkMessage: { data: unknown } | null = null;
+  const restartDelayMs = config.restartDelayMs ?? 1000;
 
   function take(): boolean {
     let ab = free.pop();
@@ -172,6 +194,11 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
 
   function onThreaded(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     stats.datagrams++;
+    if (!worker) {
+      // no decoder (it died and waits for its restart): nothing would take the batch
+      stats.queueDrops++;
+      return;
+    }
     const need = BATCH_HEADER + msg.length;
     if (cur && used + need > BATCH_BYTES) flush();
     if (!cur && !take()) {
@@ -232,7 +259,8 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
     }
   }
 
-  async function startWorker(): Promise<NativeReady | null> {
+  /** Starts the decode worker; in native mode it binds `listen`. */
+  async function startWorker(listen: FlowListen[]): Promise<NativeReady | null> {
     // the worker is TypeScript and Node 20 does not run `--import` loaders before a worker's entry
     // module, so a tiny script registers tsx's loader in the worker and then imports the entry
     const entry = new URL('./collector-worker.ts', import.meta.url).href;
@@ -247,7 +275,7 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
           forceSampling: decoderOptions.forceSampling, protocols: decoderOptions.protocols, maxExporters: decoderOptions.maxExporters,
         },
         sinkModule: config.sinkModule, sinkOptions: config.sinkOptions, expiryEveryMs, snapshotEveryMs: 1000,
-        native: wantNative ? { listen: config.listen, recvBufferSize: requested, forceRecvBuffer: config.forceRecvBuffer ?? true } : undefined,
+        native: wantNative ? { listen, recvBufferSize: requested, forceRecvBuffer: config.forceRecvBuffer ?? true } : undefined,
       },
     });
     const ready = await new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
@@ -281,11 +309,53 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
         for (const fd of nativeFds) io?.close(fd);
         hooks.onError?.(new Error('flow decode worker exited; its sockets are closed'), 'decode-worker');
       }
-      if (worker === w) worker = null;
+      if (worker === w) {
+        worker = null;
+        // batches the dead worker held never come back
+        allocated = free.length + (cur ? 1 : 0);
+        scheduleRestart();
+      }
       final?.({ type: 'final', exporters: lastExporters, sinkResult });
     });
     worker = w;
+    workerStartedAt = performance.now();
     return ready.native ?? null;
+  }
+
+  function scheduleRestart(): void {
+    if (stopped || restartTimer) return;
+    if (performance.now() - workerStartedAt >= RESTART_MAX_MS) restartFailures = 0;
+    const delay = Math.min(RESTART_MAX_MS, restartDelayMs * 2 ** restartFailures);
+    restartFailures++;
+    restartTimer = setTimeout(() => {
+      restartTimer = null;
+      void restartWorker();
+    }, delay);
+  }
+
+  async function restartWorker(): Promise<void> {
+    try {
+      // native: the same addresses again (a port first asked as 0 keeps the one it got)
+      const native = await startWorker(bound);
+      if (stopped) {
+        const w = worker;
+        worker = null;
+        await w?.terminate();
+        return;
+      }
+      if (!native && sockets.length === 0) {
+        // the native path failed this time: receive with node:dgram on the same addresses
+        stats.receivePath = 'dgram';
+        stats.recvBufferSizes = [];
+        for (const l of bound) await listenOne(l);
+      }
+      stats.workerRestarts++;
+      if (lastSinkMessage) worker?.postMessage({ type: 'sink', data: lastSinkMessage.data } satisfies ToWorker);
+      hooks.onWorkerRestart?.(stats.workerRestarts);
+    } catch (err) {
+      hooks.onError?.(err, 'decode-worker');
+      scheduleRestart();
+    }
   }
 
   async function listenOne(l: FlowListen): Promise<FlowListen> {
@@ -311,7 +381,8 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
   return {
     decoder,
     async start() {
-      const native = threaded ? await startWorker() : null;
+      stopped = false;
+      const native = threaded ? await startWorker(config.listen) : null;
       bound = [];
       if (native) {
         stats.receivePath = 'native';
@@ -328,6 +399,9 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
       return bound;
     },
     async stop() {
+      stopped = true;
+      if (restartTimer) clearTimeout(restartTimer);
+      restartTimer = null;
       if (expiry) clearInterval(expiry);
       expiry = null;
       await Promise.all(sockets.splice(0).map((s) => new Promise<void>((r) => s.close(() => r()))));
@@ -348,6 +422,7 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
     stats: () => ({ ...stats, batches, recvBufferSizes: [...stats.recvBufferSizes] }),
     sinkResult: () => sinkResult,
     postToSink(data) {
+      lastSinkMessage = { data };
       worker?.postMessage({ type: 'sink', data } satisfies ToWorker);
     },
   };

@@ -46,6 +46,7 @@ export function createFlowService(deps: { clock: Clock; reporter: Reporter; sink
   };
   const kernelDrops = r.counter('bandex_flow_kernel_drops_total', 'Flow datagrams the kernel dropped because a socket receive buffer was full (native receive path)');
   const queueDrops = r.counter('bandex_flow_queue_drops_total', 'Flow datagrams dropped because the decode worker was behind (dgram receive path)');
+  const workerRestarts = r.counter('bandex_flow_worker_restarts_total', 'Flow decode workers started again after one died');
   const receivePath = r.gauge('bandex_flow_receive_path', 'Receive path in use (1 for the active one)', ['path']);
   const seen = new Map<string, Record<string, number>>();
   let collector: FlowCollector | null = null;
@@ -83,7 +84,13 @@ export function createFlowService(deps: { clock: Clock; reporter: Reporter; sink
         r.error('flow', code, err, { source });
       };
       collector = spec
-        ? createFlowCollector({ ...base, decodeThreads: 1, receive, sinkModule: spec.module, sinkOptions: spec.options }, null, { onError, onSinkMessage: spec.onMessage })
+        ? createFlowCollector({ ...base, decodeThreads: 1, receive, sinkModule: spec.module, sinkOptions: spec.options }, null, {
+          onError, onSinkMessage: spec.onMessage,
+          onWorkerRestart: (n) => {
+            workerRestarts.inc();
+            r.log.warn({ restarts: n }, 'flow decode worker restarted (it died; see the error logged before)');
+          },
+        })
         : createFlowCollector({ ...base, now: () => deps.clock.now() }, deps.sink, { onError });
       const bound = await collector.start();
       const c = collector;

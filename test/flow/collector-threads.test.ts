@@ -3,10 +3,12 @@
 // datagrams: records, per-flow sums, per-exporter counters (templates, sequence loss, errors) —
 // through both receive paths: the native addon (recvmmsg in the decode worker) and node:dgram.
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import dgram from 'node:dgram';
 import { fileURLToPath } from 'node:url';
-import { createFlowCollector, FlowDecodeError } from '../../src/flow/index.ts';
+import { createFlowCollector, FlowDecodeError, FlowDecoder } from '../../src/flow/index.ts';
 import { FLOW_IO_PATH, loadFlowIo } from '../../src/flow/native.ts';
 import type { FlowCollector, ExporterSnapshot } from '../../src/flow/index.ts';
 import { loadFixture, summingSink } from './helpers/fixtures.ts';
@@ -122,6 +124,65 @@ describe.each(nativeBuilt ? (['native', 'dgram'] as const) : (['dgram'] as const
   it('refuses a sink object in worker mode and a missing sink inline', () => {
     expect(() => createFlowCollector({ listen: [], decodeThreads: 1 }, { flow: () => {} })).toThrow(/sinkModule/);
     expect(() => createFlowCollector({ listen: [] }, null)).toThrow(/sink is required/);
+  });
+});
+
+describe.each(nativeBuilt ? (['native', 'dgram'] as const) : (['dgram'] as const))('decode worker restart, receive %s', (receive) => {
+  it('a dead decode worker is started again after a backoff, on the same port, with the last sink message, and decodes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bxf-restart-'));
+    const errors: string[] = [];
+    const echoes: unknown[] = [];
+    const restarts: number[] = [];
+    let echoesAtRestart = -1;
+    const c = createFlowCollector(
+      { listen: [{ host: '127.0.0.1', port: 0 }], decodeThreads: 1, sinkModule, sinkOptions: { crashAfterMs: 50, crashOnceFile: join(dir, 'crashed'), echo: true }, receive, restartDelayMs: 500 },
+      null,
+      {
+        onError: (err) => errors.push(err instanceof Error ? err.message : String(err)),
+        onSinkMessage: (d) => echoes.push(d),
+        onWorkerRestart: (n) => {
+          restarts.push(n);
+          echoesAtRestart = echoes.length;
+        },
+      },
+    );
+    collectors.push(c);
+    try {
+      const [a] = await c.start();
+      c.postToSink({ table: 1 });
+      c.postToSink({ table: 2 });
+      for (let i = 0; i < 200 && !errors.some((e) => /sink timer failed/.test(e)); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(errors.some((e) => /sink timer failed/.test(e))).toBe(true);
+      expect(c.stats().workerRestarts).toBe(0); // not before the backoff
+      for (let i = 0; i < 1000 && c.stats().workerRestarts === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(c.stats().workerRestarts).toBe(1);
+      expect(restarts).toEqual([1]);
+      expect(c.stats().receivePath).toBe(receive);
+      const dgs = loadFixture('softflowd-ipfix');
+      await feed(a.port, dgs);
+      const want = (() => { let n = 0; const d = new FlowDecoder(); for (const g of dgs) n += d.decode(g, '127.0.0.1', { flow: () => {} }); return n; })();
+      for (let i = 0; i < 500 && c.stats().records < want; i++) await new Promise((r) => setTimeout(r, 20));
+      await c.stop();
+      expect(c.stats().records).toBe(want);
+      // the restarted sink got the last table only (its options carry the first one)
+      expect(echoes.slice(echoesAtRestart)).toEqual([{ echo: { table: 2 } }, { closed: true }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stop() during the backoff cancels the restart', async () => {
+    const c = createFlowCollector(
+      { listen: [{ host: '127.0.0.1', port: 0 }], decodeThreads: 1, sinkModule, sinkOptions: { crashAfterMs: 20 }, receive, restartDelayMs: 300 },
+      null,
+      { onError: () => {} },
+    );
+    collectors.push(c);
+    await c.start();
+    await new Promise((r) => setTimeout(r, 150));
+    await c.stop();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(c.stats().workerRestarts).toBe(0);
   });
 });
 
