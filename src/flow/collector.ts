@@ -313,6 +313,8 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
         worker = null;
         // batches the dead worker held never come back
         allocated = free.length + (cur ? 1 : 0);
+        // a worker that ran a while before dying starts the backoff afresh
+        if (performance.now() - workerStartedAt >= RESTART_MAX_MS) restartFailures = 0;
         scheduleRestart();
       }
       final?.({ type: 'final', exporters: lastExporters, sinkResult });
@@ -324,7 +326,6 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
 
   function scheduleRestart(): void {
     if (stopped || restartTimer) return;
-    if (performance.now() - workerStartedAt >= RESTART_MAX_MS) restartFailures = 0;
     const delay = Math.min(RESTART_MAX_MS, restartDelayMs * 2 ** restartFailures);
     restartFailures++;
     restartTimer = setTimeout(() => {
@@ -338,9 +339,12 @@ export function createFlowCollector(config: FlowCollectorConfig, sink: FlowSink 
       // native: the same addresses again (a port first asked as 0 keeps the one it got)
       const native = await startWorker(bound);
       if (stopped) {
+        // stop() came while this worker was starting: it never saw it, so end it here
         const w = worker;
         worker = null;
         await w?.terminate();
+        const io = native ? loadFlowIo() : null;
+        for (const fd of native?.fds ?? []) io?.close(fd);
         return;
       }
       if (!native && sockets.length === 0) {
