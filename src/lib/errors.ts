@@ -31,6 +31,9 @@ export interface ErrorOptions {
   cause?: unknown;
 }
 
+/** Kinds whose errors capture a stack trace (see the constructor). */
+const STACKED_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['internal', 'unavailable']);
+
 export class BandexError extends Error {
   override readonly name = 'BandexError';
   readonly code: string;
@@ -39,7 +42,14 @@ export class BandexError extends Error {
   readonly details?: Record<string, unknown>;
 
   constructor(code: string, kind: ErrorKind, message: string, opts: ErrorOptions = {}) {
+    // An error that answers the caller (a bad field, a missing key, a conflict) needs no stack:
+    // it is not a bug, nobody reads where it was thrown, and capturing the frames was most of
+    // its cost (about 7 µs of a refused HTTP order, 10× the rest of the error). Internal and
+    // unavailable errors, the ones that get logged, keep their stack.
+    const limit = Error.stackTraceLimit;
+    if (!STACKED_KINDS.has(kind)) Error.stackTraceLimit = 0;
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    Error.stackTraceLimit = limit;
     this.code = code;
     this.kind = kind;
     if (opts.field !== undefined) this.field = opts.field;
