@@ -25,9 +25,15 @@ const TRADE_V1 = [
   'id', 'buyOrderId', 'sellOrderId', 'buyerId', 'sellerId', 'buyPortId', 'sellPortId', 'destination', 'protocol', 'prefixType',
   'trafficType', 'capacityMbps', 'price', 'start', 'end', 'quality', 'aggressor', 'matchedAt',
 ] as const;
+/** A public trade as TradesPrinted lists it (present.ts presentPublicTrade). */
+const PUBLIC_TRADE_V1 = ['destination', 'protocol', 'prefixType', 'capacityMbps', 'price', 'start', 'end', 'verified', 'aggressor', 'matchedAt'] as const;
+/** A price level as BookChanged lists it (service.ts bookDelta). */
+const LEVEL_V1 = ['destination', 'protocol', 'side', 'price', 'mbps', 'orders'] as const;
 export const MARKET_PAYLOAD_SHAPES = {
   OrderAccepted: { current: 'oa1', shapes: { oa1: ['at', 'orderId', 'seq', ['spec', SPEC_V1]] } },
   TradeMatched: { current: 'tm1', shapes: { tm1: ['at', ['trade', TRADE_V1]] } },
+  TradesPrinted: { current: 'tp1', shapes: { tp1: [['trades', PUBLIC_TRADE_V1, 'list']] } },
+  BookChanged: { current: 'bc1', shapes: { bc1: [['levels', LEVEL_V1, 'list']] } },
 } as const;
 
 const moneyCache = new Map<number, string>();

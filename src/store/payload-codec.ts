@@ -16,7 +16,8 @@
  *  - `mask`: bit i set when key i of the shape is present (absent keys store nothing, so optional
  *    fields cost nothing and `undefined` stays absent, as with JSON).
  *  - the present values in shape order; a key whose shape entry is itself a shape (`spec` of
- *    OrderAccepted) holds a nested `[<mask>, v…, {extras}?]` of that object.
+ *    OrderAccepted) holds a nested `[<mask>, v…, {extras}?]` of that object, a list entry
+ *    (`trades` of TradesPrinted) an array of those.
  *  - keys outside the shape (a field added later to the event) go in a trailing object, so
  *    encoding never loses data: decodePayload(type, encodePayload(type, p)) equals
  *    JSON.parse(JSON.stringify(p)) (tested), key order aside.
@@ -27,8 +28,11 @@
  */
 import { MARKET_PAYLOAD_SHAPES } from '../market/event-codec.ts';
 
-/** A shape: the payload's keys in storage order; `[key, shape]` for a nested object. */
-export type Shape = ReadonlyArray<string | readonly [string, Shape]>;
+/**
+ * A shape: the payload's keys in storage order; `[key, shape]` for a nested object, `[key, shape,
+ * 'list']` for an array of such objects (stored as an array of their packed forms).
+ */
+export type Shape = ReadonlyArray<string | readonly [string, Shape] | readonly [string, Shape, 'list']>;
 
 /** One event type's stored shapes: `current` is written, every one listed is read. */
 export interface TypeShapes {
@@ -65,11 +69,16 @@ function compile(shape: Shape): Compiled {
   let unpack = 'const mask = a[from]; const o = {}; let j = from + 1;\n';
   shape.forEach((k, i) => {
     const key = typeof k === 'string' ? k : k[0];
+    if (key === '__proto__') throw new Error('a payload shape cannot name __proto__');
     known.add(key);
     const q = JSON.stringify(key);
     if (typeof k === 'string') {
       pack += `v = obj[${q}]; if (v !== undefined) { mask |= ${1 << i}; present++; out.push(v); }\n`;
       unpack += `if (mask & ${1 << i}) o[${q}] = a[j++];\n`;
+    } else if (k.length === 3) {
+      const n = nested.push(compile(k[1])) - 1;
+      pack += `v = obj[${q}]; if (v !== undefined) { mask |= ${1 << i}; present++; if (!Array.isArray(v)) return false; const list = []; for (const x of v) { if (!isPlain(x)) return false; const inner = []; if (!nested[${n}].pack(x, inner)) return false; list.push(inner); } out.push(list); }\n`;
+      unpack += `if (mask & ${1 << i}) o[${q}] = a[j++].map((x) => nested[${n}].unpack(x, 0));\n`;
     } else {
       const n = nested.push(compile(k[1])) - 1;
       pack += `v = obj[${q}]; if (v !== undefined) { mask |= ${1 << i}; present++; if (!isPlain(v)) return false; const inner = []; if (!nested[${n}].pack(v, inner)) return false; out.push(inner); }\n`;

@@ -55,6 +55,20 @@ describe('compact journal payloads', () => {
     }
   });
 
+  it('stores the public trade prints and book deltas as lists of packed objects', () => {
+    const printed = { trades: [{ destination: 'any', protocol: 'ipv6', prefixType: 'peer', capacityMbps: 100, price: '1.00', start: '2027-01-01T00:00:00.000Z', end: '2027-02-01T00:00:00.000Z', verified: true, aggressor: 'sell', matchedAt: '2026-12-01T00:00:00.000Z' }] };
+    const book = { levels: [{ destination: '10.0.0.0/8', protocol: 'ipv4', side: 'buy', price: '1.25', mbps: 0, orders: 0 }, { destination: 'any', protocol: 'ipv4', side: 'sell', price: '1.30', mbps: 500, orders: 2 }] };
+    for (const [type, p] of [['TradesPrinted', printed], ['BookChanged', book]] as const) {
+      const text = encodePayload(type, p);
+      expect(text.startsWith('["tp1",') || text.startsWith('["bc1",')).toBe(true);
+      expect(text.length).toBeLessThan(JSON.stringify(p).length * 0.7);
+      expect(decodePayload(type, text)).toEqual(p);
+      // A list holding something else than objects is stored as JSON.
+      const odd = { levels: [1], trades: [null] };
+      expect(decodePayload(type, encodePayload(type, odd))).toEqual(odd);
+    }
+  });
+
   it('keeps keys outside the shape, drops undefined values as JSON does, and stores what does not fit as JSON', () => {
     const { payload } = encodeEvent(events[1]);
     const p = payload as Record<string, Record<string, unknown>>;
@@ -74,9 +88,9 @@ describe('compact journal payloads', () => {
     const value = fc.oneof(fc.jsonValue(), fc.constant(undefined));
     const obj = (keys: readonly string[]) => fc.dictionary(fc.oneof(fc.constantFrom(...keys), fc.string()), value);
     fc.assert(
-      fc.property(obj(['at', 'orderId', 'seq', 'spec', 'trade']), obj(['memberId', 'price', 'limits', 'id', 'quality', 'start']), (outer, inner) => {
+      fc.property(obj(['at', 'orderId', 'seq', 'spec', 'trade', 'trades', 'levels']), obj(['memberId', 'price', 'limits', 'id', 'quality', 'start', 'side']), (outer, inner) => {
         for (const type of Object.keys(MARKET_PAYLOAD_SHAPES)) {
-          const p = { ...outer, spec: inner, trade: inner };
+          const p = { ...outer, spec: inner, trade: inner, trades: [inner, {}], levels: [inner] };
           expect(decodePayload(type, encodePayload(type, p))).toEqual(viaJson(p));
           expect(decodePayload(type, encodePayload(type, outer))).toEqual(viaJson(outer));
         }
