@@ -370,7 +370,8 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
 
   /**
    * Writes the surviving events of a batch, each ONE row: its audience is a column of the row
-   * (see encodeAudience), not rows of a side table. SQLite: multi-row prepared inserts on the
+   * (see encodeAudience), not rows of a side table, and its payload the text encodePayload gives
+   * (compact for the types that register a shape, JSON otherwise; payload-codec.ts). SQLite: multi-row prepared inserts on the
    * transaction's own connection (chunks of 256/64/16/4/1 rows, five statements in all).
    * PostgreSQL: ONE statement for the whole batch, rows passed as arrays and expanded with
    * unnest(). Other: Kysely multi-row inserts.
