@@ -11,6 +11,31 @@ export const MARKET_EVENT_TYPES: readonly MarketEventType[] = [
   'TradeMatched', 'TradeActivated', 'TradeEnded', 'TradeCancelled',
 ];
 
+/**
+ * How the journal stores the hottest market payloads: their keys in a fixed order, values only
+ * (src/store/payload-codec.ts). A tag's key list never changes once written: a new list gets a new
+ * tag (`oa2`) and the old one stays here so old rows still decode. Keys not listed are kept too
+ * (in a trailing object), so a field added to an event needs no new tag to be stored right.
+ */
+const SPEC_V1 = [
+  'memberId', 'clientOrderId', 'side', 'destination', 'protocol', 'prefixType', 'trafficType', 'capacityMbps', 'minBlockMbps', 'price',
+  'orderType', 'timeInForce', 'expiresAt', 'start', 'end', 'portId', 'limits', 'ranking', 'weights', 'declared',
+] as const;
+const TRADE_V1 = [
+  'id', 'buyOrderId', 'sellOrderId', 'buyerId', 'sellerId', 'buyPortId', 'sellPortId', 'destination', 'protocol', 'prefixType',
+  'trafficType', 'capacityMbps', 'price', 'start', 'end', 'quality', 'aggressor', 'matchedAt',
+] as const;
+/** A public trade as TradesPrinted lists it (present.ts presentPublicTrade). */
+const PUBLIC_TRADE_V1 = ['destination', 'protocol', 'prefixType', 'capacityMbps', 'price', 'start', 'end', 'verified', 'aggressor', 'matchedAt'] as const;
+/** A price level as BookChanged lists it (service.ts bookDelta). */
+const LEVEL_V1 = ['destination', 'protocol', 'side', 'price', 'mbps', 'orders'] as const;
+export const MARKET_PAYLOAD_SHAPES = {
+  OrderAccepted: { current: 'oa1', shapes: { oa1: ['at', 'orderId', 'seq', ['spec', SPEC_V1]] } },
+  TradeMatched: { current: 'tm1', shapes: { tm1: ['at', ['trade', TRADE_V1]] } },
+  TradesPrinted: { current: 'tp1', shapes: { tp1: [['trades', PUBLIC_TRADE_V1, 'list']] } },
+  BookChanged: { current: 'bc1', shapes: { bc1: [['levels', LEVEL_V1, 'list']] } },
+} as const;
+
 const moneyCache = new Map<number, string>();
 /** Micro-units as a 2-decimal string; cached, since prices sit on a tick grid and repeat. */
 export function money(micros: number): string {

@@ -62,6 +62,7 @@ import type SqliteDatabase from 'better-sqlite3';
 import { walSyncOf } from './create-store.ts';
 import type { Db, Dialect, Tx } from './database.ts';
 import { storeErrors } from './errors.ts';
+import { decodePayload, encodePayload } from './payload-codec.ts';
 
 /** Writes the area's table rows for the events, inside the journal's transaction. Use only `tx`. */
 export type Projection<S> = (tx: Tx, stored: S) => Promise<void> | void;
@@ -369,7 +370,8 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
 
   /**
    * Writes the surviving events of a batch, each ONE row: its audience is a column of the row
-   * (see encodeAudience), not rows of a side table. SQLite: multi-row prepared inserts on the
+   * (see encodeAudience), not rows of a side table, and its payload the text encodePayload gives
+   * (compact for the types that register a shape, JSON otherwise; payload-codec.ts). SQLite: multi-row prepared inserts on the
    * transaction's own connection (chunks of 256/64/16/4/1 rows, five statements in all).
    * PostgreSQL: ONE statement for the whole batch, rows passed as arrays and expanded with
    * unnest(). Other: Kysely multi-row inserts.
@@ -402,7 +404,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
             params[p++] = e.topic;
             params[p++] = e.visibleTo === null ? 0 : 1;
             params[p++] = e.visibleTo === null ? null : encodeAudience(e.visibleTo);
-            params[p++] = JSON.stringify(e.payload);
+            params[p++] = encodePayload(e.type, e.payload);
           }
           st.run(params);
           i += chunk;
@@ -414,7 +416,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
       await sql`insert into journal (seq, time, type, actor, topic, private, audience, payload)
         select * from unnest(${rows.map((e) => e.seq)}::bigint[], ${rows.map((e) => e.time)}::bigint[], ${rows.map((e) => e.type)}::text[],
           ${rows.map((e) => e.actor)}::text[], ${rows.map((e) => e.topic)}::text[], ${rows.map((e) => (e.visibleTo === null ? 0 : 1))}::integer[],
-          ${rows.map((e) => (e.visibleTo === null ? null : encodeAudience(e.visibleTo)))}::text[], ${rows.map((e) => JSON.stringify(e.payload))}::text[])`.execute(tx);
+          ${rows.map((e) => (e.visibleTo === null ? null : encodeAudience(e.visibleTo)))}::text[], ${rows.map((e) => encodePayload(e.type, e.payload))}::text[])`.execute(tx);
       return;
     }
     for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
@@ -429,7 +431,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
             topic: e.topic,
             private: e.visibleTo === null ? 0 : 1,
             audience: e.visibleTo === null ? null : encodeAudience(e.visibleTo),
-            payload: JSON.stringify(e.payload),
+            payload: encodePayload(e.type, e.payload),
           })),
         )
         .execute();
@@ -682,7 +684,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
         actor: r.actor,
         topic: r.topic,
         visibleTo: Number(r.private) === 1 ? decodeAudience(r.audience).sort() : null,
-        payload: JSON.parse(r.payload) as unknown,
+        payload: decodePayload(r.type, r.payload),
       }));
     },
   };

@@ -16,6 +16,7 @@ import type { CloseReason, OrderStatus, TradeStatus } from '../../market/types.t
 import type { JournalEvent } from '../../lib/index.ts';
 import type { Db, Tx } from '../database.ts';
 import type { Journal } from '../journal.ts';
+import { decodePayload } from '../payload-codec.ts';
 import type { MarketOrdersTable, MarketTradesTable } from '../schema/market.ts';
 
 // 18 columns × 1500 rows stays under SQLite's 32 766 bound parameters (and PostgreSQL's 65 535).
@@ -75,7 +76,7 @@ type Joined<T> = T & { src: string | null };
 function fromEvent(own: string | null, src: string | null, field: 'spec' | 'trade', id: string): Record<string, unknown> {
   if (own !== null) return JSON.parse(own) as Record<string, unknown>;
   if (src === null) throw new Error(`market row ${id} has neither its JSON nor its journal event`);
-  return (JSON.parse(src) as Record<string, Record<string, unknown>>)[field];
+  return (decodePayload(field === 'spec' ? 'OrderAccepted' : 'TradeMatched', src) as Record<string, Record<string, unknown>>)[field];
 }
 
 function orderFromRow(x: Joined<MarketOrdersTable>): OrderRow {
@@ -305,7 +306,7 @@ export function createMarketRepo(db: Db, journal: Journal, sqlite?: SqliteDataba
           .limit(pageSize)
           .execute();
         for (const r of rows) {
-          apply(r.type, JSON.parse(r.payload));
+          apply(r.type, decodePayload(r.type, r.payload));
           n++;
         }
         if (rows.length < pageSize) return n;

@@ -75,8 +75,17 @@ export interface SchemaMigrationsTable {
   applied_at: number;
 }
 
+/** The key list of each compact payload tag (migration 0006, payload-codec.ts). */
+export interface EventPayloadShapesTable {
+  tag: string;
+  type: string;
+  /** The shape as JSON: keys in storage order, `[key, [keys…]]` for a nested object. */
+  keys: string;
+}
+
 export interface FoundationTables {
   journal: JournalTable;
+  event_payload_shapes: EventPayloadShapesTable;
   members: MembersTable;
   ports: PortsTable;
   api_keys: ApiKeysTable;
