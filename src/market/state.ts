@@ -20,10 +20,9 @@ export interface PortState {
 }
 
 /**
- * Live objects (open orders, live trades) by id, filed in the Map lazily. Most are never looked up
- * by id: a resting order is usually found through its book and filled there, a trade through the
- * timers that hold it; only member commands (cancel, amend, get), an operator's cancelTrade and
- * replay ask by id. So `add` only appends to `pending`, and the next look-up files what is pending
+ * Live objects (open orders; trade-store.ts does the same for trade handles) by id, filed in the
+ * Map lazily. Most are never looked up by id: a resting order is usually found through its book
+ * and filled there; only member commands (cancel, amend, get) and replay ask by id. So `add` only appends to `pending`, and the next look-up files what is pending
  * (a removed one leaves a hole, so nothing dead stays referenced). Each object is filed at most
  * once, so the total work is never more than filing each at once; one that closes unfiled is
  * never filed. Iteration order is the order of `add`, as with a plain Map (everything filed was

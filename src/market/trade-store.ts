@@ -2,10 +2,11 @@
  * Live trades as columns (struct of arrays) addressed by an integer handle, instead of an object
  * graph per trade. A trade lives for its whole delivery period (months), so with one object per
  * trade every trade was copied by each young-generation GC it survived and then kept in the old
- * generation: about a third of the engine's time in bench (a). Here a trade costs a slot in
- * typed arrays (numbers, status) and in a few arrays of shared strings (ids, members, ports,
- * destination: the orders' own strings), and no object: the TradeRecord / Trade objects are built
- * only when someone asks (API rows, snapshots, `get` by id).
+ * generation: about a third of the engine's time in bench (a). Here a trade costs a slot in a
+ * few plain arrays (its id and its orders' ids, its orders' specs, which hold its members, ports,
+ * destination, types and period, its match quality, capacity, price, match time, status) and no
+ * object: the TradeRecord / Trade objects are built only when someone asks (API rows, snapshots,
+ * `get` by id).
  *
  * A handle is reused once its trade's end timer has fired: the timer queue holds handles, and
  * the end timer is the last one a trade arms (a cancelled or replayed-as-ended trade keeps its
@@ -71,7 +72,7 @@ export class Trade {
     return (this.rec ??= this.store!.record(this.h));
   }
   get id(): string {
-    return this.r.id;
+    return this.store === null ? this.r.id : this.store.idOf(this.h);
   }
   get status(): TradeStatus {
     return this.store === null ? this.finalStatus : STATUS[this.store.statusOf(this.h)];
