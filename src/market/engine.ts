@@ -21,8 +21,9 @@ import { marketErrors } from './errors.ts';
 import { ClassWalk } from './class-walk.ts';
 import type { BookSide, Order } from './order.ts';
 import { qualityFrom, meetsLimits } from './quality-match.ts';
-import { MarketState, type PortState, type Trade, clientKey, expiryOf } from './state.ts';
+import { MarketState, type PortState, clientKey, expiryOf } from './state.ts';
 import { TIMER_ORDER_EXPIRY, TIMER_TRADE_END, TIMER_TRADE_START } from './timers.ts';
+import { TRADE_ACTIVE, TRADE_CANCELLED, TRADE_ENDED, TRADE_SCHEDULED } from './trade-store.ts';
 import type { MarketEvent, MatchQuality, OrderSpec, OrderView, PortDirectory, TradeRecord } from './types.ts';
 
 export interface MarketEngineDeps {
@@ -180,13 +181,15 @@ export class MarketEngine {
     const now = this.deps.clock.now();
     const events: MarketEvent[] = [];
     this.tickInto(now, events);
-    const t = this.state.trades.get(tradeId);
-    if (!t) throw marketErrors.make('MARKET_TRADE_NOT_FOUND', `no trade ${tradeId}`, { field: 'tradeId' });
-    if (t.status === 'ended' || t.status === 'cancelled') {
-      throw marketErrors.make('MARKET_TRADE_CLOSED', `trade ${tradeId} is already ${t.status}`, { field: 'tradeId' });
+    const tr = this.state.trades;
+    const h = tr.handleOf(tradeId);
+    if (h < 0) throw marketErrors.make('MARKET_TRADE_NOT_FOUND', `no trade ${tradeId}`, { field: 'tradeId' });
+    const status = tr.statusOf(h);
+    if (status === TRADE_ENDED || status === TRADE_CANCELLED) {
+      throw marketErrors.make('MARKET_TRADE_CLOSED', `trade ${tradeId} is already ${status === TRADE_ENDED ? 'ended' : 'cancelled'}`, { field: 'tradeId' });
     }
-    this.state.tradeStatus(t, 'cancelled', now, reason);
-    events.push({ type: 'TradeCancelled', at: now, tradeId, buyerId: t.r.buyerId, sellerId: t.r.sellerId, reason });
+    this.state.tradeStatus(h, TRADE_CANCELLED, now, reason);
+    events.push({ type: 'TradeCancelled', at: now, tradeId, buyerId: tr.buyerOf(h), sellerId: tr.sellerOf(h), reason });
     return events;
   }
 
@@ -514,7 +517,7 @@ export class MarketEngine {
         matchedAt: now,
       };
       this.fillQuality[i] = null;
-      st.addTrade(t);
+      st.addTrade(t, b, s);
       events.push({ type: 'TradeMatched', at: now, trade: t });
       st.settle(r, now);
     }
@@ -525,6 +528,7 @@ export class MarketEngine {
 
   private tickInto(now: number, events: MarketEvent[]): void {
     const st = this.state;
+    const tr = st.trades;
     if (st.timers.nextAt > now) return;
     for (let due = st.timers.takeDue(now); due; due = st.timers.takeDue(now)) {
       const at = due.at;
@@ -540,15 +544,19 @@ export class MarketEngine {
           st.close(o, 'expired', reason, at);
           events.push({ type: 'OrderExpired', at, orderId: o.id, memberId: o.spec.memberId, reason });
         } else if (kind === TIMER_TRADE_START) {
-          const t = targets[i] as Trade;
-          if (t.status !== 'scheduled') continue;
-          st.tradeStatus(t, 'active', at);
-          events.push({ type: 'TradeActivated', at, tradeId: t.id, buyerId: t.r.buyerId, sellerId: t.r.sellerId });
+          const h = targets[i] as number;
+          if (tr.statusOf(h) !== TRADE_SCHEDULED) continue;
+          st.tradeStatus(h, TRADE_ACTIVE, at);
+          events.push({ type: 'TradeActivated', at, tradeId: tr.idOf(h), buyerId: tr.buyerOf(h), sellerId: tr.sellerOf(h) });
         } else if (kind === TIMER_TRADE_END) {
-          const t = targets[i] as Trade;
-          if (t.status !== 'scheduled' && t.status !== 'active') continue;
-          st.tradeStatus(t, 'ended', at);
-          events.push({ type: 'TradeEnded', at, tradeId: t.id, buyerId: t.r.buyerId, sellerId: t.r.sellerId });
+          const h = targets[i] as number;
+          const s = tr.statusOf(h);
+          if (s === TRADE_SCHEDULED || s === TRADE_ACTIVE) {
+            st.tradeStatus(h, TRADE_ENDED, at);
+            events.push({ type: 'TradeEnded', at, tradeId: tr.idOf(h), buyerId: tr.buyerOf(h), sellerId: tr.sellerOf(h) });
+          }
+          // A trade's last timer: nothing refers to the handle any more.
+          tr.release(h);
         }
       }
     }

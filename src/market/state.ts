@@ -7,7 +7,10 @@ import { Books, type DestBook, destKey } from './book.ts';
 import { Order } from './order.ts';
 import { Timeline } from './timeline.ts';
 import { TIMER_ORDER_EXPIRY, TIMER_TRADE_END, TIMER_TRADE_START, TimerQueue } from './timers.ts';
-import type { CloseReason, MarketEvent, OrderSpec, OrderStatus, TradeRecord, TradeStatus, TradeView } from './types.ts';
+import { TRADE_ACTIVE, TRADE_CANCELLED, TRADE_ENDED, type Trade, TradeStore } from './trade-store.ts';
+import type { CloseReason, MarketEvent, OrderSpec, OrderStatus, TradeRecord, TradeView } from './types.ts';
+
+export { Trade } from './trade-store.ts';
 
 /** What the market has reserved on a port; the port's capacity itself is the registry's. */
 export interface PortState {
@@ -16,35 +19,10 @@ export interface PortState {
   readonly reserved: Timeline;
 }
 
-/** A trade as the state holds it: the immutable facts and the status the clock moves on. */
-export class Trade {
-  readonly r: TradeRecord;
-  status: TradeStatus = 'scheduled';
-  closedAt?: number;
-  closeReason?: string;
-  /** Where it is in MarketState.trades (see IdIndex). */
-  slot = -2;
-  constructor(r: TradeRecord) {
-    this.r = r;
-  }
-  get id(): string {
-    return this.r.id;
-  }
-  view(): TradeView {
-    return {
-      ...this.r,
-      status: this.status,
-      ...(this.closedAt !== undefined ? { closedAt: this.closedAt } : {}),
-      ...(this.closeReason !== undefined ? { closeReason: this.closeReason } : {}),
-    };
-  }
-}
-
 /**
- * Live objects (open orders, live trades) by id, filed in the Map lazily. Most are never looked up
- * by id: a resting order is usually found through its book and filled there, a trade through the
- * timers that hold it; only member commands (cancel, amend, get), an operator's cancelTrade and
- * replay ask by id. So `add` only appends to `pending`, and the next look-up files what is pending
+ * Live objects (open orders; trade-store.ts does the same for trade handles) by id, filed in the
+ * Map lazily. Most are never looked up by id: a resting order is usually found through its book
+ * and filled there; only member commands (cancel, amend, get) and replay ask by id. So `add` only appends to `pending`, and the next look-up files what is pending
  * (a removed one leaves a hole, so nothing dead stays referenced). Each object is filed at most
  * once, so the total work is never more than filing each at once; one that closes unfiled is
  * never filed. Iteration order is the order of `add`, as with a plain Map (everything filed was
@@ -153,8 +131,11 @@ export class MarketState {
   readonly orders = new IdIndex<Order>();
   /** Client order ids of every order since start (or recovery), for idempotent retries. */
   readonly byClientId = new Map<string, Order>();
-  /** Trades not yet ended or cancelled, by id (see IdIndex). */
-  readonly trades = new IdIndex<Trade>();
+  /**
+   * Trades, as columns addressed by handle (trade-store.ts); by id (`get`, `keys`…), those not
+   * yet ended or cancelled.
+   */
+  readonly trades = new TradeStore();
   readonly ports = new Map<string, PortState>();
   readonly timers = new TimerQueue();
   /**
@@ -255,16 +236,15 @@ export class MarketState {
     if (sell.level !== null) refreshShown(sell);
   }
 
-  /** Records a trade whose capacity is already reserved, and arms its start and end. */
-  addTrade(r: TradeRecord): Trade {
-    const t = new Trade(r);
-    this.trades.add(t);
-    this.timers.add(r.start, TIMER_TRADE_START, t);
-    this.timers.add(r.end, TIMER_TRADE_END, t);
+  /** Records a trade whose capacity is already reserved, and arms its start and end (by handle). */
+  addTrade(r: TradeRecord, buy: OrderSpec, sell: OrderSpec): number {
+    const h = this.trades.add(r, buy, sell);
+    this.timers.add(r.start, TIMER_TRADE_START, h);
+    this.timers.add(r.end, TIMER_TRADE_END, h);
     this.counters.tradesMatched++;
     this.counters.mbpsMatched += r.capacityMbps;
-    this.touchedTrades?.push(t);
-    return t;
+    this.touchedTrades?.push(this.trades.trade(h));
+    return h;
   }
 
   /** After fills: an order with no block left is filled and leaves its book. */
@@ -274,18 +254,21 @@ export class MarketState {
   }
 
   /** Releases a trade's port capacity (end or cancellation); a cancellation also unsells it. */
-  releaseTrade(tr: Trade, cancelled: boolean, at: number): void {
-    const t = tr.r;
-    for (const portId of [t.buyPortId, t.sellPortId]) {
-      const p = this.ports.get(portId);
+  releaseTrade(h: number, cancelled: boolean, at: number): void {
+    const tr = this.trades;
+    const start = tr.startOf(h);
+    const end = tr.endOf(h);
+    const qty = tr.capacityOf(h);
+    for (let k = 0; k < 2; k++) {
+      const p = this.ports.get(k === 0 ? tr.buyPortOf(h) : tr.sellPortOf(h));
       if (!p) continue;
-      p.reserved.add(t.start, t.end, -t.capacityMbps);
+      p.reserved.add(start, end, -qty);
       p.reserved.pruneBefore(at);
     }
     if (cancelled) {
-      const sell = this.orders.get(t.sellOrderId);
+      const sell = this.orders.get(tr.sellOrderOf(h));
       if (sell && sell.status === 'open') {
-        sell.addSold(t.start, t.end, -t.capacityMbps);
+        sell.addSold(start, end, -qty);
         if (sell.level !== null) refreshShown(sell);
       }
     }
@@ -304,18 +287,17 @@ export class MarketState {
     this.touchedOrders?.push(o);
   }
 
-  tradeStatus(t: Trade, status: TradeStatus, at: number, reason?: string): void {
-    t.status = status;
-    this.touchedTrades?.push(t);
-    if (status === 'active') this.counters.tradesActivated++;
-    else {
-      t.closedAt = at;
-      if (reason !== undefined) t.closeReason = reason;
-      if (status === 'ended') this.counters.tradesEnded++;
-      else this.counters.tradesCancelled++;
-      this.releaseTrade(t, status === 'cancelled', at);
-      this.trades.remove(t);
+  /** Moves trade `h` to TRADE_ACTIVE, TRADE_ENDED or TRADE_CANCELLED (trade-store.ts). */
+  tradeStatus(h: number, status: number, at: number, reason?: string): void {
+    this.trades.setStatus(h, status, at, reason);
+    this.touchedTrades?.push(this.trades.trade(h));
+    if (status === TRADE_ACTIVE) {
+      this.counters.tradesActivated++;
+      return;
     }
+    if (status === TRADE_ENDED) this.counters.tradesEnded++;
+    else this.counters.tradesCancelled++;
+    this.releaseTrade(h, status === TRADE_CANCELLED, at);
   }
 
   // ---- replay -------------------------------------------------------------------------------
@@ -346,19 +328,19 @@ export class MarketState {
         const buy = this.mustOrder(t.buyOrderId);
         const sell = this.mustOrder(t.sellOrderId);
         this.reserve(buy, sell, t.start, t.end, t.capacityMbps);
-        this.addTrade(t);
+        this.addTrade(t, buy.spec, sell.spec);
         this.settle(buy, e.at);
         this.settle(sell, e.at);
         return;
       }
       case 'TradeActivated':
-        this.tradeStatus(this.mustTrade(e.tradeId), 'active', e.at);
+        this.tradeStatus(this.mustTrade(e.tradeId), TRADE_ACTIVE, e.at);
         return;
       case 'TradeEnded':
-        this.tradeStatus(this.mustTrade(e.tradeId), 'ended', e.at);
+        this.tradeStatus(this.mustTrade(e.tradeId), TRADE_ENDED, e.at);
         return;
       case 'TradeCancelled':
-        this.tradeStatus(this.mustTrade(e.tradeId), 'cancelled', e.at, e.reason);
+        this.tradeStatus(this.mustTrade(e.tradeId), TRADE_CANCELLED, e.at, e.reason);
         return;
     }
   }
@@ -369,10 +351,10 @@ export class MarketState {
     return o;
   }
 
-  private mustTrade(id: string): Trade {
-    const t = this.trades.get(id);
-    if (!t) throw new Error(`market replay: unknown trade ${id}`);
-    return t;
+  private mustTrade(id: string): number {
+    const h = this.trades.handleOf(id);
+    if (h < 0) throw new Error(`market replay: unknown trade ${id}`);
+    return h;
   }
 
   // ---- views --------------------------------------------------------------------------------

@@ -1,0 +1,347 @@
+/**
+ * Live trades as columns (struct of arrays) addressed by an integer handle, instead of an object
+ * graph per trade. A trade lives for its whole delivery period (months), so with one object per
+ * trade every trade was copied by each young-generation GC it survived and then kept in the old
+ * generation: about a third of the engine's time in bench (a). Here a trade costs a slot in a
+ * few plain arrays (its id and its orders' ids, its orders' specs, which hold its members, ports,
+ * destination, types and period, its match quality, capacity, price, match time, status) and no
+ * object: the TradeRecord / Trade objects are built only when someone asks (API rows, snapshots,
+ * `get` by id).
+ *
+ * A handle is reused once its trade's end timer has fired: the timer queue holds handles, and
+ * the end timer is the last one a trade arms (a cancelled or replayed-as-ended trade keeps its
+ * timers armed; the engine skips them by status), so no timer can ever meet a reused handle.
+ * A Trade object handed out reads the columns while its handle is held and keeps a copy of the
+ * final values when the handle is released.
+ *
+ * Look-up by id is lazy as in IdIndex (state.ts): most trades are only ever reached through their
+ * timers, so `add` appends the handle to `pending` and the next look-up files what is pending.
+ */
+import type { MatchQuality, OrderSpec, TradeRecord, TradeStatus, TradeView } from './types.ts';
+
+export const TRADE_SCHEDULED = 0;
+export const TRADE_ACTIVE = 1;
+export const TRADE_ENDED = 2;
+export const TRADE_CANCELLED = 3;
+const STATUS: readonly TradeStatus[] = ['scheduled', 'active', 'ended', 'cancelled'];
+const STATUS_MASK = 3;
+const RELEASED_QUALITY: MatchQuality = Object.freeze({ verified: false });
+const RELEASED_SPEC = Object.freeze({}) as OrderSpec;
+
+/**
+ * True when the record's members, ports, destination, types and period are its orders' (as the
+ * engine makes every trade): then the store keeps the two specs, not eight fields of its own.
+ */
+function fits(r: TradeRecord, b: OrderSpec, s: OrderSpec): boolean {
+  return (
+    r.buyerId === b.memberId &&
+    r.sellerId === s.memberId &&
+    r.buyPortId === b.portId &&
+    r.sellPortId === s.portId &&
+    r.destination === b.destination &&
+    r.protocol === b.protocol &&
+    r.prefixType === b.prefixType &&
+    r.trafficType === b.trafficType &&
+    r.start === b.start &&
+    r.end === b.end
+  );
+}
+const BUYER_AGGRESSOR = 4;
+
+/** `slot` of a trade not in the id index (ended or cancelled, or a free handle). */
+const NONE = -2;
+/** `slot` of a trade filed in the Map (≥ 0: its position in `pending`). */
+const FILED = -1;
+
+/** A trade as the state hands it out: the record and the status the clock moves on. */
+export class Trade {
+  private store: TradeStore | null;
+  private readonly h: number;
+  private rec: TradeRecord | null = null;
+  // Final values, once the handle is released.
+  private finalStatus: TradeStatus = 'scheduled';
+  private finalClosedAt: number | undefined;
+  private finalReason: string | undefined;
+
+  constructor(store: TradeStore, h: number) {
+    this.store = store;
+    this.h = h;
+  }
+
+  get r(): TradeRecord {
+    return (this.rec ??= this.store!.record(this.h));
+  }
+  get id(): string {
+    return this.store === null ? this.r.id : this.store.idOf(this.h);
+  }
+  get status(): TradeStatus {
+    return this.store === null ? this.finalStatus : STATUS[this.store.statusOf(this.h)];
+  }
+  get closedAt(): number | undefined {
+    return this.store === null ? this.finalClosedAt : this.store.closedAtOf(this.h);
+  }
+  get closeReason(): string | undefined {
+    return this.store === null ? this.finalReason : this.store.closeReasonOf(this.h);
+  }
+
+  view(): TradeView {
+    const closedAt = this.closedAt;
+    const closeReason = this.closeReason;
+    return {
+      ...this.r,
+      status: this.status,
+      ...(closedAt !== undefined ? { closedAt } : {}),
+      ...(closeReason !== undefined ? { closeReason } : {}),
+    };
+  }
+
+  /** Called by the store when the handle is released: keeps the final values. */
+  detach(): void {
+    void this.r;
+    this.finalStatus = this.status;
+    this.finalClosedAt = this.closedAt;
+    this.finalReason = this.closeReason;
+    this.store = null;
+  }
+}
+
+export class TradeStore {
+  /** Handles ever used (the next new one); released handles wait in `free`. */
+  private top = 0;
+  private readonly free: number[] = [];
+  // Columns are plain arrays, pushed as handles are first used: numbers stay unboxed in V8's
+  // double arrays and, unlike typed arrays, live on the JS heap (a typed array's backing store
+  // is external memory, and growing one to millions of entries set off extra full GCs).
+  private readonly capacityMbps: number[] = [];
+  private readonly price: number[] = [];
+  private readonly matchedAt: number[] = [];
+  /** Status (TRADE_*) | 4 when the buyer was the aggressor. */
+  private readonly flags: number[] = [];
+  private readonly slot: number[] = [];
+  // Shared strings and objects: the trade's id, its orders' ids, the buy's and the sell's specs
+  // (a trade's members, ports, destination, types and period are its orders', see `fits`) and
+  // the (shared, immutable) match quality.
+  private readonly ids: string[] = [];
+  private readonly buyOrderId: string[] = [];
+  private readonly sellOrderId: string[] = [];
+  private readonly buySpec: OrderSpec[] = [];
+  private readonly sellSpec: OrderSpec[] = [];
+  private readonly quality: MatchQuality[] = [];
+  /** Records that do not derive from their orders' specs (never from the engine; kept whole). */
+  private readonly odd = new Map<number, TradeRecord>();
+  /** When and why closed trades (ended or cancelled) closed: few, their handles soon released. */
+  private readonly closed = new Map<number, { at: number; reason: string | undefined }>();
+  /** Trade objects handed out, by handle, while the handle is held. */
+  private readonly views = new Map<number, Trade>();
+  // Lazy id index of the live trades (scheduled or active).
+  private readonly map = new Map<string, number>();
+  private pending: number[] = [];
+  private holes = 0;
+  private live = 0;
+
+  /**
+   * Stores a trade (scheduled, in the id index) matched between orders of specs `buy` and `sell`
+   * and returns its handle.
+   */
+  add(r: TradeRecord, buy: OrderSpec, sell: OrderSpec): number {
+    const flags = TRADE_SCHEDULED | (r.aggressor === 'buy' ? BUYER_AGGRESSOR : 0);
+    const slot = this.pending.length;
+    const h = this.free.length > 0 ? this.free.pop()! : this.top++;
+    if (h === this.ids.length) {
+      this.ids.push(r.id);
+      this.buyOrderId.push(r.buyOrderId);
+      this.sellOrderId.push(r.sellOrderId);
+      this.buySpec.push(buy);
+      this.sellSpec.push(sell);
+      this.quality.push(r.quality);
+      this.capacityMbps.push(r.capacityMbps);
+      this.price.push(r.price);
+      this.matchedAt.push(r.matchedAt);
+      this.flags.push(flags);
+      this.slot.push(slot);
+    } else {
+      this.ids[h] = r.id;
+      this.buyOrderId[h] = r.buyOrderId;
+      this.sellOrderId[h] = r.sellOrderId;
+      this.buySpec[h] = buy;
+      this.sellSpec[h] = sell;
+      this.quality[h] = r.quality;
+      this.capacityMbps[h] = r.capacityMbps;
+      this.price[h] = r.price;
+      this.matchedAt[h] = r.matchedAt;
+      this.flags[h] = flags;
+      this.slot[h] = slot;
+    }
+    if (!fits(r, buy, sell)) this.odd.set(h, r);
+    this.pending.push(h);
+    this.live++;
+    return h;
+  }
+
+  /** Sets a trade's status; a closed one leaves the id index (its handle stays held). */
+  setStatus(h: number, status: number, at: number, reason: string | undefined): void {
+    this.flags[h] = (this.flags[h] & BUYER_AGGRESSOR) | status;
+    if (status === TRADE_ACTIVE || status === TRADE_SCHEDULED) return;
+    this.closed.set(h, { at, reason });
+    this.unindex(h);
+  }
+
+  /** Gives the handle back (its end timer fired: nothing refers to it any more). */
+  release(h: number): void {
+    const v = this.views.get(h);
+    if (v !== undefined) {
+      v.detach();
+      this.views.delete(h);
+    }
+    this.unindex(h);
+    this.closed.delete(h);
+    this.odd.delete(h);
+    // Drop the references so nothing dead stays reachable.
+    this.ids[h] = this.buyOrderId[h] = this.sellOrderId[h] = '';
+    this.buySpec[h] = this.sellSpec[h] = RELEASED_SPEC;
+    this.quality[h] = RELEASED_QUALITY;
+    this.free.push(h);
+  }
+
+  statusOf(h: number): number {
+    return this.flags[h] & STATUS_MASK;
+  }
+  closedAtOf(h: number): number | undefined {
+    return this.closed.get(h)?.at;
+  }
+  closeReasonOf(h: number): string | undefined {
+    return this.closed.get(h)?.reason;
+  }
+  idOf(h: number): string {
+    return this.ids[h];
+  }
+  buyerOf(h: number): string {
+    return this.odd.size > 0 && this.odd.has(h) ? this.odd.get(h)!.buyerId : this.buySpec[h].memberId;
+  }
+  sellerOf(h: number): string {
+    return this.odd.size > 0 && this.odd.has(h) ? this.odd.get(h)!.sellerId : this.sellSpec[h].memberId;
+  }
+  sellOrderOf(h: number): string {
+    return this.sellOrderId[h];
+  }
+  buyPortOf(h: number): string {
+    return this.odd.size > 0 && this.odd.has(h) ? this.odd.get(h)!.buyPortId : this.buySpec[h].portId;
+  }
+  sellPortOf(h: number): string {
+    return this.odd.size > 0 && this.odd.has(h) ? this.odd.get(h)!.sellPortId : this.sellSpec[h].portId;
+  }
+  capacityOf(h: number): number {
+    return this.capacityMbps[h];
+  }
+  startOf(h: number): number {
+    return this.odd.size > 0 && this.odd.has(h) ? this.odd.get(h)!.start : this.buySpec[h].start;
+  }
+  endOf(h: number): number {
+    return this.odd.size > 0 && this.odd.has(h) ? this.odd.get(h)!.end : this.buySpec[h].end;
+  }
+
+  /** The trade's facts as one record (what TradeMatched carried). */
+  record(h: number): TradeRecord {
+    const odd = this.odd.get(h);
+    if (odd !== undefined) return odd;
+    const b = this.buySpec[h];
+    const s = this.sellSpec[h];
+    return {
+      id: this.ids[h],
+      buyOrderId: this.buyOrderId[h],
+      sellOrderId: this.sellOrderId[h],
+      buyerId: b.memberId,
+      sellerId: s.memberId,
+      buyPortId: b.portId,
+      sellPortId: s.portId,
+      destination: b.destination,
+      protocol: b.protocol,
+      prefixType: b.prefixType,
+      trafficType: b.trafficType,
+      capacityMbps: this.capacityMbps[h],
+      price: this.price[h],
+      start: b.start,
+      end: b.end,
+      quality: this.quality[h],
+      aggressor: (this.flags[h] & BUYER_AGGRESSOR) !== 0 ? 'buy' : 'sell',
+      matchedAt: this.matchedAt[h],
+    };
+  }
+
+  /** The Trade object of a held handle (one per handle, so callers may use it as a key). */
+  trade(h: number): Trade {
+    let v = this.views.get(h);
+    if (v === undefined) {
+      v = new Trade(this, h);
+      this.views.set(h, v);
+    }
+    return v;
+  }
+
+  // ---- id index of live trades --------------------------------------------------------------
+
+  get size(): number {
+    return this.live;
+  }
+
+  /** Handle of a live (scheduled or active) trade, or -1. */
+  handleOf(id: string): number {
+    if (this.pending.length > 0) this.file();
+    return this.map.get(id) ?? -1;
+  }
+
+  get(id: string): Trade | undefined {
+    const h = this.handleOf(id);
+    return h < 0 ? undefined : this.trade(h);
+  }
+
+  has(id: string): boolean {
+    return this.handleOf(id) >= 0;
+  }
+
+  keys(): IterableIterator<string> {
+    if (this.pending.length > 0) this.file();
+    return this.map.keys();
+  }
+
+  *values(): IterableIterator<Trade> {
+    if (this.pending.length > 0) this.file();
+    for (const h of this.map.values()) yield this.trade(h);
+  }
+
+  private unindex(h: number): void {
+    const s = this.slot[h];
+    if (s === NONE) return;
+    this.slot[h] = NONE;
+    this.live--;
+    if (s === FILED) {
+      this.map.delete(this.ids[h]);
+      return;
+    }
+    const p = this.pending;
+    p[s] = -1;
+    if (++this.holes > 1024 && 2 * this.holes > p.length) {
+      let w = 0;
+      for (let i = 0; i < p.length; i++) {
+        const y = p[i];
+        if (y < 0) continue;
+        this.slot[y] = w;
+        p[w++] = y;
+      }
+      p.length = w;
+      this.holes = 0;
+    }
+  }
+
+  private file(): void {
+    const p = this.pending;
+    for (let i = 0; i < p.length; i++) {
+      const h = p[i];
+      if (h < 0) continue;
+      this.slot[h] = FILED;
+      this.map.set(this.ids[h], h);
+    }
+    this.pending = [];
+    this.holes = 0;
+  }
+}
