@@ -151,7 +151,7 @@ export class Books {
    * the covered books' from b's index (built now if this is the first sell to look).
    */
   crossingBids(b: DestBook, minPrice: number, out: BookSide[]): void {
-    if (b.bids.orders > 0 && b.bids.levels[0].price >= minPrice) out.push(b.bids);
+    if (b.bids.bestPrice >= minPrice) out.push(b.bids);
     let x = b.bidIndex;
     if (x === null) {
       x = b.bidIndex = new BidIndex();
@@ -163,7 +163,7 @@ export class Books {
 
   /** Call after any change to `b`'s bids: refiles it when its best bid price changed. */
   bidsChanged(b: DestBook): void {
-    const best = b.bids.orders > 0 ? b.bids.levels[0].price : NaN;
+    const best = b.bids.orders > 0 ? b.bids.bestPrice : NaN;
     const old = b.indexedBest;
     if (best === old || (Number.isNaN(best) && Number.isNaN(old))) return;
     const cov = this.covering(b);

@@ -11,7 +11,7 @@ import type { QualityObservation } from '../quality/quality-source.ts';
 import type { DestBook } from './book.ts';
 import type { Order, SellerClass } from './order.ts';
 import { effectivePrice, meetsLimits, qualityFromDeclared } from './quality-match.ts';
-import type { MatchQuality, OrderSpec } from './types.ts';
+import type { DeclaredQuality, MatchQuality, OrderSpec } from './types.ts';
 
 /** What the walk needs from the engine. */
 export interface ClassWalkHost {
@@ -21,10 +21,26 @@ export interface ClassWalkHost {
   portBlocked(taker: Order): boolean;
   /** Reserves and records fill number n of the taker. */
   fill(buy: Order, sell: Order, qty: number, q: MatchQuality, n: number): void;
-  /** The seller's observation towards the buy's destination, memoised per taker under `key`. */
-  observe(key: unknown, sellerId: string, buy: Order): QualityObservation | undefined;
-  /** Number of the current taker: a class's memoised quality is valid for that taker only. */
-  takerNo(): number;
+  /** The seller's observation towards the buy's destination (the quality source's answer). */
+  lookup(sellerId: string, buy: Order): QualityObservation | undefined;
+}
+
+/**
+ * One seller member's quality towards the current taker's destination, shared by the member's
+ * classes (in every covering book): the observation is looked up once per member and taker, and
+ * the match quality computed from it once for the declared values most of its classes share —
+ * or for all of them when the observation measures every figure, since declared values then play
+ * no part. Reused from taker to taker (no allocation but the quality itself).
+ */
+export class SellerQuality {
+  /** Number of the taker the fields below are for. */
+  taker = -1;
+  obs: QualityObservation | undefined = undefined;
+  /** True when `obs` measures latency, loss and distance: q is then every class's quality. */
+  full = false;
+  /** The quality for declared values `d` (null: none computed for this taker yet). */
+  q: MatchQuality | null = null;
+  d: DeclaredQuality | undefined = undefined;
 }
 
 /** k2 of a heap entry standing for a book's classes not yet entered (k1: the next one's best price). */
@@ -32,23 +48,32 @@ const FEEDER = -Infinity;
 /** k2 of a class whose quality is not looked up yet (k1: its head's price): ranks before resolved ties. */
 const UNRESOLVED = -Number.MAX_VALUE;
 
-/** Everything a seller class decides for a buy apart from quality: member, prefix and traffic type. */
-function classServes(c: SellerClass, b: OrderSpec): boolean {
-  return c.memberId !== b.memberId && c.prefixType === b.prefixType && (c.trafficType === 'any' || c.trafficType === b.trafficType);
+/**
+ * Everything a seller class decides for a buy apart from quality: member (by the member's
+ * SellerQuality entry, one object per member: no string comparison), prefix and traffic type.
+ */
+function classServes(c: SellerClass, self: SellerQuality, b: OrderSpec): boolean {
+  return c.seller !== self && c.prefixType === b.prefixType && (c.trafficType === 'any' || c.trafficType === b.trafficType);
 }
 
 export class ClassWalk {
-  // Cursors (reused: no allocation per taker): class, its level index and current ask, the
-  // class's quality for this taker and the rank keys of the current ask; the heap of cursors.
+  // Cursors (reused: no allocation per taker): class, its level index, current ask (null until
+  // needed: see head) and its price, the class's quality for this taker and the rank keys of the
+  // current ask; the heap of cursors.
   private cls: SellerClass[] = [];
   private level: number[] = [];
   private cur: Array<Order | null> = [];
+  private price: number[] = [];
   private q: MatchQuality[] = [];
   private k1: number[] = [];
   private k2: number[] = [];
   private k3: number[] = [];
   private heap: number[] = [];
   private feed: Array<SellerClass[] | null> = [];
+  /** Number of the current taker: memoised qualities are valid for that taker only. */
+  private taker = 0;
+  /** Every member met so far as a seller or as a taker buyer (a class keeps its member's entry). */
+  private readonly sellers = new Map<string, SellerQuality>();
 
   constructor(private readonly host: ClassWalkHost) {}
 
@@ -65,16 +90,19 @@ export class ClassWalk {
    * It fills in exactly the order of sorting every eligible crossing ask, and stops once filled.
    */
   take(buy: Order, books: DestBook[], ranking: 'price' | 'performance' | 'weighted'): number {
+    this.taker++;
     const b = buy.spec;
     const limits = b.limits;
     const weights = b.weights;
     const limit = buy.price;
+    const self = this.sellerOf(b.memberId);
     const cls = this.cls;
     const cq = this.q;
     const k1 = this.k1;
     const k2 = this.k2;
     const k3 = this.k3;
     const cur = this.cur;
+    const pr = this.price;
     const li = this.level;
     const heap = this.heap;
     heap.length = 0;
@@ -90,7 +118,7 @@ export class ClassWalk {
     let k = 0;
     for (let bi = 0; bi < books.length; bi++) {
       const side = books[bi].asks;
-      if (side.orders === 0 || side.levels[0].price > limit) continue;
+      if (side.bestPrice > limit) continue;
       const cs = side.sellerClasses();
       if (lazy) {
         feed[k] = cs;
@@ -105,15 +133,16 @@ export class ClassWalk {
       }
       for (let ci = 0; ci < cs.length && cs[ci].best <= limit; ci++) {
         const c = cs[ci];
-        if (!classServes(c, b)) continue;
+        if (c.seller === null) this.bind(c);
+        if (!classServes(c, self, b)) continue;
         const q = this.classQuality(c, buy);
         if (limits !== undefined && !meetsLimits(q, limits)) continue;
-        const head = c.levels[0].head!;
         cls[k] = c;
         li[k] = 0;
-        cur[k] = head;
+        cur[k] = null;
+        pr[k] = c.best;
         cq[k] = q;
-        this.setKeys(k, head, q, ranking, weights);
+        this.setKeys(k, c.best, q, ranking, weights);
         heap.push(k);
         this.siftUp(heap.length - 1);
         k++;
@@ -131,13 +160,14 @@ export class ClassWalk {
           k1[top] = cs[j].best;
           this.siftDown(0);
         } else this.popTop();
-        if (!classServes(c, b)) continue;
-        const head = c.levels[0].head!;
+        if (c.seller === null) this.bind(c);
+        if (!classServes(c, self, b)) continue;
         feed[k] = null;
         cls[k] = c;
         li[k] = 0;
-        cur[k] = head;
-        k1[k] = head.price;
+        cur[k] = null;
+        pr[k] = c.best;
+        k1[k] = c.best;
         k2[k] = UNRESOLVED;
         k3[k] = 0;
         heap.push(k);
@@ -145,17 +175,17 @@ export class ClassWalk {
         k++;
         continue;
       }
-      const r = cur[top]!;
       if (k2[top] === UNRESOLVED) {
         const q = this.classQuality(cls[top], buy);
         if (limits !== undefined && !meetsLimits(q, limits)) this.popTop();
         else {
           cq[top] = q;
-          this.setKeys(top, r, q, ranking, weights);
+          this.setKeys(top, pr[top], q, ranking, weights);
           this.siftDown(0);
         }
         continue;
       }
+      const r = this.head(top);
       const q = cq[top];
       // Advance this class's cursor before filling (the walk never removes orders from the book).
       let nx = r.cnext;
@@ -164,9 +194,10 @@ export class ClassWalk {
         const j = ++li[top];
         nx = j < levels.length && levels[j].price <= limit ? levels[j].head : null;
       }
-      cur[top] = nx;
       if (nx === null) this.popTop();
       else {
+        cur[top] = nx;
+        pr[top] = nx.price;
         if (ranking !== 'performance') k1[top] = ranking === 'weighted' ? this.effective(nx.price, q, weights) : nx.price;
         this.siftDown(0);
       }
@@ -182,24 +213,32 @@ export class ClassWalk {
       n++;
       if (buy.capacityMbps - buy.boughtMbps < b.minBlockMbps) break;
     }
-    for (let i = 0; i < k; i++) {
-      cur[i] = null;
-      feed[i] = null;
-      cls[i] = undefined as unknown as SellerClass;
-      cq[i] = undefined as unknown as MatchQuality;
-    }
+    // Drop the references to asks (the other scratch entries hold only classes and qualities,
+    // which are overwritten by later takers).
+    for (let i = 0; i < k; i++) cur[i] = null;
     heap.length = 0;
     return n;
   }
 
-  /** Rank keys of class cursor k at ask `r` of quality q. */
-  private setKeys(k: number, r: Order, q: MatchQuality, ranking: 'price' | 'performance' | 'weighted', w: OrderSpec['weights']): void {
+  /**
+   * Current ask of class cursor k: its class's first ask until the cursor has moved. Loaded only
+   * when needed (the cursor reaches the top, or ties another on its keys and price), so a class
+   * that enters the heap but never ranks first costs no read of its levels.
+   */
+  private head(k: number): Order {
+    let o = this.cur[k];
+    if (o === null) o = this.cur[k] = this.cls[k].levels[0].head!;
+    return o;
+  }
+
+  /** Rank keys of class cursor k at an ask of `price` and quality q. */
+  private setKeys(k: number, price: number, q: MatchQuality, ranking: 'price' | 'performance' | 'weighted', w: OrderSpec['weights']): void {
     if (ranking === 'performance') {
       this.k1[k] = q.latencyMs ?? Infinity;
       this.k2[k] = q.lossPct ?? Infinity;
       this.k3[k] = q.asHops ?? Infinity;
     } else {
-      this.k1[k] = ranking === 'weighted' ? this.effective(r.price, q, w) : r.price;
+      this.k1[k] = ranking === 'weighted' ? this.effective(price, q, w) : price;
       this.k2[k] = 0;
       this.k3[k] = 0;
     }
@@ -226,9 +265,9 @@ export class ClassWalk {
     if (k2[a] !== k2[b]) return k2[a] < k2[b];
     const k3 = this.k3;
     if (k3[a] !== k3[b]) return k3[a] < k3[b];
-    const x = this.cur[a]!;
-    const y = this.cur[b]!;
-    return x.price !== y.price ? x.price < y.price : x.seq < y.seq;
+    const pr = this.price;
+    if (pr[a] !== pr[b]) return pr[a] < pr[b];
+    return this.head(a).seq < this.head(b).seq;
   }
 
   private siftUp(i: number): void {
@@ -259,15 +298,48 @@ export class ClassWalk {
     heap[i] = x;
   }
 
+  /** The member's entry (created on first sight). */
+  private sellerOf(memberId: string): SellerQuality {
+    let m = this.sellers.get(memberId);
+    if (m === undefined) this.sellers.set(memberId, (m = new SellerQuality()));
+    return m;
+  }
+
+  /** Gives a class its member's entry (once per class). */
+  private bind(c: SellerClass): void {
+    c.seller = this.sellerOf(c.memberId);
+  }
+
   /** A seller class's quality towards the taker buy's destination (memoised per taker). */
   private classQuality(c: SellerClass, buy: Order): MatchQuality {
+    const taker = this.taker;
     let q = c.q;
-    const taker = this.host.takerNo();
-    if (c.qTaker !== taker || q === null) {
-      q = qualityFromDeclared(this.host.observe(c.memberId, c.memberId, buy), c.declared);
-      c.q = q;
-      c.qTaker = taker;
+    if (c.qTaker === taker && q !== null) return q;
+    const m = c.seller!;
+    if (m.taker !== taker) {
+      const obs = this.host.lookup(c.memberId, buy);
+      m.taker = taker;
+      m.obs = obs;
+      m.full = obs !== undefined && obs.latencyMs !== undefined && obs.lossPct !== undefined && obs.asHops !== undefined;
+      m.q = null;
     }
+    const d = c.declared;
+    q = m.q;
+    if (q === null || !(m.full || sameDeclared(m.d, d))) {
+      q = qualityFromDeclared(m.obs, d);
+      if (m.q === null) {
+        m.q = q;
+        m.d = d;
+      }
+    }
+    c.q = q;
+    c.qTaker = taker;
     return q;
   }
+}
+
+function sameDeclared(a: DeclaredQuality | undefined, b: DeclaredQuality | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  return a.latencyMs === b.latencyMs && a.lossPct === b.lossPct && a.asHops === b.asHops;
 }

@@ -65,12 +65,11 @@ export class MarketEngine {
   private mHeap: number[] = [];
   /** Taker buys with quality limits or a quality ranking (class-walk.ts). */
   private readonly classWalk: ClassWalk;
-  /** Counts takers: a seller class's memoised quality is valid for the taker of this number. */
-  private takerNo = 0;
   /**
-   * Quality observations looked up during one taker's match (cleared per taker): a buy taker
-   * meets many asks of the same few sellers, a sell taker many bids in the same books. Keyed by
-   * the seller's member id (taker buys) or the buy's book (taker sells).
+   * Quality observations looked up during one taker's price-time walk (cleared per taker): a buy
+   * taker's trades are with few sellers, a sell taker meets many bids in the same books. Keyed by
+   * the seller's member id (taker buys) or the buy's book (taker sells). The class walk keeps its
+   * own memo per seller member (class-walk.ts, SellerQuality).
    */
   private obsMemo = new Map<unknown, QualityObservation | undefined>();
 
@@ -86,8 +85,7 @@ export class MarketEngine {
         this.fillQty[n] = qty;
         this.fillQuality[n] = q;
       },
-      observe: (key, sellerId, buy) => this.observe(key, sellerId, buy),
-      takerNo: () => this.takerNo,
+      lookup: (sellerId, buy) => this.deps.quality.lookup(sellerId, destKey(buy.spec.destination, buy.spec.protocol)),
     });
   }
 
@@ -208,7 +206,6 @@ export class MarketEngine {
     const st = this.state;
     const tif = o.spec.timeInForce;
     if (this.obsMemo.size > 0) this.obsMemo.clear();
-    this.takerNo++;
     const n = this.portBlocked(o) ? 0 : o.isBuy ? this.takeSells(o) : this.takeBuys(o);
     if (tif === 'FOK' && n > 0 && (o.isBuy ? o.boughtMbps < o.capacityMbps : o.soldMin(o.spec.start, o.spec.end) < o.capacityMbps)) {
       this.rollback(o, n);
@@ -242,7 +239,7 @@ export class MarketEngine {
     let single: BookSide | null = null;
     for (let i = 0; i < books.length; i++) {
       const s = books[i].asks;
-      if (s.orders === 0 || s.levels[0].price > buy.price) continue;
+      if (s.bestPrice > buy.price) continue;
       if (single === null) single = s;
       else (sides ??= [single]).push(s);
     }
@@ -309,7 +306,7 @@ export class MarketEngine {
     let n = 0;
     for (;;) {
       while (fed < k) {
-        const p = sides[fed].levels[0].price;
+        const p = sides[fed].bestPrice;
         if (heap.length > 0) {
           const top = cur[heap[0]]!.price;
           if (takerBuys ? p > top : p < top) break;

@@ -4,6 +4,7 @@
  * of its price level. A buy is filled as a scalar (every fill covers its whole period); a sell
  * keeps a timeline of sold capacity, since fills may cover parts of its period.
  */
+import type { SellerQuality } from './class-walk.ts';
 import { Timeline } from './timeline.ts';
 import type { Bucket } from './timers.ts';
 import type { CloseReason, DeclaredQuality, MatchQuality, OrderSpec, OrderStatus, OrderView } from './types.ts';
@@ -151,6 +152,12 @@ export class BookSide {
   readonly bids: boolean;
   orders = 0;
   /**
+   * Price of the best level (when empty: Infinity for asks, -Infinity for bids, so no price
+   * crosses it), kept here so a walk deciding whether this side crosses reads the side alone
+   * rather than its first level too (one object less to load per book it looks at).
+   */
+  bestPrice: number;
+  /**
    * Asks only: the resting asks again, grouped by seller class (see SellerClass); null until a
    * taker that needs them (a ranking other than price, or quality limits) first meets this side.
    */
@@ -160,6 +167,7 @@ export class BookSide {
 
   constructor(bids: boolean) {
     this.bids = bids;
+    this.bestPrice = bids ? -Infinity : Infinity;
   }
 
   get best(): Level | undefined {
@@ -191,6 +199,7 @@ export class BookSide {
       }
       if (lo === ls.length) ls.push(lv);
       else ls.splice(lo, 0, lv);
+      if (lo === 0) this.bestPrice = p;
     }
     lv.append(o);
     this.orders++;
@@ -206,8 +215,10 @@ export class BookSide {
     if (lv.count === 0) {
       this.byPrice.delete(lv.price);
       const ls = this.levels;
-      if (ls[0] === lv) ls.shift();
-      else {
+      if (ls[0] === lv) {
+        ls.shift();
+        this.bestPrice = ls.length > 0 ? ls[0].price : this.bids ? -Infinity : Infinity;
+      } else {
         let lo = 0;
         let hi = ls.length - 1;
         const p = lv.price;
@@ -314,17 +325,18 @@ export class SellerClass {
   readonly prefixType: string;
   readonly trafficType: string;
   readonly declared: DeclaredQuality | undefined;
-  /** Ascending price. */
+  /** Ascending price (a class has few: found by binary search, no map per class). */
   readonly levels: ClassLevel[] = [];
-  private readonly byPrice = new Map<number, ClassLevel>();
   orders = 0;
   /** Position in its side's `classes`. */
   index = 0;
   /** Its lowest ask price (Infinity when empty). */
   best = Infinity;
-  /** The engine's memo of this class's quality for one taker (see MarketEngine.classQuality). */
+  /** The class walk's memo of this class's quality for one taker (see ClassWalk.classQuality). */
   qTaker = -1;
   q: MatchQuality | null = null;
+  /** Its member's quality memo in the class walk (null until the walk first meets this class). */
+  seller: SellerQuality | null = null;
 
   constructor(spec: OrderSpec) {
     this.memberId = spec.memberId;
@@ -349,20 +361,21 @@ export class SellerClass {
   }
 
   insert(o: Order): void {
-    let lv = this.byPrice.get(o.price);
-    if (lv === undefined) {
-      lv = new ClassLevel(this, o.price);
-      this.byPrice.set(o.price, lv);
-      const ls = this.levels;
-      const p = o.price;
-      let lo = 0;
-      let hi = ls.length;
-      if (hi > 0 && ls[hi - 1].price < p) lo = hi;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (ls[mid].price < p) lo = mid + 1;
-        else hi = mid;
-      }
+    const ls = this.levels;
+    const p = o.price;
+    // First level whose price is not below p (the last one first: asks often join at the back).
+    let lo = 0;
+    let hi = ls.length;
+    if (hi > 0 && ls[hi - 1].price < p) lo = hi;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ls[mid].price < p) lo = mid + 1;
+      else hi = mid;
+    }
+    let lv: ClassLevel;
+    if (lo < ls.length && ls[lo].price === p) lv = ls[lo];
+    else {
+      lv = new ClassLevel(this, p);
       if (lo === ls.length) ls.push(lv);
       else ls.splice(lo, 0, lv);
       this.best = ls[0].price;
@@ -387,7 +400,6 @@ export class SellerClass {
     o.clevel = null;
     this.orders--;
     if (lv.head !== null) return;
-    this.byPrice.delete(lv.price);
     const ls = this.levels;
     if (ls[0] === lv) {
       ls.shift();
