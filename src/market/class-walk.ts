@@ -10,8 +10,8 @@
 import type { QualityObservation } from '../quality/quality-source.ts';
 import type { DestBook } from './book.ts';
 import type { Order, SellerClass } from './order.ts';
-import { effectivePrice, meetsLimits, qualityFromDeclared } from './quality-match.ts';
-import type { DeclaredQuality, MatchQuality, OrderSpec } from './types.ts';
+import { type Figures, effectivePrice, figuresMeetLimits, figuresOf, qualityFromDeclared } from './quality-match.ts';
+import type { DeclaredQuality, MatchQuality, OrderSpec, QualityLimits } from './types.ts';
 
 /** What the walk needs from the engine. */
 export interface ClassWalkHost {
@@ -32,13 +32,18 @@ export interface ClassWalkHost {
  * or for all of them when the observation measures every figure, since declared values then play
  * no part. Reused from taker to taker (no allocation but the quality itself).
  */
-export class SellerQuality {
+export class SellerQuality implements Figures {
   /** Number of the taker the fields below are for. */
   taker = -1;
   obs: QualityObservation | undefined = undefined;
-  /** True when `obs` measures latency, loss and distance: q is then every class's quality. */
+  /** True when `obs` measures latency, loss and distance: the figures and q are then every class's. */
   full = false;
-  /** The quality for declared values `d` (null: none computed for this taker yet). */
+  /** With `full`: the measured figures and verification. */
+  lat = 0;
+  loss = 0;
+  hops = 0;
+  verified = false;
+  /** The quality for declared values `d` (null: none made for this taker yet). */
   q: MatchQuality | null = null;
   d: DeclaredQuality | undefined = undefined;
 }
@@ -64,12 +69,16 @@ export class ClassWalk {
   private level: number[] = [];
   private cur: Array<Order | null> = [];
   private price: number[] = [];
-  private q: MatchQuality[] = [];
+  private lat: number[] = [];
+  private loss: number[] = [];
+  private hops: number[] = [];
   private k1: number[] = [];
   private k2: number[] = [];
   private k3: number[] = [];
   private heap: number[] = [];
   private feed: Array<SellerClass[] | null> = [];
+  /** Scratch figures of a class whose member's observation is partial. */
+  private readonly fig: Figures = { lat: 0, loss: 0, hops: 0, verified: false };
   /** Number of the current taker: memoised qualities are valid for that taker only. */
   private taker = 0;
   /** Every member met so far as a seller or as a taker buyer (a class keeps its member's entry). */
@@ -97,7 +106,6 @@ export class ClassWalk {
     const limit = buy.price;
     const self = this.sellerOf(b.memberId);
     const cls = this.cls;
-    const cq = this.q;
     const k1 = this.k1;
     const k2 = this.k2;
     const k3 = this.k3;
@@ -135,14 +143,12 @@ export class ClassWalk {
         const c = cs[ci];
         if (c.seller === null) this.bind(c);
         if (!classServes(c, self, b)) continue;
-        const q = this.classQuality(c, buy);
-        if (limits !== undefined && !meetsLimits(q, limits)) continue;
+        if (!this.classFigures(c, buy, k, limits)) continue;
         cls[k] = c;
         li[k] = 0;
         cur[k] = null;
         pr[k] = c.best;
-        cq[k] = q;
-        this.setKeys(k, c.best, q, ranking, weights);
+        this.setKeys(k, c.best, ranking, weights);
         heap.push(k);
         this.siftUp(heap.length - 1);
         k++;
@@ -176,21 +182,19 @@ export class ClassWalk {
         continue;
       }
       if (k2[top] === UNRESOLVED) {
-        const q = this.classQuality(cls[top], buy);
-        if (limits !== undefined && !meetsLimits(q, limits)) this.popTop();
+        if (!this.classFigures(cls[top], buy, top, limits)) this.popTop();
         else {
-          cq[top] = q;
-          this.setKeys(top, pr[top], q, ranking, weights);
+          this.setKeys(top, pr[top], ranking, weights);
           this.siftDown(0);
         }
         continue;
       }
       const r = this.head(top);
-      const q = cq[top];
+      const c = cls[top];
       // Advance this class's cursor before filling (the walk never removes orders from the book).
       let nx = r.cnext;
       if (nx === null) {
-        const levels = cls[top].levels;
+        const levels = c.levels;
         const j = ++li[top];
         nx = j < levels.length && levels[j].price <= limit ? levels[j].head : null;
       }
@@ -198,7 +202,7 @@ export class ClassWalk {
       else {
         cur[top] = nx;
         pr[top] = nx.price;
-        if (ranking !== 'performance') k1[top] = ranking === 'weighted' ? this.effective(nx.price, q, weights) : nx.price;
+        if (ranking !== 'performance') k1[top] = ranking === 'weighted' ? this.effective(nx.price, top, weights) : nx.price;
         this.siftDown(0);
       }
       // Member, types and quality were checked for the class; the period is the ask's own.
@@ -209,7 +213,7 @@ export class ClassWalk {
         if (this.host.portBlocked(buy)) break; // nothing more can fill: don't read the rest
         continue;
       }
-      this.host.fill(buy, r, qty, q, n);
+      this.host.fill(buy, r, qty, this.classQuality(c), n);
       n++;
       if (buy.capacityMbps - buy.boughtMbps < b.minBlockMbps) break;
     }
@@ -232,13 +236,13 @@ export class ClassWalk {
   }
 
   /** Rank keys of class cursor k at an ask of `price` and quality q. */
-  private setKeys(k: number, price: number, q: MatchQuality, ranking: 'price' | 'performance' | 'weighted', w: OrderSpec['weights']): void {
+  private setKeys(k: number, price: number, ranking: 'price' | 'performance' | 'weighted', w: OrderSpec['weights']): void {
     if (ranking === 'performance') {
-      this.k1[k] = q.latencyMs ?? Infinity;
-      this.k2[k] = q.lossPct ?? Infinity;
-      this.k3[k] = q.asHops ?? Infinity;
+      this.k1[k] = this.lat[k];
+      this.k2[k] = this.loss[k];
+      this.k3[k] = this.hops[k];
     } else {
-      this.k1[k] = ranking === 'weighted' ? this.effective(price, q, w) : price;
+      this.k1[k] = ranking === 'weighted' ? this.effective(price, k, w) : price;
       this.k2[k] = 0;
       this.k3[k] = 0;
     }
@@ -253,8 +257,9 @@ export class ClassWalk {
     }
   }
 
-  private effective(price: number, q: MatchQuality, w: OrderSpec['weights']): number {
-    return effectivePrice(price, q.latencyMs ?? Infinity, q.lossPct ?? Infinity, q.asHops ?? Infinity, w);
+  /** The weighted ranking's key of cursor k's class at `price`. */
+  private effective(price: number, k: number, w: OrderSpec['weights']): number {
+    return effectivePrice(price, this.lat[k], this.loss[k], this.hops[k], w);
   }
 
   /** Class cursor a ranks before b: keys, then price, then time. */
@@ -310,19 +315,44 @@ export class ClassWalk {
     c.seller = this.sellerOf(c.memberId);
   }
 
-  /** A seller class's quality towards the taker buy's destination (memoised per taker). */
-  private classQuality(c: SellerClass, buy: Order): MatchQuality {
+  /** The member's observation towards the taker buy's destination, looked up once per taker. */
+  private memberObs(m: SellerQuality, memberId: string, buy: Order): void {
+    if (m.taker === this.taker) return;
+    const obs = this.host.lookup(memberId, buy);
+    m.taker = this.taker;
+    m.obs = obs;
+    m.q = null;
+    m.full = obs !== undefined && obs.latencyMs !== undefined && obs.lossPct !== undefined && obs.asHops !== undefined;
+    if (m.full) figuresOf(obs, undefined, m);
+  }
+
+  /**
+   * Puts class c's figures towards the taker buy's destination in cursor k (unknown: Infinity,
+   * the worst) and tells whether they meet the buy's limits, without building the MatchQuality:
+   * only a class that fills needs that (classQuality). With every figure measured they are the
+   * member's, whatever the class declared.
+   */
+  private classFigures(c: SellerClass, buy: Order, k: number, limits: QualityLimits | undefined): boolean {
+    const m = c.seller!;
+    this.memberObs(m, c.memberId, buy);
+    let f: Figures = m;
+    if (!m.full) figuresOf(m.obs, c.declared, (f = this.fig));
+    this.lat[k] = f.lat;
+    this.loss[k] = f.loss;
+    this.hops[k] = f.hops;
+    return limits === undefined || figuresMeetLimits(f.lat, f.loss, f.hops, f.verified, limits);
+  }
+
+  /**
+   * Class c's quality for the trade record (after classFigures this taker): made once per class
+   * and taker, and shared by the member's classes when every figure is measured or they declare
+   * the same values.
+   */
+  private classQuality(c: SellerClass): MatchQuality {
     const taker = this.taker;
     let q = c.q;
     if (c.qTaker === taker && q !== null) return q;
     const m = c.seller!;
-    if (m.taker !== taker) {
-      const obs = this.host.lookup(c.memberId, buy);
-      m.taker = taker;
-      m.obs = obs;
-      m.full = obs !== undefined && obs.latencyMs !== undefined && obs.lossPct !== undefined && obs.asHops !== undefined;
-      m.q = null;
-    }
     const d = c.declared;
     q = m.q;
     if (q === null || !(m.full || sameDeclared(m.d, d))) {
