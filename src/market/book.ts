@@ -19,7 +19,8 @@ import type { Protocol } from './types.ts';
 export class BidIndex {
   /** Distinct best-bid prices, descending. */
   private readonly prices: number[] = [];
-  private readonly at = new Map<number, Set<DestBook>>();
+  /** The books' bid sides (what a walk reads: not the DestBook, one object less per book). */
+  private readonly at = new Map<number, Set<BookSide>>();
 
   add(b: DestBook, price: number): void {
     let s = this.at.get(price);
@@ -36,13 +37,13 @@ export class BidIndex {
       }
       ps.splice(lo, 0, price);
     }
-    s.add(b);
+    s.add(b.bids);
   }
 
   remove(b: DestBook, price: number): void {
     const s = this.at.get(price);
     if (!s) return;
-    s.delete(b);
+    s.delete(b.bids);
     if (s.size > 0) return;
     this.at.delete(price);
     const ps = this.prices;
@@ -60,7 +61,7 @@ export class BidIndex {
   crossing(minPrice: number, out: BookSide[]): void {
     const ps = this.prices;
     for (let i = 0; i < ps.length && ps[i] >= minPrice; i++) {
-      for (const b of this.at.get(ps[i])!) out.push(b.bids);
+      for (const side of this.at.get(ps[i])!) out.push(side);
     }
   }
 }

@@ -296,7 +296,7 @@ export class MarketEngine {
     const heap = this.mHeap;
     heap.length = 0;
     for (let i = 0; i < eager; i++) {
-      cur[i] = sides[i].levels[0].head;
+      cur[i] = sides[i].first!.head;
       li[i] = 0;
       heap.push(i);
       this.siftUp(heap.length - 1, takerBuys);
@@ -311,7 +311,7 @@ export class MarketEngine {
           const top = cur[heap[0]]!.price;
           if (takerBuys ? p > top : p < top) break;
         }
-        cur[fed] = sides[fed].levels[0].head;
+        cur[fed] = sides[fed].first!.head;
         li[fed] = 0;
         heap.push(fed);
         this.siftUp(heap.length - 1, takerBuys);

@@ -160,6 +160,8 @@ export class BookSide {
    * rather than its first level too (one object less to load per book it looks at).
    */
   bestPrice: number;
+  /** levels[0] (null when empty), for the same reason. */
+  first: Level | null = null;
   /**
    * Asks only: the resting asks again, grouped by seller class (see SellerClass); null until a
    * taker that needs them (a ranking other than price, or quality limits) first meets this side.
@@ -219,7 +221,10 @@ export class BookSide {
         this.levels.splice(i, 0, lv);
         ps.splice(i, 0, p);
       }
-      if (i === 0) this.bestPrice = p;
+      if (i === 0) {
+        this.bestPrice = p;
+        this.first = lv;
+      }
     }
     lv.append(o);
     this.orders++;
@@ -239,6 +244,7 @@ export class BookSide {
         ls.shift();
         ps.shift();
         this.bestPrice = ps.length > 0 ? ps[0] : this.bids ? -Infinity : Infinity;
+        this.first = ls.length > 0 ? ls[0] : null;
       } else {
         const i = this.find(lv.price);
         if (ls[i] === lv) {
