@@ -57,12 +57,13 @@ export class BidIndex {
     if (ps[lo] === price) ps.splice(lo, 1);
   }
 
-  /** Pushes the bid sides of the books whose best bid is at least `minPrice`. */
-  crossing(minPrice: number, out: BookSide[]): void {
+  /** Writes the bid sides of the books whose best bid is at least `minPrice` into out from n; returns the new n. */
+  crossing(minPrice: number, out: BookSide[], n: number): number {
     const ps = this.prices;
     for (let i = 0; i < ps.length && ps[i] >= minPrice; i++) {
-      for (const side of this.at.get(ps[i])!) out.push(side);
+      for (const side of this.at.get(ps[i])!) out[n++] = side;
     }
+    return n;
   }
 }
 
@@ -149,17 +150,19 @@ export class Books {
 
   /**
    * The bid sides a sell in `b` can reach whose best bid is at least `minPrice`: `b`'s own, then
-   * the covered books' from b's index (built now if this is the first sell to look).
+   * the covered books' from b's index (built now if this is the first sell to look), written into
+   * `out` from 0; returns how many.
    */
-  crossingBids(b: DestBook, minPrice: number, out: BookSide[]): void {
-    if (b.bids.bestPrice >= minPrice) out.push(b.bids);
+  crossingBids(b: DestBook, minPrice: number, out: BookSide[]): number {
+    let n = 0;
+    if (b.bids.bestPrice >= minPrice) out[n++] = b.bids;
     let x = b.bidIndex;
     if (x === null) {
       x = b.bidIndex = new BidIndex();
       const from: Iterable<DestBook> = b.prefix === null ? this.withBids[b.protocol] : this.trie.covered(b.prefix);
       for (const d of from) if (d !== b && !Number.isNaN(d.indexedBest)) x.add(d, d.indexedBest);
     }
-    x.crossing(minPrice, out);
+    return x.crossing(minPrice, out, n);
   }
 
   /** Call after any change to `b`'s bids: refiles it when its best bid price changed. */

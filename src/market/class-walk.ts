@@ -75,7 +75,9 @@ export class ClassWalk {
   private k1: number[] = [];
   private k2: number[] = [];
   private k3: number[] = [];
+  /** The heap's entries are heap[0..hn): its array never shrinks (`length = 0` would free it). */
   private heap: number[] = [];
+  private hn = 0;
   private feed: Array<SellerClass[] | null> = [];
   /** Scratch figures of a class whose member's observation is partial. */
   private readonly fig: Figures = { lat: 0, loss: 0, hops: 0, verified: false };
@@ -113,7 +115,7 @@ export class ClassWalk {
     const pr = this.price;
     const li = this.level;
     const heap = this.heap;
-    heap.length = 0;
+    this.hn = 0;
     // `price` and `weighted` need a class's quality only once it can rank first: a class enters
     // the heap when its best ask price is reached (each book's classes are sorted by best price;
     // a FEEDER entry per book stands for the classes not yet entered) and ranks by that price
@@ -134,8 +136,8 @@ export class ClassWalk {
         k1[k] = cs[0].best;
         k2[k] = FEEDER;
         k3[k] = k;
-        heap.push(k);
-        this.siftUp(heap.length - 1);
+        heap[this.hn++] = k;
+        this.siftUp(this.hn - 1);
         k++;
         continue;
       }
@@ -149,13 +151,13 @@ export class ClassWalk {
         cur[k] = null;
         pr[k] = c.best;
         this.setKeys(k, c.best, ranking, weights);
-        heap.push(k);
-        this.siftUp(heap.length - 1);
+        heap[this.hn++] = k;
+        this.siftUp(this.hn - 1);
         k++;
       }
     }
     let n = 0;
-    while (heap.length > 0) {
+    while (this.hn > 0) {
       const top = heap[0];
       if (k2[top] === FEEDER) {
         // Enter this book's next class (unresolved), and move the feeder to the one after.
@@ -176,8 +178,8 @@ export class ClassWalk {
         k1[k] = c.best;
         k2[k] = UNRESOLVED;
         k3[k] = 0;
-        heap.push(k);
-        this.siftUp(heap.length - 1);
+        heap[this.hn++] = k;
+        this.siftUp(this.hn - 1);
         k++;
         continue;
       }
@@ -220,7 +222,7 @@ export class ClassWalk {
     // Drop the references to asks (the other scratch entries hold only classes and qualities,
     // which are overwritten by later takers).
     for (let i = 0; i < k; i++) cur[i] = null;
-    heap.length = 0;
+    this.hn = 0;
     return n;
   }
 
@@ -250,8 +252,8 @@ export class ClassWalk {
 
   private popTop(): void {
     const heap = this.heap;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
+    const last = heap[--this.hn];
+    if (this.hn > 0) {
       heap[0] = last;
       this.siftDown(0);
     }
@@ -289,7 +291,7 @@ export class ClassWalk {
 
   private siftDown(i: number): void {
     const heap = this.heap;
-    const n = heap.length;
+    const n = this.hn;
     const x = heap[i];
     for (;;) {
       const l = 2 * i + 1;

@@ -63,6 +63,11 @@ export class MarketEngine {
   private mCur: Array<Order | null> = [];
   private mLevel: number[] = [];
   private mHeap: number[] = [];
+  /**
+   * Entries in use of mHeap (and of sides, per walk): the scratch arrays never shrink, since
+   * `length = 0` would free their storage and every taker would allocate it again.
+   */
+  private mn = 0;
   /** Taker buys with quality limits or a quality ranking (class-walk.ts). */
   private readonly classWalk: ClassWalk;
   /**
@@ -235,16 +240,14 @@ export class MarketEngine {
     const books = st.books.covering(b);
     const ranking = buy.spec.ranking ?? 'price';
     if (ranking !== 'price' || buy.spec.limits !== undefined) return this.classWalk.take(buy, books, ranking);
-    let sides: BookSide[] | null = null;
-    let single: BookSide | null = null;
+    const sides = this.sides;
+    let k = 0;
     for (let i = 0; i < books.length; i++) {
       const s = books[i].asks;
-      if (s.bestPrice > buy.price) continue;
-      if (single === null) single = s;
-      else (sides ??= [single]).push(s);
+      if (s.bestPrice <= buy.price) sides[k++] = s;
     }
-    if (single === null) return 0;
-    return sides === null ? this.walkOne(buy, single, true) : this.walkMerged(buy, sides, true);
+    if (k === 0) return 0;
+    return k === 1 ? this.walkOne(buy, sides[0], true) : this.walkMerged(buy, sides, k, true, k);
   }
 
   /**
@@ -255,14 +258,11 @@ export class MarketEngine {
   private takeBuys(sell: Order): number {
     const b = this.state.bookOf(sell);
     const sides = this.sides;
-    sides.length = 0;
     // b's own bids (if they cross) come first, then the covered books' by best bid, descending:
     // sorted after the first, which is all walkMerged's lazy joining needs.
-    this.state.books.crossingBids(b, sell.price, sides);
-    if (sides.length === 0) return 0;
-    const n = sides.length === 1 ? this.walkOne(sell, sides[0], false) : this.walkMerged(sell, sides, false, 0);
-    sides.length = 0;
-    return n;
+    const k = this.state.books.crossingBids(b, sell.price, sides);
+    if (k === 0) return 0;
+    return k === 1 ? this.walkOne(sell, sides[0], false) : this.walkMerged(sell, sides, k, false, 0);
   }
 
   /** Price-time walk of one book side. */
@@ -289,17 +289,16 @@ export class MarketEngine {
    * by best price (best first) except the first to join: a sell on a short prefix that crosses
    * thousands of books' bids but fills from the first few never touches the others.
    */
-  private walkMerged(taker: Order, sides: BookSide[], takerBuys: boolean, eager = sides.length): number {
-    const k = sides.length;
+  private walkMerged(taker: Order, sides: BookSide[], k: number, takerBuys: boolean, eager: number): number {
     const li = this.mLevel;
     const cur = this.mCur;
     const heap = this.mHeap;
-    heap.length = 0;
+    this.mn = 0;
     for (let i = 0; i < eager; i++) {
       cur[i] = sides[i].first!.head;
       li[i] = 0;
-      heap.push(i);
-      this.siftUp(heap.length - 1, takerBuys);
+      heap[this.mn++] = i;
+      this.siftUp(this.mn - 1, takerBuys);
     }
     let fed = eager;
     const limit = taker.price;
@@ -307,17 +306,17 @@ export class MarketEngine {
     for (;;) {
       while (fed < k) {
         const p = sides[fed].bestPrice;
-        if (heap.length > 0) {
+        if (this.mn > 0) {
           const top = cur[heap[0]]!.price;
           if (takerBuys ? p > top : p < top) break;
         }
         cur[fed] = sides[fed].first!.head;
         li[fed] = 0;
-        heap.push(fed);
-        this.siftUp(heap.length - 1, takerBuys);
+        heap[this.mn++] = fed;
+        this.siftUp(this.mn - 1, takerBuys);
         fed++;
       }
-      if (heap.length === 0) break;
+      if (this.mn === 0) break;
       const best = heap[0];
       const r = cur[best]!;
       if (takerBuys ? r.price > limit : r.price < limit) break;
@@ -330,8 +329,8 @@ export class MarketEngine {
       }
       cur[best] = nx;
       if (nx === null) {
-        const last = heap.pop()!;
-        if (heap.length > 0) {
+        const last = heap[--this.mn];
+        if (this.mn > 0) {
           heap[0] = last;
           this.siftDown(0, takerBuys);
         }
@@ -343,7 +342,7 @@ export class MarketEngine {
       }
     }
     for (let i = 0; i < fed; i++) cur[i] = null;
-    heap.length = 0;
+    this.mn = 0;
     return n;
   }
 
@@ -368,7 +367,7 @@ export class MarketEngine {
 
   private siftDown(i: number, takerBuys: boolean): void {
     const heap = this.mHeap;
-    const n = heap.length;
+    const n = this.mn;
     const x = heap[i];
     for (;;) {
       const l = 2 * i + 1;
