@@ -12,6 +12,7 @@
  * indexes of its covering books (a few). Books no sell ever covered keep no index and cost nothing.
  */
 import { type Prefix, PrefixTrie, parsePrefix } from '../lib/index.ts';
+import type { QualityObservation } from '../quality/quality-source.ts';
 import { BookSide } from './order.ts';
 import type { Protocol } from './types.ts';
 
@@ -83,6 +84,12 @@ export class DestBook {
   bidIndex: BidIndex | null = null;
   /** This book's best bid as filed in its covering books' indexes (NaN: no bids). */
   indexedBest = NaN;
+  /**
+   * The engine's memo for a taker sell meeting this book's bids: its seller's observation
+   * towards this destination, for taker number obsTaker.
+   */
+  obsTaker = -1;
+  obs: QualityObservation | undefined = undefined;
 
   constructor(key: string, protocol: Protocol, prefix: Prefix | null) {
     this.key = key;

@@ -88,6 +88,18 @@ export class ClassWalk {
 
   constructor(private readonly host: ClassWalkHost) {}
 
+  /** Starts the next taker (memoised observations and qualities are for one taker); returns its number. */
+  nextTaker(): number {
+    return ++this.taker;
+  }
+
+  /** A seller member's observation towards the taker buy's destination (looked up once per taker). */
+  observation(memberId: string, buy: Order): QualityObservation | undefined {
+    const m = this.sellerOf(memberId);
+    this.memberObs(m, memberId, buy);
+    return m.obs;
+  }
+
   /**
    * Taker buy with quality limits or a quality ranking. The asks of the covering books are walked
    * by seller class (member, prefix type, traffic type, declared quality: see SellerClass): the
@@ -101,7 +113,6 @@ export class ClassWalk {
    * It fills in exactly the order of sorting every eligible crossing ask, and stops once filled.
    */
   take(buy: Order, books: DestBook[], ranking: 'price' | 'performance' | 'weighted'): number {
-    this.taker++;
     const b = buy.spec;
     const limits = b.limits;
     const weights = b.weights;

@@ -16,7 +16,7 @@
  */
 import type { Clock, IdSource } from '../lib/index.ts';
 import type { QualityObservation, QualitySource } from '../quality/quality-source.ts';
-import { destKey } from './book.ts';
+import { type DestBook, destKey } from './book.ts';
 import { marketErrors } from './errors.ts';
 import { ClassWalk } from './class-walk.ts';
 import type { BookSide, Order } from './order.ts';
@@ -70,13 +70,8 @@ export class MarketEngine {
   private mn = 0;
   /** Taker buys with quality limits or a quality ranking (class-walk.ts). */
   private readonly classWalk: ClassWalk;
-  /**
-   * Quality observations looked up during one taker's price-time walk (cleared per taker): a buy
-   * taker's trades are with few sellers, a sell taker meets many bids in the same books. Keyed by
-   * the seller's member id (taker buys) or the buy's book (taker sells). The class walk keeps its
-   * own memo per seller member (class-walk.ts, SellerQuality).
-   */
-  private obsMemo = new Map<unknown, QualityObservation | undefined>();
+  /** Number of the current taker (ClassWalk.nextTaker): observations are memoised per taker. */
+  private takerNo = 0;
 
   constructor(deps: MarketEngineDeps, config: Partial<MarketEngineConfig> = {}) {
     this.deps = deps;
@@ -90,7 +85,7 @@ export class MarketEngine {
         this.fillQty[n] = qty;
         this.fillQuality[n] = q;
       },
-      lookup: (sellerId, buy) => this.deps.quality.lookup(sellerId, destKey(buy.spec.destination, buy.spec.protocol)),
+      lookup: (sellerId, buy) => this.lookup(sellerId, buy),
     });
   }
 
@@ -210,7 +205,7 @@ export class MarketEngine {
   private takeAndRest(o: Order, now: number, events: MarketEvent[]): void {
     const st = this.state;
     const tif = o.spec.timeInForce;
-    if (this.obsMemo.size > 0) this.obsMemo.clear();
+    this.takerNo = this.classWalk.nextTaker();
     const n = this.portBlocked(o) ? 0 : o.isBuy ? this.takeSells(o) : this.takeBuys(o);
     if (tif === 'FOK' && n > 0 && (o.isBuy ? o.boughtMbps < o.capacityMbps : o.soldMin(o.spec.start, o.spec.end) < o.capacityMbps)) {
       this.rollback(o, n);
@@ -406,20 +401,28 @@ export class MarketEngine {
     return done ? -n : n;
   }
 
-  /** qualityOf with the per-taker memo of observations. */
+  /**
+   * The match quality of a pair, with the seller's observation towards the buy's destination
+   * looked up once per taker: a buy taker's per seller member (the class walk's memo), a sell
+   * taker's per book of the bids it meets (the taker is the one seller). No map per taker.
+   */
   private qualityOf(sell: Order, buy: Order, takerBuys: boolean): MatchQuality {
-    return qualityFrom(this.observe(takerBuys ? sell.spec.memberId : (buy.book ?? buy), sell.spec.memberId, buy), sell);
+    let obs: QualityObservation | undefined;
+    const book = buy.book as DestBook | null;
+    if (takerBuys) obs = this.classWalk.observation(sell.spec.memberId, buy);
+    else if (book === null) obs = this.lookup(sell.spec.memberId, buy);
+    else {
+      if (book.obsTaker !== this.takerNo) {
+        book.obsTaker = this.takerNo;
+        book.obs = this.lookup(sell.spec.memberId, buy);
+      }
+      obs = book.obs;
+    }
+    return qualityFrom(obs, sell);
   }
 
-  /** The seller's observation towards the buy's destination, memoised for this taker under `key`. */
-  private observe(key: unknown, sellerId: string, buy: Order): QualityObservation | undefined {
-    const memo = this.obsMemo;
-    let obs = memo.get(key);
-    if (obs === undefined && !memo.has(key)) {
-      obs = this.deps.quality.lookup(sellerId, destKey(buy.spec.destination, buy.spec.protocol));
-      memo.set(key, obs);
-    }
-    return obs;
+  private lookup(sellerId: string, buy: Order): QualityObservation | undefined {
+    return this.deps.quality.lookup(sellerId, destKey(buy.spec.destination, buy.spec.protocol));
   }
 
   /** Everything but price, capacity and quality. */
