@@ -12,6 +12,7 @@
  * indexes of its covering books (a few). Books no sell ever covered keep no index and cost nothing.
  */
 import { type Prefix, PrefixTrie, parsePrefix } from '../lib/index.ts';
+import type { QualityObservation } from '../quality/quality-source.ts';
 import { BookSide } from './order.ts';
 import type { Protocol } from './types.ts';
 
@@ -19,7 +20,8 @@ import type { Protocol } from './types.ts';
 export class BidIndex {
   /** Distinct best-bid prices, descending. */
   private readonly prices: number[] = [];
-  private readonly at = new Map<number, Set<DestBook>>();
+  /** The books' bid sides (what a walk reads: not the DestBook, one object less per book). */
+  private readonly at = new Map<number, Set<BookSide>>();
 
   add(b: DestBook, price: number): void {
     let s = this.at.get(price);
@@ -36,13 +38,13 @@ export class BidIndex {
       }
       ps.splice(lo, 0, price);
     }
-    s.add(b);
+    s.add(b.bids);
   }
 
   remove(b: DestBook, price: number): void {
     const s = this.at.get(price);
     if (!s) return;
-    s.delete(b);
+    s.delete(b.bids);
     if (s.size > 0) return;
     this.at.delete(price);
     const ps = this.prices;
@@ -56,12 +58,13 @@ export class BidIndex {
     if (ps[lo] === price) ps.splice(lo, 1);
   }
 
-  /** Pushes the bid sides of the books whose best bid is at least `minPrice`. */
-  crossing(minPrice: number, out: BookSide[]): void {
+  /** Writes the bid sides of the books whose best bid is at least `minPrice` into out from n; returns the new n. */
+  crossing(minPrice: number, out: BookSide[], n: number): number {
     const ps = this.prices;
     for (let i = 0; i < ps.length && ps[i] >= minPrice; i++) {
-      for (const b of this.at.get(ps[i])!) out.push(b.bids);
+      for (const side of this.at.get(ps[i])!) out[n++] = side;
     }
+    return n;
   }
 }
 
@@ -81,6 +84,12 @@ export class DestBook {
   bidIndex: BidIndex | null = null;
   /** This book's best bid as filed in its covering books' indexes (NaN: no bids). */
   indexedBest = NaN;
+  /**
+   * The engine's memo for a taker sell meeting this book's bids: its seller's observation
+   * towards this destination, for taker number obsTaker.
+   */
+  obsTaker = -1;
+  obs: QualityObservation | undefined = undefined;
 
   constructor(key: string, protocol: Protocol, prefix: Prefix | null) {
     this.key = key;
@@ -148,22 +157,24 @@ export class Books {
 
   /**
    * The bid sides a sell in `b` can reach whose best bid is at least `minPrice`: `b`'s own, then
-   * the covered books' from b's index (built now if this is the first sell to look).
+   * the covered books' from b's index (built now if this is the first sell to look), written into
+   * `out` from 0; returns how many.
    */
-  crossingBids(b: DestBook, minPrice: number, out: BookSide[]): void {
-    if (b.bids.orders > 0 && b.bids.levels[0].price >= minPrice) out.push(b.bids);
+  crossingBids(b: DestBook, minPrice: number, out: BookSide[]): number {
+    let n = 0;
+    if (b.bids.bestPrice >= minPrice) out[n++] = b.bids;
     let x = b.bidIndex;
     if (x === null) {
       x = b.bidIndex = new BidIndex();
       const from: Iterable<DestBook> = b.prefix === null ? this.withBids[b.protocol] : this.trie.covered(b.prefix);
       for (const d of from) if (d !== b && !Number.isNaN(d.indexedBest)) x.add(d, d.indexedBest);
     }
-    x.crossing(minPrice, out);
+    return x.crossing(minPrice, out, n);
   }
 
   /** Call after any change to `b`'s bids: refiles it when its best bid price changed. */
   bidsChanged(b: DestBook): void {
-    const best = b.bids.orders > 0 ? b.bids.levels[0].price : NaN;
+    const best = b.bids.orders > 0 ? b.bids.bestPrice : NaN;
     const old = b.indexedBest;
     if (best === old || (Number.isNaN(best) && Number.isNaN(old))) return;
     const cov = this.covering(b);

@@ -16,7 +16,7 @@
  */
 import type { Clock, IdSource } from '../lib/index.ts';
 import type { QualityObservation, QualitySource } from '../quality/quality-source.ts';
-import { destKey } from './book.ts';
+import { type DestBook, destKey } from './book.ts';
 import { marketErrors } from './errors.ts';
 import { ClassWalk } from './class-walk.ts';
 import type { BookSide, Order } from './order.ts';
@@ -64,16 +64,15 @@ export class MarketEngine {
   private mCur: Array<Order | null> = [];
   private mLevel: number[] = [];
   private mHeap: number[] = [];
+  /**
+   * Entries in use of mHeap (and of sides, per walk): the scratch arrays never shrink, since
+   * `length = 0` would free their storage and every taker would allocate it again.
+   */
+  private mn = 0;
   /** Taker buys with quality limits or a quality ranking (class-walk.ts). */
   private readonly classWalk: ClassWalk;
-  /** Counts takers: a seller class's memoised quality is valid for the taker of this number. */
+  /** Number of the current taker (ClassWalk.nextTaker): observations are memoised per taker. */
   private takerNo = 0;
-  /**
-   * Quality observations looked up during one taker's match (cleared per taker): a buy taker
-   * meets many asks of the same few sellers, a sell taker many bids in the same books. Keyed by
-   * the seller's member id (taker buys) or the buy's book (taker sells).
-   */
-  private obsMemo = new Map<unknown, QualityObservation | undefined>();
 
   constructor(deps: MarketEngineDeps, config: Partial<MarketEngineConfig> = {}) {
     this.deps = deps;
@@ -87,8 +86,7 @@ export class MarketEngine {
         this.fillQty[n] = qty;
         this.fillQuality[n] = q;
       },
-      observe: (key, sellerId, buy) => this.observe(key, sellerId, buy),
-      takerNo: () => this.takerNo,
+      lookup: (sellerId, buy) => this.lookup(sellerId, buy),
     });
   }
 
@@ -210,8 +208,7 @@ export class MarketEngine {
   private takeAndRest(o: Order, now: number, events: MarketEvent[]): void {
     const st = this.state;
     const tif = o.spec.timeInForce;
-    if (this.obsMemo.size > 0) this.obsMemo.clear();
-    this.takerNo++;
+    this.takerNo = this.classWalk.nextTaker();
     const n = this.portBlocked(o) ? 0 : o.isBuy ? this.takeSells(o) : this.takeBuys(o);
     if (tif === 'FOK' && n > 0 && (o.isBuy ? o.boughtMbps < o.capacityMbps : o.soldMin(o.spec.start, o.spec.end) < o.capacityMbps)) {
       this.rollback(o, n);
@@ -241,16 +238,14 @@ export class MarketEngine {
     const books = st.books.covering(b);
     const ranking = buy.spec.ranking ?? 'price';
     if (ranking !== 'price' || buy.spec.limits !== undefined) return this.classWalk.take(buy, books, ranking);
-    let sides: BookSide[] | null = null;
-    let single: BookSide | null = null;
+    const sides = this.sides;
+    let k = 0;
     for (let i = 0; i < books.length; i++) {
       const s = books[i].asks;
-      if (s.orders === 0 || s.levels[0].price > buy.price) continue;
-      if (single === null) single = s;
-      else (sides ??= [single]).push(s);
+      if (s.bestPrice <= buy.price) sides[k++] = s;
     }
-    if (single === null) return 0;
-    return sides === null ? this.walkOne(buy, single, true) : this.walkMerged(buy, sides, true);
+    if (k === 0) return 0;
+    return k === 1 ? this.walkOne(buy, sides[0], true) : this.walkMerged(buy, sides, k, true, k);
   }
 
   /**
@@ -261,14 +256,11 @@ export class MarketEngine {
   private takeBuys(sell: Order): number {
     const b = this.state.bookOf(sell);
     const sides = this.sides;
-    sides.length = 0;
     // b's own bids (if they cross) come first, then the covered books' by best bid, descending:
     // sorted after the first, which is all walkMerged's lazy joining needs.
-    this.state.books.crossingBids(b, sell.price, sides);
-    if (sides.length === 0) return 0;
-    const n = sides.length === 1 ? this.walkOne(sell, sides[0], false) : this.walkMerged(sell, sides, false, 0);
-    sides.length = 0;
-    return n;
+    const k = this.state.books.crossingBids(b, sell.price, sides);
+    if (k === 0) return 0;
+    return k === 1 ? this.walkOne(sell, sides[0], false) : this.walkMerged(sell, sides, k, false, 0);
   }
 
   /** Price-time walk of one book side. */
@@ -295,35 +287,34 @@ export class MarketEngine {
    * by best price (best first) except the first to join: a sell on a short prefix that crosses
    * thousands of books' bids but fills from the first few never touches the others.
    */
-  private walkMerged(taker: Order, sides: BookSide[], takerBuys: boolean, eager = sides.length): number {
-    const k = sides.length;
+  private walkMerged(taker: Order, sides: BookSide[], k: number, takerBuys: boolean, eager: number): number {
     const li = this.mLevel;
     const cur = this.mCur;
     const heap = this.mHeap;
-    heap.length = 0;
+    this.mn = 0;
     for (let i = 0; i < eager; i++) {
-      cur[i] = sides[i].levels[0].head;
+      cur[i] = sides[i].first!.head;
       li[i] = 0;
-      heap.push(i);
-      this.siftUp(heap.length - 1, takerBuys);
+      heap[this.mn++] = i;
+      this.siftUp(this.mn - 1, takerBuys);
     }
     let fed = eager;
     const limit = taker.price;
     let n = 0;
     for (;;) {
       while (fed < k) {
-        const p = sides[fed].levels[0].price;
-        if (heap.length > 0) {
+        const p = sides[fed].bestPrice;
+        if (this.mn > 0) {
           const top = cur[heap[0]]!.price;
           if (takerBuys ? p > top : p < top) break;
         }
-        cur[fed] = sides[fed].levels[0].head;
+        cur[fed] = sides[fed].first!.head;
         li[fed] = 0;
-        heap.push(fed);
-        this.siftUp(heap.length - 1, takerBuys);
+        heap[this.mn++] = fed;
+        this.siftUp(this.mn - 1, takerBuys);
         fed++;
       }
-      if (heap.length === 0) break;
+      if (this.mn === 0) break;
       const best = heap[0];
       const r = cur[best]!;
       if (takerBuys ? r.price > limit : r.price < limit) break;
@@ -336,8 +327,8 @@ export class MarketEngine {
       }
       cur[best] = nx;
       if (nx === null) {
-        const last = heap.pop()!;
-        if (heap.length > 0) {
+        const last = heap[--this.mn];
+        if (this.mn > 0) {
           heap[0] = last;
           this.siftDown(0, takerBuys);
         }
@@ -349,7 +340,7 @@ export class MarketEngine {
       }
     }
     for (let i = 0; i < fed; i++) cur[i] = null;
-    heap.length = 0;
+    this.mn = 0;
     return n;
   }
 
@@ -374,7 +365,7 @@ export class MarketEngine {
 
   private siftDown(i: number, takerBuys: boolean): void {
     const heap = this.mHeap;
-    const n = heap.length;
+    const n = this.mn;
     const x = heap[i];
     for (;;) {
       const l = 2 * i + 1;
@@ -413,20 +404,28 @@ export class MarketEngine {
     return done ? -n : n;
   }
 
-  /** qualityOf with the per-taker memo of observations. */
+  /**
+   * The match quality of a pair, with the seller's observation towards the buy's destination
+   * looked up once per taker: a buy taker's per seller member (the class walk's memo), a sell
+   * taker's per book of the bids it meets (the taker is the one seller). No map per taker.
+   */
   private qualityOf(sell: Order, buy: Order, takerBuys: boolean): MatchQuality {
-    return qualityFrom(this.observe(takerBuys ? sell.spec.memberId : (buy.book ?? buy), sell.spec.memberId, buy), sell);
+    let obs: QualityObservation | undefined;
+    const book = buy.book as DestBook | null;
+    if (takerBuys) obs = this.classWalk.observation(sell.spec.memberId, buy);
+    else if (book === null) obs = this.lookup(sell.spec.memberId, buy);
+    else {
+      if (book.obsTaker !== this.takerNo) {
+        book.obsTaker = this.takerNo;
+        book.obs = this.lookup(sell.spec.memberId, buy);
+      }
+      obs = book.obs;
+    }
+    return qualityFrom(obs, sell);
   }
 
-  /** The seller's observation towards the buy's destination, memoised for this taker under `key`. */
-  private observe(key: unknown, sellerId: string, buy: Order): QualityObservation | undefined {
-    const memo = this.obsMemo;
-    let obs = memo.get(key);
-    if (obs === undefined && !memo.has(key)) {
-      obs = this.deps.quality.lookup(sellerId, destKey(buy.spec.destination, buy.spec.protocol));
-      memo.set(key, obs);
-    }
-    return obs;
+  private lookup(sellerId: string, buy: Order): QualityObservation | undefined {
+    return this.deps.quality.lookup(sellerId, destKey(buy.spec.destination, buy.spec.protocol));
   }
 
   /** Everything but price, capacity and quality. */

@@ -4,6 +4,7 @@
  * of its price level. A buy is filled as a scalar (every fill covers its whole period); a sell
  * keeps a timeline of sold capacity, since fills may cover parts of its period.
  */
+import type { SellerQuality } from './class-walk.ts';
 import { Timeline } from './timeline.ts';
 import type { Bucket } from './timers.ts';
 import type { CloseReason, DeclaredQuality, MatchQuality, OrderSpec, OrderStatus, OrderView } from './types.ts';
@@ -143,13 +144,24 @@ export class Level {
 /**
  * One side of one destination book: levels sorted best first (asks ascending, bids descending).
  * Levels live in a plain array searched by binary search: a book has few distinct prices and
- * inserting a level is a memmove, cheaper than any tree at these sizes.
+ * inserting a level is a memmove, cheaper than any tree at these sizes. The search reads a
+ * parallel array of the levels' prices (contiguous numbers, not one Level object per probe), and
+ * there is no map per side (10k books: 20k maps to allocate and to miss in the cache).
  */
 export class BookSide {
   readonly levels: Level[] = [];
-  readonly byPrice = new Map<number, Level>();
+  /** levels[i].price, in the same order. */
+  private readonly prices: number[] = [];
   readonly bids: boolean;
   orders = 0;
+  /**
+   * Price of the best level (when empty: Infinity for asks, -Infinity for bids, so no price
+   * crosses it), kept here so a walk deciding whether this side crosses reads the side alone
+   * rather than its first level too (one object less to load per book it looks at).
+   */
+  bestPrice: number;
+  /** levels[0] (null when empty), for the same reason. */
+  first: Level | null = null;
   /**
    * Asks only: the resting asks again, grouped by seller class (see SellerClass); null until a
    * taker that needs them (a ranking other than price, or quality limits) first meets this side.
@@ -160,37 +172,59 @@ export class BookSide {
 
   constructor(bids: boolean) {
     this.bids = bids;
+    this.bestPrice = bids ? -Infinity : Infinity;
   }
 
   get best(): Level | undefined {
     return this.levels[0];
   }
 
-  insert(o: Order): void {
-    let lv = this.byPrice.get(o.price);
-    if (!lv) {
-      lv = new Level(o.price);
-      this.byPrice.set(o.price, lv);
-      const ls = this.levels;
-      // First index whose price is worse than the new one.
-      let lo = 0;
-      let hi = ls.length;
-      const p = o.price;
-      if (this.bids) {
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (ls[mid].price > p) lo = mid + 1;
-          else hi = mid;
-        }
-      } else {
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (ls[mid].price < p) lo = mid + 1;
-          else hi = mid;
-        }
+  /** Index of the first level whose price is not better than p (levels.length if none). */
+  private find(p: number): number {
+    const ps = this.prices;
+    let lo = 0;
+    let hi = ps.length;
+    if (this.bids) {
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (ps[mid] > p) lo = mid + 1;
+        else hi = mid;
       }
-      if (lo === ls.length) ls.push(lv);
-      else ls.splice(lo, 0, lv);
+    } else {
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (ps[mid] < p) lo = mid + 1;
+        else hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  /** The level at price p, if any order rests there. */
+  level(p: number): Level | undefined {
+    const i = this.find(p);
+    return i < this.prices.length && this.prices[i] === p ? this.levels[i] : undefined;
+  }
+
+  insert(o: Order): void {
+    const p = o.price;
+    const ps = this.prices;
+    const i = this.find(p);
+    let lv: Level;
+    if (i < ps.length && ps[i] === p) lv = this.levels[i];
+    else {
+      lv = new Level(p);
+      if (i === ps.length) {
+        this.levels.push(lv);
+        ps.push(p);
+      } else {
+        this.levels.splice(i, 0, lv);
+        ps.splice(i, 0, p);
+      }
+      if (i === 0) {
+        this.bestPrice = p;
+        this.first = lv;
+      }
     }
     lv.append(o);
     this.orders++;
@@ -204,19 +238,19 @@ export class BookSide {
     this.orders--;
     if (o.clevel !== null) this.classRemove(o);
     if (lv.count === 0) {
-      this.byPrice.delete(lv.price);
       const ls = this.levels;
-      if (ls[0] === lv) ls.shift();
-      else {
-        let lo = 0;
-        let hi = ls.length - 1;
-        const p = lv.price;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (this.bids ? ls[mid].price > p : ls[mid].price < p) lo = mid + 1;
-          else hi = mid;
+      const ps = this.prices;
+      if (ls[0] === lv) {
+        ls.shift();
+        ps.shift();
+        this.bestPrice = ps.length > 0 ? ps[0] : this.bids ? -Infinity : Infinity;
+        this.first = ls.length > 0 ? ls[0] : null;
+      } else {
+        const i = this.find(lv.price);
+        if (ls[i] === lv) {
+          ls.splice(i, 1);
+          ps.splice(i, 1);
         }
-        if (ls[lo] === lv) ls.splice(lo, 1);
       }
     }
   }
@@ -314,17 +348,18 @@ export class SellerClass {
   readonly prefixType: string;
   readonly trafficType: string;
   readonly declared: DeclaredQuality | undefined;
-  /** Ascending price. */
+  /** Ascending price (a class has few: found by binary search, no map per class). */
   readonly levels: ClassLevel[] = [];
-  private readonly byPrice = new Map<number, ClassLevel>();
   orders = 0;
   /** Position in its side's `classes`. */
   index = 0;
   /** Its lowest ask price (Infinity when empty). */
   best = Infinity;
-  /** The engine's memo of this class's quality for one taker (see MarketEngine.classQuality). */
+  /** The class walk's memo of this class's quality for one taker (see ClassWalk.classQuality). */
   qTaker = -1;
   q: MatchQuality | null = null;
+  /** Its member's quality memo in the class walk (null until the walk first meets this class). */
+  seller: SellerQuality | null = null;
 
   constructor(spec: OrderSpec) {
     this.memberId = spec.memberId;
@@ -349,20 +384,21 @@ export class SellerClass {
   }
 
   insert(o: Order): void {
-    let lv = this.byPrice.get(o.price);
-    if (lv === undefined) {
-      lv = new ClassLevel(this, o.price);
-      this.byPrice.set(o.price, lv);
-      const ls = this.levels;
-      const p = o.price;
-      let lo = 0;
-      let hi = ls.length;
-      if (hi > 0 && ls[hi - 1].price < p) lo = hi;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (ls[mid].price < p) lo = mid + 1;
-        else hi = mid;
-      }
+    const ls = this.levels;
+    const p = o.price;
+    // First level whose price is not below p (the last one first: asks often join at the back).
+    let lo = 0;
+    let hi = ls.length;
+    if (hi > 0 && ls[hi - 1].price < p) lo = hi;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ls[mid].price < p) lo = mid + 1;
+      else hi = mid;
+    }
+    let lv: ClassLevel;
+    if (lo < ls.length && ls[lo].price === p) lv = ls[lo];
+    else {
+      lv = new ClassLevel(this, p);
       if (lo === ls.length) ls.push(lv);
       else ls.splice(lo, 0, lv);
       this.best = ls[0].price;
@@ -387,7 +423,6 @@ export class SellerClass {
     o.clevel = null;
     this.orders--;
     if (lv.head !== null) return;
-    this.byPrice.delete(lv.price);
     const ls = this.levels;
     if (ls[0] === lv) {
       ls.shift();

@@ -21,42 +21,71 @@ export function qualityFrom(obs: QualityObservation | undefined, sell: Order): M
   return qualityFromDeclared(obs, sell.spec.declared);
 }
 
-/** qualityFrom for a seller's declared values (what every ask of a seller class shares). */
-export function qualityFromDeclared(obs: QualityObservation | undefined, d: DeclaredQuality | undefined): MatchQuality {
-  if (obs === undefined && d === undefined) return NOTHING_KNOWN;
-  const q: MatchQuality = { verified: false };
+/**
+ * A seller's figures towards a destination as plain numbers (unknown: Infinity, the worst), so a
+ * walk can rank and filter sellers without building a MatchQuality for each.
+ */
+export interface Figures {
+  lat: number;
+  loss: number;
+  hops: number;
+  verified: boolean;
+}
+
+/** The figures of qualityFromDeclared(obs, d), written into `out`. */
+export function figuresOf(obs: QualityObservation | undefined, d: DeclaredQuality | undefined, out: Figures): void {
   let declaredUsed = false;
   let measuredUsed = false;
+  out.lat = out.loss = out.hops = Infinity;
   if (obs?.latencyMs !== undefined) {
-    q.latencyMs = obs.latencyMs;
+    out.lat = obs.latencyMs;
     measuredUsed = true;
   } else if (d?.latencyMs !== undefined) {
-    q.latencyMs = d.latencyMs;
+    out.lat = d.latencyMs;
     declaredUsed = true;
   }
   if (obs?.lossPct !== undefined) {
-    q.lossPct = obs.lossPct;
+    out.loss = obs.lossPct;
     measuredUsed = true;
   } else if (d?.lossPct !== undefined) {
-    q.lossPct = d.lossPct;
+    out.loss = d.lossPct;
     declaredUsed = true;
   }
   if (obs?.asHops !== undefined) {
-    q.asHops = obs.asHops;
+    out.hops = obs.asHops;
     measuredUsed = true;
   } else if (d?.asHops !== undefined) {
-    q.asHops = d.asHops;
+    out.hops = d.asHops;
     declaredUsed = true;
   }
-  q.verified = obs !== undefined && obs.verified && measuredUsed && !declaredUsed;
+  out.verified = obs !== undefined && obs.verified && measuredUsed && !declaredUsed;
+}
+
+const scratch: Figures = { lat: 0, loss: 0, hops: 0, verified: false };
+
+/** qualityFrom for a seller's declared values (what every ask of a seller class shares). */
+export function qualityFromDeclared(obs: QualityObservation | undefined, d: DeclaredQuality | undefined): MatchQuality {
+  if (obs === undefined && d === undefined) return NOTHING_KNOWN;
+  const f = scratch;
+  figuresOf(obs, d, f);
+  const q: MatchQuality = { verified: false };
+  if (f.lat !== Infinity) q.latencyMs = f.lat;
+  if (f.loss !== Infinity) q.lossPct = f.loss;
+  if (f.hops !== Infinity) q.asHops = f.hops;
+  q.verified = f.verified;
   return q;
 }
 
 export function meetsLimits(q: MatchQuality, l: QualityLimits): boolean {
-  if (l.verifiedOnly && !q.verified) return false;
-  if (l.maxLatencyMs !== undefined && (q.latencyMs === undefined || q.latencyMs > l.maxLatencyMs)) return false;
-  if (l.maxLossPct !== undefined && (q.lossPct === undefined || q.lossPct > l.maxLossPct)) return false;
-  if (l.maxAsHops !== undefined && (q.asHops === undefined || q.asHops > l.maxAsHops)) return false;
+  return figuresMeetLimits(q.latencyMs ?? Infinity, q.lossPct ?? Infinity, q.asHops ?? Infinity, q.verified, l);
+}
+
+/** meetsLimits on figures (unknown: Infinity): a limit on a figure that is not known is not met. */
+export function figuresMeetLimits(lat: number, loss: number, hops: number, verified: boolean, l: QualityLimits): boolean {
+  if (l.verifiedOnly && !verified) return false;
+  if (l.maxLatencyMs !== undefined && !(lat !== Infinity && lat <= l.maxLatencyMs)) return false;
+  if (l.maxLossPct !== undefined && !(loss !== Infinity && loss <= l.maxLossPct)) return false;
+  if (l.maxAsHops !== undefined && !(hops !== Infinity && hops <= l.maxAsHops)) return false;
   return true;
 }
 

@@ -181,7 +181,7 @@ export function createMarket(deps: MarketDeps, config: MarketConfig): MarketServ
       for (const side of ['buy', 'sell'] as const) {
         const levels = side === 'buy' ? book?.bids : book?.asks;
         for (const price of t[side]) {
-          const lv = levels?.byPrice.get(price);
+          const lv = levels?.level(price);
           out.push({ destination: key.startsWith('any') ? 'any' : key, protocol: t.protocol, side, price: money(price), mbps: lv?.mbps ?? 0, orders: lv?.count ?? 0 });
         }
       }

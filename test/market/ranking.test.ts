@@ -281,4 +281,21 @@ describe('ranking walk (seller classes)', () => {
       { d: { verified: true, latencyMs: 25 } },
     );
   });
+
+  it("a member's classes share one quality only when every figure is measured (example)", () => {
+    // b measures latency only: its two classes' declared loss and distance still differ (one
+    // passes maxLoss 0.1, the other does not; each trade records its own class's figures). c
+    // measures every figure: its declarations play no part.
+    const asks = [
+      { ...A, member: 'b', dest: 'any', cap: 2, price: 95, declared: 2 },
+      { ...A, member: 'b', dest: '10.1.0.0/16', cap: 2, price: 96, declared: 0 },
+      { ...A, member: 'c', dest: 'any', cap: 2, price: 97, declared: 2 },
+      { ...A, member: 'c', dest: '10.1.2.0/24', cap: 2, price: 98, declared: 0 },
+    ];
+    const measures = { b: { verified: true, latencyMs: 20 }, c: { verified: true, latencyMs: 30, lossPct: 0.05, asHops: 3 } };
+    for (const ranking of ['price', 'performance', 'weighted'] as const) {
+      scenario(asks, [{ ...B, member: 'a', cap: 8, price: 100, ranking, maxLatency: 40, maxLoss: 0.1 }], measures);
+      scenario(asks, [{ ...B, member: 'a', cap: 8, price: 100, ranking, maxLatency: 40 }], measures);
+    }
+  });
 });
