@@ -259,9 +259,9 @@ describe('ranking walk (seller classes)', () => {
     for (const ranking of ['price', 'weighted'] as const) {
       scenario(
         [
-          { ...A, member: 'c', dest: 'any', price: 96, declared: 0 },
-          { ...A, member: 'd', dest: '10.1.0.0/16', price: 98, declared: 0 },
-          { ...A, member: 'c', dest: 'any', price: 98, declared: 0 },
+          { ...A, member: 'c', dest: 'any', price: 96, declared: 0 as const },
+          { ...A, member: 'd', dest: '10.1.0.0/16', price: 98, declared: 0 as const },
+          { ...A, member: 'c', dest: 'any', price: 98, declared: 0 as const },
         ],
         [{ ...B, member: 'a', price: 100, ranking, maxLatency: 30 }],
         {},
@@ -287,10 +287,10 @@ describe('ranking walk (seller classes)', () => {
     // passes maxLoss 0.1, the other does not; each trade records its own class's figures). c
     // measures every figure: its declarations play no part.
     const asks = [
-      { ...A, member: 'b', dest: 'any', cap: 2, price: 95, declared: 2 },
-      { ...A, member: 'b', dest: '10.1.0.0/16', cap: 2, price: 96, declared: 0 },
-      { ...A, member: 'c', dest: 'any', cap: 2, price: 97, declared: 2 },
-      { ...A, member: 'c', dest: '10.1.2.0/24', cap: 2, price: 98, declared: 0 },
+      { ...A, member: 'b', dest: 'any', cap: 2, price: 95, declared: 2 as const },
+      { ...A, member: 'b', dest: '10.1.0.0/16', cap: 2, price: 96, declared: 0 as const },
+      { ...A, member: 'c', dest: 'any', cap: 2, price: 97, declared: 2 as const },
+      { ...A, member: 'c', dest: '10.1.2.0/24', cap: 2, price: 98, declared: 0 as const },
     ];
     const measures = { b: { verified: true, latencyMs: 20 }, c: { verified: true, latencyMs: 30, lossPct: 0.05, asHops: 3 } };
     for (const ranking of ['price', 'performance', 'weighted'] as const) {
