@@ -105,9 +105,23 @@ export interface JournalConfig {
    */
   backgroundCheckpoint: boolean;
   backgroundCheckpointAfterBytes: number;
+  /**
+   * Least time between the starts of two background checkpoints. Under load, commits come
+   * faster than checkpoints finish; checkpointing back to back copied the same hot pages (the
+   * tables' and indexes' last leaves) into the file again after every group, and fsynced the file
+   * each time. Waiting lets one checkpoint copy many commits' versions of a page once; the WAL
+   * grows by at most what this many milliseconds of commits write.
+   */
+  checkpointIntervalMs: number;
 }
 
-export const journalDefaults: JournalConfig = { groupCommit: true, maxBatch: 5000, backgroundCheckpoint: true, backgroundCheckpointAfterBytes: 4 << 20 };
+export const journalDefaults: JournalConfig = {
+  groupCommit: true,
+  maxBatch: 5000,
+  backgroundCheckpoint: true,
+  backgroundCheckpointAfterBytes: 4 << 20,
+  checkpointIntervalMs: 1000,
+};
 
 /**
  * The checkpointer thread: its own connection to the file, PASSIVE checkpoints on request (they
@@ -134,7 +148,7 @@ interface Checkpointer {
   stop(): Promise<void>;
 }
 
-function startCheckpointer(sqlite: SqliteDatabase.Database, reporter: Reporter): Checkpointer | undefined {
+function startCheckpointer(sqlite: SqliteDatabase.Database, reporter: Reporter, intervalMs: number): Checkpointer | undefined {
   if (sqlite.memory || sqlite.pragma('journal_mode', { simple: true }) !== 'wal') return undefined;
   const before = Number(sqlite.pragma('wal_autocheckpoint', { simple: true }));
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -144,19 +158,37 @@ function startCheckpointer(sqlite: SqliteDatabase.Database, reporter: Reporter):
   let busy = false;
   let again = false;
   let dead = false;
+  const checkpoints = reporter.counter('bandex_journal_checkpoints_total', 'Background WAL checkpoints run (SQLite)');
+  let lastStart = -Infinity;
+  let timer: NodeJS.Timeout | undefined;
+  /** Starts a checkpoint now, or arms the timer for when the interval since the last one is up. */
+  const begin = () => {
+    const wait = lastStart + intervalMs - performance.now();
+    if (wait > 0) {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        if (!dead) begin();
+      }, wait).unref();
+      return;
+    }
+    busy = true;
+    lastStart = performance.now();
+    worker.postMessage('ckpt');
+  };
   const fallBack = (err: unknown) => {
     if (dead) return;
     dead = true;
+    clearTimeout(timer);
     reporter.error('journal', 'CHECKPOINTER_FAILED', err);
     if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${before}`);
   };
   worker.on('message', (err: string | null) => {
     busy = false;
+    checkpoints.inc();
     if (err !== null) reporter.error('journal', 'CHECKPOINT_FAILED', new Error(err));
     if (again) {
       again = false;
-      busy = true;
-      worker.postMessage('ckpt');
+      begin();
     }
   });
   worker.on('error', fallBack);
@@ -167,14 +199,12 @@ function startCheckpointer(sqlite: SqliteDatabase.Database, reporter: Reporter):
     poke() {
       if (dead) return;
       if (busy) again = true;
-      else {
-        busy = true;
-        worker.postMessage('ckpt');
-      }
+      else begin();
     },
     async stop() {
       if (dead) return;
       dead = true;
+      clearTimeout(timer);
       const exited = new Promise((r) => worker.once('exit', r));
       worker.ref(); // an unref'd worker's exit would not keep the process alive until it comes
       worker.postMessage('close');
@@ -288,7 +318,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
     }
     if (size < cfg.backgroundCheckpointAfterBytes) return;
     walFile = undefined;
-    checkpointer = startCheckpointer(deps.sqlite!, reporter);
+    checkpointer = startCheckpointer(deps.sqlite!, reporter, cfg.checkpointIntervalMs);
   }
   const idle: (() => void)[] = [];
 

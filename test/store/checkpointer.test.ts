@@ -37,6 +37,41 @@ describe('journal background checkpoint [sqlite]', () => {
     await store.close();
   });
 
+  it('spaces checkpoints by checkpointIntervalMs while commits keep coming, and still copies the WAL into the file', async () => {
+    const file = join(dir, 'spaced.sqlite');
+    const reporter = createReporter({ destination: false });
+    const store = createStore({ kind: 'sqlite', path: file }, { reporter });
+    await store.migrate();
+    const intervalMs = 400;
+    const journal = createJournal(
+      { db: store.db, dialect: store.dialect, sqlite: store.sqlite!, clock: new ManualClock('2026-11-01T00:00:00Z'), reporter },
+      { backgroundCheckpointAfterBytes: 1 << 20, checkpointIntervalMs: intervalMs },
+    );
+    await journal.start();
+    const count = async () => (await reporter.registry.getSingleMetric('bandex_journal_checkpoints_total')?.get())?.values[0]?.value ?? 0;
+    const blob = 'x'.repeat(1000);
+    const t0 = performance.now();
+    // Many small groups, each poking the checkpointer: back to back they would checkpoint after
+    // nearly every one.
+    let i = 0;
+    let groups = 0;
+    while (performance.now() - t0 < 1500) {
+      await Promise.all(Array.from({ length: 50 }, () => journal.append({ type: 'Big', payload: { i: i++, blob } })));
+      groups++;
+    }
+    const elapsed = performance.now() - t0;
+    // Let the last armed checkpoint run.
+    await new Promise((r) => setTimeout(r, intervalMs + 300));
+    const n = await count();
+    expect(groups).toBeGreaterThan(20);
+    expect(n).toBeGreaterThanOrEqual(2);
+    expect(n).toBeLessThanOrEqual(Math.ceil((elapsed + intervalMs + 300) / intervalMs) + 1);
+    // What was checkpointed is in the database file (the 1 MB start mark alone is far below it).
+    expect(statSync(file).size).toBeGreaterThan(2_000_000);
+    await journal.close();
+    await store.close();
+  });
+
   it('close() waits for the thread without leaving the process with nothing to wait on', () => {
     // A process whose last handle is the checkpointer must still finish `await journal.close()`
     // (an unref'd thread's exit would not keep it alive: exit code 13, unsettled await).
