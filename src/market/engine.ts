@@ -23,8 +23,8 @@ import type { BookSide, Order } from './order.ts';
 import { qualityFrom, meetsLimits } from './quality-match.ts';
 import { MarketState, type PortState, clientKey, expiryOf } from './state.ts';
 import { TIMER_ORDER_EXPIRY, TIMER_TRADE_END, TIMER_TRADE_START } from './timers.ts';
-import { TRADE_ACTIVE, TRADE_CANCELLED, TRADE_ENDED, TRADE_SCHEDULED } from './trade-store.ts';
-import type { MarketEvent, MatchQuality, OrderSpec, OrderView, PortDirectory, TradeRecord } from './types.ts';
+import { TRADE_ACTIVE, TRADE_CANCELLED, TRADE_ENDED, TRADE_SCHEDULED, tradeRecord } from './trade-store.ts';
+import type { MarketEvent, MatchQuality, OrderSpec, OrderView, PortDirectory } from './types.ts';
 
 export interface MarketEngineDeps {
   clock: Clock;
@@ -495,26 +495,8 @@ export class MarketEngine {
       const sell = taker.isBuy ? r : taker;
       const b = buy.spec;
       const s = sell.spec;
-      const t: TradeRecord = {
-        id: this.deps.ids.next('trd'),
-        buyOrderId: buy.id,
-        sellOrderId: sell.id,
-        buyerId: b.memberId,
-        sellerId: s.memberId,
-        buyPortId: b.portId,
-        sellPortId: s.portId,
-        destination: b.destination,
-        protocol: b.protocol,
-        prefixType: b.prefixType,
-        trafficType: b.trafficType,
-        capacityMbps: this.fillQty[i],
-        price: r.price,
-        start: b.start,
-        end: b.end,
-        quality: this.fillQuality[i] ?? this.qualityOf(sell, buy, taker.isBuy),
-        aggressor,
-        matchedAt: now,
-      };
+      const quality = this.fillQuality[i] ?? this.qualityOf(sell, buy, taker.isBuy);
+      const t = tradeRecord(this.deps.ids.next('trd'), buy.id, sell.id, b, s, this.fillQty[i], r.price, quality, aggressor, now);
       this.fillQuality[i] = null;
       st.addTrade(t, b, s);
       events.push({ type: 'TradeMatched', at: now, trade: t });

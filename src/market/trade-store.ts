@@ -48,6 +48,45 @@ function fits(r: TradeRecord, b: OrderSpec, s: OrderSpec): boolean {
 }
 const BUYER_AGGRESSOR = 4;
 
+/**
+ * A trade's record from its orders' specs: the members, ports, destination, types and period are
+ * the orders' (the period is the buy's, which the sell's contains). The engine makes every trade
+ * this way, and the store rebuilds a held trade's record the same way.
+ */
+export function tradeRecord(
+  id: string,
+  buyOrderId: string,
+  sellOrderId: string,
+  b: OrderSpec,
+  s: OrderSpec,
+  capacityMbps: number,
+  price: number,
+  quality: MatchQuality,
+  aggressor: 'buy' | 'sell',
+  matchedAt: number,
+): TradeRecord {
+  return {
+    id,
+    buyOrderId,
+    sellOrderId,
+    buyerId: b.memberId,
+    sellerId: s.memberId,
+    buyPortId: b.portId,
+    sellPortId: s.portId,
+    destination: b.destination,
+    protocol: b.protocol,
+    prefixType: b.prefixType,
+    trafficType: b.trafficType,
+    capacityMbps,
+    price,
+    start: b.start,
+    end: b.end,
+    quality,
+    aggressor,
+    matchedAt,
+  };
+}
+
 /** `slot` of a trade not in the id index (ended or cancelled, or a free handle). */
 const NONE = -2;
 /** `slot` of a trade filed in the Map (≥ 0: its position in `pending`). */
@@ -244,28 +283,9 @@ export class TradeStore {
   record(h: number): TradeRecord {
     const odd = this.odd.get(h);
     if (odd !== undefined) return odd;
-    const b = this.buySpec[h];
-    const s = this.sellSpec[h];
-    return {
-      id: this.ids[h],
-      buyOrderId: this.buyOrderId[h],
-      sellOrderId: this.sellOrderId[h],
-      buyerId: b.memberId,
-      sellerId: s.memberId,
-      buyPortId: b.portId,
-      sellPortId: s.portId,
-      destination: b.destination,
-      protocol: b.protocol,
-      prefixType: b.prefixType,
-      trafficType: b.trafficType,
-      capacityMbps: this.capacityMbps[h],
-      price: this.price[h],
-      start: b.start,
-      end: b.end,
-      quality: this.quality[h],
-      aggressor: (this.flags[h] & BUYER_AGGRESSOR) !== 0 ? 'buy' : 'sell',
-      matchedAt: this.matchedAt[h],
-    };
+    const flags = this.flags[h];
+    const aggressor = (flags & BUYER_AGGRESSOR) !== 0 ? 'buy' : 'sell';
+    return tradeRecord(this.ids[h], this.buyOrderId[h], this.sellOrderId[h], this.buySpec[h], this.sellSpec[h], this.capacityMbps[h], this.price[h], this.quality[h], aggressor, this.matchedAt[h]);
   }
 
   /** The Trade object of a held handle (one per handle, so callers may use it as a key). */
