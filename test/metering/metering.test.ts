@@ -220,6 +220,31 @@ describe('route cache', () => {
   });
 });
 
+describe('port mapping cache', () => {
+  it('a long-lived mapper (last mappings reused) maps every flow as a fresh mapper does', () => {
+    const macs = [0, 0x020000_00aa01, 0x020000_00bb02, 0x020000_00cc03];
+    fc.assert(fc.property(
+      fc.array(fc.record({
+        exporter: fc.constantFrom('192.0.2.1', '203.0.113.1', '192.0.2.9'), inputIf: fc.integer({ min: 0, max: 4 }), outputIf: fc.integer({ min: 0, max: 4 }),
+        srcMac: fc.constantFrom(...macs), dstMac: fc.constantFrom(...macs),
+        nextHop: fc.option(fc.constantFrom<[number, number, number, number]>([203, 0, 113, 2], [203, 0, 113, 3], [10, 0, 0, 1]), { nil: undefined }),
+      }), { maxLength: 80 }),
+      (recs) => {
+        const kept = new PortMapper(ports, () => 0);
+        // each flow again with every next hop: only the router evidence differs
+        const hops = [undefined, [203, 0, 113, 2], [203, 0, 113, 3]] as Array<[number, number, number, number] | undefined>;
+        for (const f of recs.flatMap((r) => [r, ...hops.map((nextHop) => ({ ...r, nextHop }))])) {
+          const rec = flow(f);
+          const got = kept.map(rec);
+          const pair = [got.from?.id, got.to?.id];
+          const fresh = new PortMapper(ports, () => 0).map(rec);
+          expect(pair).toEqual([fresh.from?.id, fresh.to?.id]);
+        }
+      },
+    ), { numRuns: 300 });
+  });
+});
+
 describe('threaded aggregation and checkpoints', () => {
   const table = [
     { id: 'p-buyer', memberId: 'm-buyer', flowSources: [{ exporter: '192.0.2.1', ifIndex: 1 }], macAddresses: ['02:00:00:00:aa:01'], routerIps: ['203.0.113.1'] },
