@@ -158,6 +158,33 @@ function signature(fields: readonly TemplateField[]): string {
   return s;
 }
 
+/** FlowRecord.reset()'s fields and values (the record fields a data record may leave unset). */
+const RECORD_DEFAULTS: ReadonlyArray<[string, string]> = [
+  ['ipVersion', '0'], ['nextHopVersion', '0'], ['srcPort', '0'], ['dstPort', '0'], ['ipProtocol', '0'], ['tos', '0'],
+  ['tcpFlags', '0'], ['icmpTypeCode', '0'], ['inputIf', '0'], ['outputIf', '0'], ['srcAs', '0'], ['dstAs', '0'],
+  ['srcMask', '0'], ['dstMask', '0'], ['srcMac', '0'], ['dstMac', '0'], ['vlan', '0'], ['direction', '-1'],
+  ['sampledPackets', '0'], ['sampledBytes', '0'],
+];
+
+/**
+ * The per-record reset of a fixed-length template's set loop: only the fields its reader does not
+ * write on every record (those it writes are overwritten before `finish` reads them). Fields that
+ * `finish` always writes (counts, sampling, times; data-set.ts finishFlow) and `template` are not
+ * in RECORD_DEFAULTS. Null for variable-length templates, whose fields are read conditionally.
+ */
+function recordReset(fields: readonly TemplateField[]): string | null {
+  if (fields.some((f) => f.length === VARIABLE_LENGTH)) return null;
+  const written = new Set<string>();
+  for (const f of fields) {
+    if (!fieldCode(f, 'p')) continue;
+    const t = ELEMENTS.get(f.id)!.target;
+    if (t === 'rec.srcAddr' || t === 'rec.dstAddr') written.add('rec.ipVersion');
+    else if (t === 'rec.nextHop') written.add('rec.nextHopVersion');
+    else written.add(t);
+  }
+  return RECORD_DEFAULTS.filter(([k]) => !written.has(`rec.${k}`)).map(([k, v]) => `rec.${k} = ${v};`).join(' ');
+}
+
 function generate(fields: readonly TemplateField[]): Generated {
   const variable = fields.some((f) => f.length === VARIABLE_LENGTH);
   let minLength = 0;
@@ -201,14 +228,18 @@ function generate(fields: readonly TemplateField[]): Generated {
   const lastReturn = body.lastIndexOf('return ');
   const loopBody = body.slice(0, lastReturn).replaceAll('return -1;', 'throw fail(p);') +
     body.slice(lastReturn).replace(/^return (.*);$/, 'next = $1;');
+  // a fixed-length template writes the same fields on every record: the full resets run once per
+  // set and each record resets only what the template leaves alone (RecordScratch fields are read
+  // by nothing but finish, after the record's own fields are written)
+  const partial = recordReset(fields);
   const loopFactory = new Function(
     'readUint',
     `return function readSet(buf, p, end, rec, ctx, t, finish, d, st, tb, sink, fail) {
   let n = 0;
   let next = 0;
+  ${partial === null ? '' : 'rec.reset(); ctx.reset();'}
   while (end - p >= ${minLength}) {
-    rec.reset();
-    ctx.reset();
+    ${partial === null ? 'rec.reset(); ctx.reset();' : partial}
     rec.template = t;
     rec.offset = p;
 ${loopBody}

@@ -54,6 +54,27 @@ class OpenBin {
   }
 }
 
+/**
+ * The counters a single-bin flow adds to, for one (sender, receiver, class, bin): the sender's
+ * bin (for destinations), total, provider and class counters and the receiver's. Consecutive flows
+ * mostly repeat a few of these, so a hit replaces two bin, two provider and two class look-ups.
+ */
+interface Route {
+  from: string | undefined;
+  to: string | undefined;
+  binStart: number;
+  fromBin: OpenBin | null;
+  fromTotal: Counts | null;
+  fromProvider: Counts | null;
+  fromClass: Counts | null;
+  toTotal: Counts | null;
+  toProvider: Counts | null;
+  toClass: Counts | null;
+}
+
+/** Routes kept per traffic class (a class's flows mostly go between a few port pairs). */
+const ROUTES_PER_CLASS = 4;
+
 export interface AggregatorOptions {
   binMs: number;
   byteLayer: 'l3' | 'exported';
@@ -119,6 +140,38 @@ export class Aggregator {
   private c1Start = 0;
   private c1: OpenBin | null = null;
 
+  // recent routes by class index (Route); emptied by drain, which deletes the bins they point into
+  private routes: Route[][] = [];
+  private evict = 0;
+
+  private route(fromId: string | undefined, toId: string | undefined, cls: number, binStart: number): Route {
+    let list = this.routes[cls];
+    if (list === undefined) list = this.routes[cls] = [];
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i];
+      if (r.binStart === binStart && r.from === fromId && r.to === toId) return r;
+    }
+    const r: Route = {
+      from: fromId, to: toId, binStart, fromBin: null, fromTotal: null, fromProvider: null, fromClass: null,
+      toTotal: null, toProvider: null, toClass: null,
+    };
+    if (fromId) {
+      const b = (r.fromBin = this.bin(fromId, binStart));
+      r.fromTotal = b.total;
+      r.fromProvider = b.providerCounts(toId ?? UNKNOWN_PROVIDER);
+      r.fromClass = b.classCounts(cls);
+    }
+    if (toId) {
+      const b = this.bin(toId, binStart);
+      r.toTotal = b.total;
+      r.toProvider = b.providerCounts(fromId ?? UNKNOWN_PROVIDER);
+      r.toClass = b.classCounts(cls);
+    }
+    if (list.length < ROUTES_PER_CLASS) list.push(r);
+    else list[this.evict++ % ROUTES_PER_CLASS] = r;
+    return r;
+  }
+
   private bin(portId: string, binStart: number): OpenBin {
     if (this.c0 && this.c0Start === binStart && this.c0Port === portId) return this.c0;
     if (this.c1 && this.c1Start === binStart && this.c1Port === portId) return this.c1;
@@ -165,13 +218,29 @@ export class Aggregator {
     let first = this.lastFirst;
     if (!(start >= first && start < first + binMs)) first = this.lastFirst = Math.floor(start / binMs) * binMs;
     // most flows fall in one bin: add bytes and packets at once (spreadOverBins would visit that
-    // bin with the whole total — when it is not 0 for a flow with a duration)
-    if (end <= start) {
-      this.add(fromId, toId, cls, prefix, first, bytes, packets, true, true);
-      return;
-    }
-    if (end <= first + binMs) {
-      this.add(fromId, toId, cls, prefix, first, bytes, packets, bytes > 0, packets > 0);
+    // bin with the whole total — when it is not 0 for a flow with a duration), through the route
+    // cache; a counter is created only when something is added, as add() does
+    if (end <= start || end <= first + binMs) {
+      const withBytes = end <= start || bytes > 0;
+      if (!withBytes && !(packets > 0)) return;
+      const r = this.route(fromId, toId, cls, first);
+      if (r.fromBin) {
+        r.fromTotal!.outBytes += bytes;
+        r.fromTotal!.outPackets += packets;
+        r.fromProvider!.outBytes += bytes;
+        r.fromProvider!.outPackets += packets;
+        r.fromClass!.outBytes += bytes;
+        r.fromClass!.outPackets += packets;
+        if (prefix !== '' && withBytes) r.fromBin.addDestination(prefix, bytes);
+      }
+      if (r.toTotal) {
+        r.toTotal.inBytes += bytes;
+        r.toTotal.inPackets += packets;
+        r.toProvider!.inBytes += bytes;
+        r.toProvider!.inPackets += packets;
+        r.toClass!.inBytes += bytes;
+        r.toClass!.inPackets += packets;
+      }
       return;
     }
     spreadOverBins(start, end, bytes, binMs, (binStart, amount) => this.add(fromId, toId, cls, prefix, binStart, amount, 0, true, false));
@@ -268,6 +337,7 @@ export class Aggregator {
    * `topDestinations` (default: the configured N) bounds the destinations per bin. */
   drain(upTo: number, topDestinations = this.o.topDestinations): { bins: BinRow[]; destinations: DestinationRow[] } {
     this.c0 = this.c1 = null;
+    this.routes = [];
     const bins: BinRow[] = [];
     const destinations: DestinationRow[] = [];
     for (const [portId, m] of this.ports) {

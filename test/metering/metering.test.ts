@@ -1,6 +1,7 @@
 // Traffic levels per port from flow records: mapping to ports and providers, spreading over
 // bins, bits/s series by provider and class, top destinations, flushing to the repository.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -167,6 +168,80 @@ describe('aggregator keys', () => {
     for (const t of [T0 + 299_999, T0 + 300_000, T0 - 1, T0, T0 + 299_999]) agg.ingest(flow({ inputIf: 1, bytes: 1, packets: 1, startMs: t }));
     const totals = agg.snapshot().bins.filter((b) => b.portId === 'p-buyer' && b.dimension === 'total').map((b) => [b.binStart - T0, b.outBytes]);
     expect(totals.sort((a, b) => a[0] - b[0])).toEqual([[-300_000, 1], [0, 3], [300_000, 1]]);
+  });
+});
+
+describe('route cache', () => {
+  const o = { binMs: 300_000, byteLayer: 'l3' as const, maxFlowMs: 3_600_000, topDestinations: 1000, v4PrefixLength: 24, v6PrefixLength: 48 };
+  type Rows = ReturnType<Aggregator['snapshot']>;
+  const sum = (into: Map<string, number>, rows: Rows) => {
+    for (const b of rows.bins) {
+      for (const f of ['inBytes', 'outBytes', 'inPackets', 'outPackets'] as const) {
+        const k = `${b.portId} ${b.binStart} ${b.dimension} ${b.key} ${f}`;
+        into.set(k, (into.get(k) ?? 0) + b[f]);
+      }
+    }
+    for (const d of rows.destinations) {
+      const k = `${d.portId} ${d.binStart} dest ${d.prefix}`;
+      into.set(k, (into.get(k) ?? 0) + d.bytes);
+    }
+    return into;
+  };
+
+  it('flows through cached routes (hits, evictions, drains between) add exactly what uncached flows add', () => {
+    fc.assert(fc.property(
+      fc.array(fc.record({
+        inputIf: fc.integer({ min: 0, max: 4 }), outputIf: fc.integer({ min: 0, max: 4 }),
+        dport: fc.constantFrom(443, 80, 53, 22, 8080, 25), proto: fc.constantFrom(6, 17),
+        bytes: fc.integer({ min: 0, max: 5000 }), packets: fc.integer({ min: 0, max: 9 }),
+        start: fc.integer({ min: 0, max: 900_000 }), dur: fc.constantFrom(0, 0, 10, 1000, 400_000),
+        dst: fc.integer({ min: 0, max: 3 }), drain: fc.boolean(),
+      }), { maxLength: 120 }),
+      (flows) => {
+        const cached = new Aggregator(new PortMapper(ports), o);
+        const uncached = new Aggregator(new PortMapper(ports), o);
+        const a = new Map<string, number>();
+        const b = new Map<string, number>();
+        for (const f of flows) {
+          const rec = () => flow({
+            inputIf: f.inputIf, outputIf: f.outputIf, dport: f.dport, proto: f.proto, bytes: f.bytes, packets: f.packets,
+            startMs: T0 + f.start, endMs: T0 + f.start + f.dur, dst: [198, 51, f.dst, 9],
+          });
+          cached.ingest(rec());
+          if (f.drain && f.start % 7 === 0) sum(a, cached.drain(Infinity, Infinity));
+          uncached.ingest(rec());
+          sum(b, uncached.drain(Infinity, Infinity)); // every flow through a fresh route
+        }
+        sum(a, cached.drain(Infinity, Infinity));
+        expect(a).toEqual(b);
+        expect(cached.flows).toBe(uncached.flows);
+      },
+    ), { numRuns: 200 });
+  });
+});
+
+describe('port mapping cache', () => {
+  it('a long-lived mapper (last mappings reused) maps every flow as a fresh mapper does', () => {
+    const macs = [0, 0x020000_00aa01, 0x020000_00bb02, 0x020000_00cc03];
+    fc.assert(fc.property(
+      fc.array(fc.record({
+        exporter: fc.constantFrom('192.0.2.1', '203.0.113.1', '192.0.2.9'), inputIf: fc.integer({ min: 0, max: 4 }), outputIf: fc.integer({ min: 0, max: 4 }),
+        srcMac: fc.constantFrom(...macs), dstMac: fc.constantFrom(...macs),
+        nextHop: fc.option(fc.constantFrom<[number, number, number, number]>([203, 0, 113, 2], [203, 0, 113, 3], [10, 0, 0, 1]), { nil: undefined }),
+      }), { maxLength: 80 }),
+      (recs) => {
+        const kept = new PortMapper(ports, () => 0);
+        // each flow again with every next hop: only the router evidence differs
+        const hops = [undefined, [203, 0, 113, 2], [203, 0, 113, 3]] as Array<[number, number, number, number] | undefined>;
+        for (const f of recs.flatMap((r) => [r, ...hops.map((nextHop) => ({ ...r, nextHop }))])) {
+          const rec = flow(f);
+          const got = kept.map(rec);
+          const pair = [got.from?.id, got.to?.id];
+          const fresh = new PortMapper(ports, () => 0).map(rec);
+          expect(pair).toEqual([fresh.from?.id, fresh.to?.id]);
+        }
+      },
+    ), { numRuns: 300 });
   });
 });
 
