@@ -30,7 +30,8 @@ const RELEASED_SPEC = Object.freeze({}) as OrderSpec;
 
 /**
  * True when the record's members, ports, destination, types and period are its orders' (as the
- * engine makes every trade): then the store keeps the two specs, not eight fields of its own.
+ * engine makes every trade): then the store keeps the two specs, not eight fields of its own;
+ * otherwise `add` keeps specs made from the record.
  */
 function fits(r: TradeRecord, b: OrderSpec, s: OrderSpec): boolean {
   return (
@@ -166,8 +167,6 @@ export class TradeStore {
   private readonly buySpec: OrderSpec[] = [];
   private readonly sellSpec: OrderSpec[] = [];
   private readonly quality: MatchQuality[] = [];
-  /** Records that do not derive from their orders' specs (never from the engine; kept whole). */
-  private readonly odd = new Map<number, TradeRecord>();
   /** When and why closed trades (ended or cancelled) closed: few, their handles soon released. */
   private readonly closed = new Map<number, { at: number; reason: string | undefined }>();
   /** Trade objects handed out, by handle, while the handle is held. */
@@ -183,6 +182,12 @@ export class TradeStore {
    * and returns its handle.
    */
   add(r: TradeRecord, buy: OrderSpec, sell: OrderSpec): number {
+    if (!fits(r, buy, sell)) {
+      // Never from the engine (a journal written otherwise, or a test): keep specs made from the
+      // record itself, so every read below still goes through the specs and gives the record back.
+      buy = { ...buy, memberId: r.buyerId, portId: r.buyPortId, destination: r.destination, protocol: r.protocol, prefixType: r.prefixType, trafficType: r.trafficType, start: r.start, end: r.end };
+      sell = { ...sell, memberId: r.sellerId, portId: r.sellPortId };
+    }
     const flags = TRADE_SCHEDULED | (r.aggressor === 'buy' ? BUYER_AGGRESSOR : 0);
     const slot = this.pending.length;
     const h = this.free.length > 0 ? this.free.pop()! : this.top++;
@@ -211,7 +216,6 @@ export class TradeStore {
       this.flags[h] = flags;
       this.slot[h] = slot;
     }
-    if (!fits(r, buy, sell)) this.odd.set(h, r);
     this.pending.push(h);
     this.live++;
     return h;
@@ -234,7 +238,6 @@ export class TradeStore {
     }
     this.unindex(h);
     this.closed.delete(h);
-    this.odd.delete(h);
     // Drop the references so nothing dead stays reachable.
     this.ids[h] = this.buyOrderId[h] = this.sellOrderId[h] = '';
     this.buySpec[h] = this.sellSpec[h] = RELEASED_SPEC;
@@ -255,36 +258,33 @@ export class TradeStore {
     return this.ids[h];
   }
   buyerOf(h: number): string {
-    return this.odd.size > 0 && this.odd.has(h) ? this.odd.get(h)!.buyerId : this.buySpec[h].memberId;
+    return this.buySpec[h].memberId;
   }
   sellerOf(h: number): string {
-    return this.odd.size > 0 && this.odd.has(h) ? this.odd.get(h)!.sellerId : this.sellSpec[h].memberId;
+    return this.sellSpec[h].memberId;
   }
   sellOrderOf(h: number): string {
     return this.sellOrderId[h];
   }
   buyPortOf(h: number): string {
-    return this.odd.size > 0 && this.odd.has(h) ? this.odd.get(h)!.buyPortId : this.buySpec[h].portId;
+    return this.buySpec[h].portId;
   }
   sellPortOf(h: number): string {
-    return this.odd.size > 0 && this.odd.has(h) ? this.odd.get(h)!.sellPortId : this.sellSpec[h].portId;
+    return this.sellSpec[h].portId;
   }
   capacityOf(h: number): number {
     return this.capacityMbps[h];
   }
   startOf(h: number): number {
-    return this.odd.size > 0 && this.odd.has(h) ? this.odd.get(h)!.start : this.buySpec[h].start;
+    return this.buySpec[h].start;
   }
   endOf(h: number): number {
-    return this.odd.size > 0 && this.odd.has(h) ? this.odd.get(h)!.end : this.buySpec[h].end;
+    return this.buySpec[h].end;
   }
 
   /** The trade's facts as one record (what TradeMatched carried). */
   record(h: number): TradeRecord {
-    const odd = this.odd.get(h);
-    if (odd !== undefined) return odd;
-    const flags = this.flags[h];
-    const aggressor = (flags & BUYER_AGGRESSOR) !== 0 ? 'buy' : 'sell';
+    const aggressor = (this.flags[h] & BUYER_AGGRESSOR) !== 0 ? 'buy' : 'sell';
     return tradeRecord(this.ids[h], this.buyOrderId[h], this.sellOrderId[h], this.buySpec[h], this.sellSpec[h], this.capacityMbps[h], this.price[h], this.quality[h], aggressor, this.matchedAt[h]);
   }
 
