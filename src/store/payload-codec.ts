@@ -22,11 +22,13 @@
  *    encoding never loses data: decodePayload(type, encodePayload(type, p)) equals
  *    JSON.parse(JSON.stringify(p)) (tested), key order aside.
  * A payload that does not fit (not a plain object where the shape expects one) is stored as
- * plain JSON. Rows written before the compact form existed are JSON objects: a text starting with
+ * plain JSON, except an array, stored as `["", array]`; a compact row whose tag this version does
+ * not know (a newer writer's) is refused with JOURNAL_PAYLOAD_UNKNOWN_SHAPE. Rows written before the compact form existed are JSON objects: a text starting with
  * `{` is plain JSON for every type, so old journals replay unchanged. Only types whose payloads
  * are objects register shapes (their compact text, an array, can then never be mistaken).
  */
 import { MARKET_PAYLOAD_SHAPES } from '../market/event-codec.ts';
+import { storeErrors } from './errors.ts';
 
 /**
  * A shape: the payload's keys in storage order; `[key, shape]` for a nested object, `[key, shape,
@@ -124,9 +126,14 @@ registerPayloadShapes(MARKET_PAYLOAD_SHAPES);
 /** The stored text of an event's payload (see the module comment). */
 export function encodePayload(type: string, payload: unknown): string {
   const c = codecs.get(type);
-  if (c !== undefined && isPlain(payload)) {
-    const out: unknown[] = [c.tag];
-    if (c.write.pack(payload, out)) return JSON.stringify(out);
+  if (c !== undefined) {
+    if (isPlain(payload)) {
+      const out: unknown[] = [c.tag];
+      if (c.write.pack(payload, out)) return JSON.stringify(out);
+    }
+    // An array would read as a compact form: it is stored under the empty tag (never written by
+    // the market, whose payloads are objects; kept so that any payload round-trips).
+    if (Array.isArray(payload)) return JSON.stringify(['', payload]);
   }
   return JSON.stringify(payload);
 }
@@ -136,7 +143,13 @@ export function decodePayload(type: string, text: string): unknown {
   const v = JSON.parse(text) as unknown;
   if (!Array.isArray(v)) return v;
   const c = codecs.get(type);
-  const shape = c === undefined || typeof v[0] !== 'string' ? undefined : c.read.get(v[0]);
-  if (shape === undefined) return v;
+  if (c === undefined) return v;
+  // The type's payloads are objects, so an array is its compact form: a tag this version does not
+  // know (a newer writer's) must not come back as a bare array for replay to misread.
+  if (v[0] === '' && v.length === 2) return v[1];
+  const shape = typeof v[0] === 'string' ? c.read.get(v[0]) : undefined;
+  if (shape === undefined) {
+    throw storeErrors.make('JOURNAL_PAYLOAD_UNKNOWN_SHAPE', `a ${type} payload is stored in shape ${JSON.stringify(v[0])}, which this version does not know`, { field: 'payload' });
+  }
   return shape.unpack(v, 1);
 }

@@ -80,8 +80,14 @@ describe('compact journal payloads', () => {
     const proto = JSON.parse('{"at": 1, "__proto__": {"x": 1}}') as Record<string, unknown>;
     expect(decodePayload('OrderAccepted', encodePayload('OrderAccepted', proto))).toEqual(viaJson(proto));
     expect(Object.getPrototypeOf(decodePayload('OrderAccepted', encodePayload('OrderAccepted', proto)))).toBe(Object.prototype);
-    const list = [1, 2];
-    expect(decodePayload('OrderAccepted', encodePayload('OrderAccepted', list))).toEqual(list);
+    for (const list of [[1, 2], ['oa1', 0], ['', 1], []]) expect(decodePayload('OrderAccepted', encodePayload('OrderAccepted', list))).toEqual(list);
+  });
+
+  it('refuses a compact row of a shape this version does not know, instead of handing replay an array', () => {
+    const text = encodePayload('OrderAccepted', encodeEvent(events[1]).payload).replace('"oa1"', '"oa9"');
+    expect(() => decodePayload('OrderAccepted', text)).toThrow(expect.objectContaining({ code: 'JOURNAL_PAYLOAD_UNKNOWN_SHAPE', field: 'payload' }));
+    // types without shapes keep their arrays as stored
+    expect(decodePayload('Other', '["oa9", 1]')).toEqual(['oa9', 1]);
   });
 
   it('round-trips arbitrary objects on every shaped type (property)', () => {
