@@ -99,26 +99,13 @@ console.log(`journal benchmark: ${EVENTS} events with group commit, ${REFERENCE_
   await run({ kind: 'sqlite', path: join(dir, 'j.sqlite'), synchronous: 'normal' }, true, 20_000);
   rmSync(dir, { recursive: true, force: true });
 }
-figures.push(
-  await bench(
-    'SQLite (WAL, pipelined fsync)',
-    async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'bandex-bench-'));
-      return { cfg: { kind: 'sqlite', path: join(dir, 'j.sqlite'), synchronous: 'pipelined' }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-    },
-    50_000,
-  ),
-);
-figures.push(
-  await bench(
-    'SQLite (WAL, synchronous=FULL)',
-    async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'bandex-bench-'));
-      return { cfg: { kind: 'sqlite', path: join(dir, 'j.sqlite'), synchronous: 'full' }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-    },
-    50_000,
-  ),
-);
+/** A fresh SQLite file with the given `store.sqliteSynchronous`, removed afterwards. */
+const sqliteFile = (synchronous: 'pipelined' | 'full') => async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bandex-bench-'));
+  return { cfg: { kind: 'sqlite', path: join(dir, 'j.sqlite'), synchronous }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) } as const;
+};
+figures.push(await bench('SQLite (WAL, pipelined fsync)', sqliteFile('pipelined'), 50_000));
+figures.push(await bench('SQLite (WAL, synchronous=FULL)', sqliteFile('full'), 50_000));
 try {
   figures.push(
     await bench(
