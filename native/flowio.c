@@ -236,34 +236,10 @@ static size_t copy_out(receiver *r, uint8_t *out, size_t cap, size_t *used) {
   return n;
 }
 
-/* recv(handle, buf, timeoutMs) -> [datagrams, bytesUsed]. Waits at most timeoutMs for the first
- * datagram, then takes whatever is queued on every socket until buf is full or all are empty. */
-static napi_value flow_recv(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  receiver *r;
-  CHECK(napi_get_value_external(env, argv[0], (void **)&r));
-  uint8_t *out;
-  size_t cap;
-  CHECK(napi_get_buffer_info(env, argv[1], (void **)&out, &cap));
-  int32_t timeout;
-  CHECK(napi_get_value_int32(env, argv[2], &timeout));
-
-  size_t used = 0, count = copy_out(r, out, cap, &used);
-  if (r->next < r->pending) goto done; /* still full */
-  if (count == 0) {
-    struct pollfd p[MAX_FDS];
-    for (int i = 0; i < r->nfds; i++) {
-      p[i].fd = r->fds[i];
-      p[i].events = POLLIN;
-      p[i].revents = 0;
-    }
-    int pr = poll(p, (nfds_t)r->nfds, timeout);
-    if (pr < 0 && errno != EINTR) return throw_errno(env, "poll");
-    if (pr <= 0) goto done;
-  }
-  /* drain: round-robin over the sockets, a recvmmsg per turn, until buf is full or all empty */
+/* Drains the sockets round-robin, a recvmmsg per turn, until `out` is full or every socket is
+ * empty; returns the datagrams copied out, or -1 with errno set on a socket error. */
+static long drain(receiver *r, uint8_t *out, size_t cap, size_t *used) {
+  long count = 0;
   for (int idle = 0; idle < r->nfds;) {
     int li = r->rr;
     r->rr = (r->rr + 1) % r->nfds;
@@ -278,7 +254,7 @@ static napi_value flow_recv(napi_env env, napi_callback_info info) {
     }
     int got = recvmmsg(r->fds[li], r->msgs, VLEN, MSG_DONTWAIT, NULL);
     if (got <= 0) {
-      if (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return throw_errno(env, "recvmmsg");
+      if (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return -1;
       idle++;
       continue;
     }
@@ -286,8 +262,59 @@ static napi_value flow_recv(napi_env env, napi_callback_info info) {
     r->pending = got;
     r->next = 0;
     r->pendingListener = li;
-    count += copy_out(r, out, cap, &used);
-    if (r->next < r->pending) break; /* buf full: the rest goes out next call */
+    count += (long)copy_out(r, out, cap, used);
+    if (r->next < r->pending) break; /* out full: the rest goes out next call */
+  }
+  return count;
+}
+
+/* recv(handle, buf, timeoutMs[, coalesceUs]) -> [datagrams, bytesUsed]. Waits at most timeoutMs
+ * for the first datagram, then takes whatever is queued on every socket until buf is full or all
+ * are empty. With coalesceUs > 0, a call that emptied the sockets with fewer than VLEN datagrams
+ * sleeps that long once and drains again: at a moderate rate each wake-up (poll, recvmmsg, the
+ * caller's event-loop turn) then serves a batch instead of a datagram or two, as NIC interrupt
+ * coalescing does, for at most coalesceUs of extra latency. */
+static napi_value flow_recv(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  receiver *r;
+  CHECK(napi_get_value_external(env, argv[0], (void **)&r));
+  uint8_t *out;
+  size_t cap;
+  CHECK(napi_get_buffer_info(env, argv[1], (void **)&out, &cap));
+  int32_t timeout;
+  CHECK(napi_get_value_int32(env, argv[2], &timeout));
+  int32_t coalesce = 0;
+  if (argc >= 4) {
+    napi_valuetype t;
+    CHECK(napi_typeof(env, argv[3], &t));
+    if (t == napi_number) CHECK(napi_get_value_int32(env, argv[3], &coalesce));
+  }
+  if (coalesce > 1000000) coalesce = 1000000;
+
+  size_t used = 0, count = copy_out(r, out, cap, &used);
+  if (r->next < r->pending) goto done; /* still full */
+  if (count == 0) {
+    struct pollfd p[MAX_FDS];
+    for (int i = 0; i < r->nfds; i++) {
+      p[i].fd = r->fds[i];
+      p[i].events = POLLIN;
+      p[i].revents = 0;
+    }
+    int pr = poll(p, (nfds_t)r->nfds, timeout);
+    if (pr < 0 && errno != EINTR) return throw_errno(env, "poll");
+    if (pr <= 0) goto done;
+  }
+  long got = drain(r, out, cap, &used);
+  if (got < 0) return throw_errno(env, "recvmmsg");
+  count += (size_t)got;
+  if (coalesce > 0 && count < VLEN && r->next >= r->pending && cap - used >= (size_t)VLEN * (HDR + 1500)) {
+    struct timespec ts = { coalesce / 1000000, (long)(coalesce % 1000000) * 1000 };
+    nanosleep(&ts, NULL);
+    got = drain(r, out, cap, &used);
+    if (got < 0) return throw_errno(env, "recvmmsg");
+    count += (size_t)got;
   }
 done:;
   napi_value arr;

@@ -28,7 +28,7 @@ interface WorkerInit {
   expiryEveryMs: number;
   snapshotEveryMs: number;
   /** Present in native mode: the worker binds these itself. */
-  native?: { listen: Array<{ host: string; port: number }>; recvBufferSize: number; forceRecvBuffer: boolean };
+  native?: { listen: Array<{ host: string; port: number }>; recvBufferSize: number; forceRecvBuffer: boolean; coalesceMicros: number };
 }
 
 /** What a sink running in the decode worker may use besides `flow`/`counters`. */
@@ -150,6 +150,7 @@ async function main(): Promise<void> {
     return;
   }
   const rx = io.receiver(fds);
+  const coalesceUs = init.native.coalesceMicros;
   const buf = Buffer.allocUnsafe(RECV_BUFFER);
   // exporter address text per raw address (IPv4 as a number, IPv6 as 16 latin1 chars): the
   // decoder keys its state by the text, and formatting it per datagram would cost more than decoding
@@ -168,7 +169,7 @@ async function main(): Promise<void> {
   }
 
   function receiveOnce(timeoutMs: number): number {
-    const [n, used] = io!.recv(rx, buf, timeoutMs);
+    const [n, used] = io!.recv(rx, buf, timeoutMs, timeoutMs > 0 ? coalesceUs : 0);
     let off = 0;
     while (off < used) {
       const len = buf[off] | (buf[off + 1] << 8);

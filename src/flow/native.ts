@@ -14,8 +14,9 @@ export interface FlowIo {
   /** Datagrams the kernel dropped on this socket because its receive buffer was full. */
   drops(fd: number): number;
   receiver(fds: number[]): object;
-  /** Waits up to timeoutMs, then fills `buf` with queued datagrams (RECORD_HEADER layout); [datagrams, bytes]. */
-  recv(receiver: object, buf: Buffer, timeoutMs: number): [number, number];
+  /** Waits up to timeoutMs, then fills `buf` with queued datagrams (RECORD_HEADER layout); [datagrams, bytes].
+   * `coalesceUs` > 0: when that emptied the sockets with fewer than 32 datagrams, sleeps that long once and takes more. */
+  recv(receiver: object, buf: Buffer, timeoutMs: number, coalesceUs?: number): [number, number];
   ntop(family: number, buf: Buffer, offset: number): string;
   /** Benchmark sender: u16le-length-prefixed datagrams to every port, `repeats` times; [datagrams per port, seconds]. */
   blast(host: string, ports: number[], data: Buffer, repeats: number, ratePerSec: number, sndbuf: number): [number, number];

@@ -42,6 +42,8 @@ export const flowConfigDefaults = {
   decodeThreads: 1,
   /** 'auto': native receive path when the addon loads, else node:dgram; 'native' | 'dgram' to insist. */
   receive: 'auto',
+  /** Native path: a receive that emptied the sockets with a small batch waits this long (µs) and takes what came meanwhile; 0 = off. */
+  receiveCoalesceMicros: 1000,
 };
 export type FlowConfig = typeof flowConfigDefaults;
 
@@ -62,6 +64,9 @@ export function checkFlowConfig(c: FlowConfig): void {
   if (c.decodeThreads !== 0 && c.decodeThreads !== 1) throw bad('decodeThreads', 'must be 0 (decode on the main thread) or 1 (a decode worker)');
   if (c.receive !== 'auto' && c.receive !== 'native' && c.receive !== 'dgram') throw bad('receive', "must be 'auto', 'native' or 'dgram'");
   if (!Number.isInteger(c.recvBufferSize) || c.recvBufferSize < 1) throw bad('recvBufferSize', 'must be a positive whole number of bytes');
+  if (!Number.isInteger(c.receiveCoalesceMicros) || c.receiveCoalesceMicros < 0 || c.receiveCoalesceMicros > 100_000) {
+    throw bad('receiveCoalesceMicros', 'must be a whole number of microseconds from 0 (off) to 100000');
+  }
 }
 
 /** Parses flow.sampling 'ADDR=N[,ADDR=N]'. */

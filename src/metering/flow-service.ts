@@ -78,7 +78,7 @@ export function createFlowService(deps: { clock: Clock; reporter: Reporter; sink
       if (listen.length === 0) return;
       const spec = config.decodeThreads === 1 ? deps.sink.worker?.() ?? null : null;
       const receive = config.receive as 'auto' | 'native' | 'dgram';
-      const base = { listen, recvBufferSize: config.recvBufferSize, templateTimeoutMs: config.templateTimeoutSeconds * 1000, sampling };
+      const base = { listen, recvBufferSize: config.recvBufferSize, coalesceMicros: config.receiveCoalesceMicros, templateTimeoutMs: config.templateTimeoutSeconds * 1000, sampling };
       const onError = (err: unknown, source: string) => {
         const code = err instanceof FlowDecodeError ? err.code : 'FLOW_SINK_ERROR';
         r.error('flow', code, err, { source });
