@@ -63,7 +63,9 @@ async function receiverRole(SINK: Sink): Promise<void> {
     ports: { findPortByMac: (m) => dir.findPortByMac(m), findPortByRouterIp: (ip) => dir.findPortByRouterIp(ip), findPortByFlowSource: (e, i) => dir.findPortByFlowSource(e, i), listPorts: () => table },
   });
   const spec = metering.sink.worker()!;
-  const opts = { listen, recvBufferSize: RECV_BUF };
+  // BENCH_FLOW_COALESCE: flow.receiveCoalesceMicros for the native path (default: the collector's)
+  const coalesce = process.env.BENCH_FLOW_COALESCE;
+  const opts = { listen, recvBufferSize: RECV_BUF, ...(coalesce === undefined ? {} : { coalesceMicros: Number(coalesce) }) };
   const c = threads === 1
     ? SINK === 'metering'
       ? createFlowCollector({ ...opts, decodeThreads: 1, receive: RECEIVE, forceRecvBuffer: false, sinkModule: spec.module, sinkOptions: spec.options }, null, { onSinkMessage: spec.onMessage })
@@ -345,7 +347,7 @@ async function main(): Promise<void> {
       }
 
       // 2) a ramp of paced offered rates: the highest each keeps (nearly) everything of
-      const RAMP = (process.env.BENCH_FLOW_RAMP ?? '20000,40000,60000').split(',').map(Number);
+      const RAMP = (process.env.BENCH_FLOW_RAMP ?? '20000,60000,100000,140000').split(',').map(Number);
       const ramp: Trial[] = [];
       for (const rate of RAMP) {
         const t = await trial(rate, Math.max(1, Math.ceil((rate * 2) / e2e.length)), k++);

@@ -420,8 +420,10 @@ static napi_value flow_blast(napi_env env, napi_callback_info info) {
   uint64_t total = (uint64_t)nd * (uint64_t)repeats;
   uint64_t idx = 0;
   while (idx < total) {
-    /* a chunk: CHUNK/np datagrams, each to every port */
+    /* a chunk: CHUNK/np datagrams, each to every port; paced, about one per port every 0.1 ms
+     * (an exporter sends as its flows expire, not in bursts of 32) */
     int per = CHUNK / (int)np, m = 0;
+    if (rate > 0 && rate / 10000 < per) per = rate < 10000 ? 1 : (int)(rate / 10000);
     for (int j = 0; j < per && idx < total; j++, idx++) {
       size_t d = (size_t)(idx % nd);
       for (uint32_t p = 0; p < np; p++, m++) {
@@ -450,7 +452,7 @@ static napi_value flow_blast(napi_env env, napi_callback_info info) {
     }
     if (rate > 0) {
       double ahead = (double)sentPerPort / rate - (now_s() - t0);
-      if (ahead > 0.0005) {
+      if (ahead > 0.0001) {
         struct timespec ts = {(time_t)ahead, (long)((ahead - (double)(time_t)ahead) * 1e9)};
         nanosleep(&ts, NULL);
       }
