@@ -62,6 +62,9 @@ describe('config', () => {
     expect(flow({ decodeThreads: 2 })).toEqual(['METERING_BAD_CONFIG', 'flow.decodeThreads']);
     expect(flow({ receive: 'recvmmsg' })).toEqual(['METERING_BAD_CONFIG', 'flow.receive']);
     expect(flow({ recvBufferSize: 0 })).toEqual(['METERING_BAD_CONFIG', 'flow.recvBufferSize']);
+    expect(flow({ receiveCoalesceMicros: -1 })).toEqual(['METERING_BAD_CONFIG', 'flow.receiveCoalesceMicros']);
+    expect(flow({ receiveCoalesceMicros: 1.5 })).toEqual(['METERING_BAD_CONFIG', 'flow.receiveCoalesceMicros']);
+    expect(flow({ receiveCoalesceMicros: 0 })).toBeNull();
   });
 
   it('ignores the CLI client variables and parses listen addresses', () => {
