@@ -36,7 +36,15 @@ async function viaCollector(name: string, exporter: (port: number) => Promise<un
     if (attempt >= 3) throw err;
     return viaCollector(name, exporter, attempt + 1);
   }
-  await new Promise((r) => setTimeout(r, 200));
+  // an exporter's plugin may still be sending when its process has exited (pmacctd's sfprobe under
+  // load): wait until the collector has counted nothing new for 400 ms, twice its counter
+  // interval (at most about 5 s)
+  for (let i = 0, last = -1; i < 12; i++) {
+    await new Promise((r) => setTimeout(r, 400));
+    const now = c.stats().records;
+    if (now === last && now > 0) break;
+    last = now;
+  }
   await c.stop(); // the worker decodes what was queued, then hands back its sums and exporters
   runs.set(name, { sums: new Map(c.sinkResult() as Array<[string, Sum]>), exporters: c.exporters() });
 }

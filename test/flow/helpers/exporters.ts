@@ -52,5 +52,8 @@ export async function runPmacct(pcap: string, to: Target, kind: 5 | 9 | 10 | 'sf
   writeFileSync(conf, lines.join('\n') + '\n');
   const r = await run('pmacctd', ['-f', conf], 30_000);
   if (r.code !== 0) throw new Error(`pmacctd exited ${r.code}: ${r.output}`);
+  // on a busy machine the core can overrun its plugin's pipe and drop what it read: the exporter
+  // itself says so, and the run is repeated (a collector fault would fail every attempt alike)
+  if (/Missing data detected/i.test(r.output)) throw new Error(`pmacctd dropped data between its core and plugin: ${r.output}`);
   return r.output;
 }
