@@ -17,7 +17,8 @@
  *    threads). Phases: top speed (BENCH_FLOW_TRIALS, median reported), top speed with both
  *    collectors pinned to one shared CPU and the sender on the other (BENCH_FLOW_PINNED_TRIALS),
  *    and a ramp of paced rates (BENCH_FLOW_RAMP datagrams/s) for the highest rate each keeps
- *    >= 99.9% of. Records per CPU-second over all trials. Other work on the host moves these
+ *    >= 99.9% of (paced sends go in small chunks about every 0.1 ms, as exporters send; BENCH_FLOW_COALESCE
+ *    sets the receiver's flow.receiveCoalesceMicros for A/B runs). Records per CPU-second over all trials. Other work on the host moves these
  *    figures; the load average is printed.
  * Writes bench/results/flow.json.
  */

@@ -291,7 +291,7 @@ static napi_value flow_recv(napi_env env, napi_callback_info info) {
     CHECK(napi_typeof(env, argv[3], &t));
     if (t == napi_number) CHECK(napi_get_value_int32(env, argv[3], &coalesce));
   }
-  if (coalesce > 1000000) coalesce = 1000000;
+  if (coalesce > 1000000) coalesce = 1000000; /* at most a second: the caller's stop must stay prompt */
 
   size_t used = 0, count = copy_out(r, out, cap, &used);
   if (r->next < r->pending) goto done; /* still full */
@@ -309,7 +309,7 @@ static napi_value flow_recv(napi_env env, napi_callback_info info) {
   long got = drain(r, out, cap, &used);
   if (got < 0) return throw_errno(env, "recvmmsg");
   count += (size_t)got;
-  if (coalesce > 0 && count < VLEN && r->next >= r->pending && cap - used >= (size_t)VLEN * (HDR + 1500)) {
+  if (coalesce > 0 && count < VLEN && r->next >= r->pending) {
     struct timespec ts = { coalesce / 1000000, (long)(coalesce % 1000000) * 1000 };
     nanosleep(&ts, NULL);
     got = drain(r, out, cap, &used);
@@ -420,8 +420,8 @@ static napi_value flow_blast(napi_env env, napi_callback_info info) {
   uint64_t total = (uint64_t)nd * (uint64_t)repeats;
   uint64_t idx = 0;
   while (idx < total) {
-    /* a chunk: CHUNK/np datagrams, each to every port; paced, about one per port every 0.1 ms
-     * (an exporter sends as its flows expire, not in bursts of 32) */
+    /* a chunk: CHUNK/np datagrams, each to every port; paced, rate/10000 of them (at least one)
+     * about every 0.1 ms: an exporter sends as its flows expire, not in bursts of 32 */
     int per = CHUNK / (int)np, m = 0;
     if (rate > 0 && rate / 10000 < per) per = rate < 10000 ? 1 : (int)(rate / 10000);
     for (int j = 0; j < per && idx < total; j++, idx++) {

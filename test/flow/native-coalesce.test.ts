@@ -1,7 +1,8 @@
 // The native receive path's coalescing (flow.receiveCoalesceMicros): a receive that empties the
 // socket with a small batch waits once and takes what arrives meanwhile, so a paced exporter costs
-// one wake-up per batch. A second datagram sent 20 ms after the first is in the same receive with
-// a 300 ms coalescing wait, and in a later one without it.
+// one wake-up per batch. A second datagram sent 50 ms after the first is in the same receive with
+// a 1 s coalescing wait; without coalescing, one sent 500 ms later is not. (Delays are wide so
+// that a loaded machine's scheduling cannot decide the outcome.)
 import { describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
 import { loadFlowIo } from '../../src/flow/native.ts';
@@ -19,13 +20,13 @@ function sendLater(port: number, delayMs: number): Worker {
   );
 }
 
-async function firstReceive(coalesceUs: number): Promise<number> {
+async function firstReceive(coalesceUs: number, secondAfterMs: number): Promise<number> {
   const [fd, port] = io!.open('127.0.0.1', 0, 1 << 20, false);
   const dgram = await import('node:dgram');
   const s = dgram.createSocket('udp4');
   try {
     await new Promise<void>((r) => s.send(Buffer.from('first'), port, '127.0.0.1', () => r()));
-    const w = sendLater(port, 20);
+    const w = sendLater(port, secondAfterMs);
     await new Promise((r) => w.once('online', r));
     const rx = io!.receiver([fd]);
     const buf = Buffer.alloc(1 << 20);
@@ -42,9 +43,9 @@ async function firstReceive(coalesceUs: number): Promise<number> {
 
 describe.runIf(io)('native receive coalescing', () => {
   it('a datagram arriving within the coalescing wait joins the batch', async () => {
-    expect(await firstReceive(300_000)).toBe(2);
+    expect(await firstReceive(1_000_000, 50)).toBe(2);
   });
   it('without coalescing the first receive returns what was queued', async () => {
-    expect(await firstReceive(0)).toBe(1);
+    expect(await firstReceive(0, 500)).toBe(1);
   });
 });
