@@ -515,9 +515,9 @@ export class MarketEngine {
       const at = due.at;
       const { kinds, targets } = due.bucket;
       for (let i = 0; i < kinds.length; i++) {
-        const kind = kinds[i];
+        const kind = kinds.at(i);
         if (kind === TIMER_ORDER_EXPIRY) {
-          const o = targets[i] as Order | null;
+          const o = targets.at(i) as Order | null;
           if (o === null) continue; // disarmed: the order closed
           o.timerBucket = null;
           if (o.status !== 'open' || o.level === null || expiryOf(o) !== at) continue;
@@ -525,12 +525,12 @@ export class MarketEngine {
           st.close(o, 'expired', reason, at);
           events.push({ type: 'OrderExpired', at, orderId: o.id, memberId: o.spec.memberId, reason });
         } else if (kind === TIMER_TRADE_START) {
-          const h = targets[i] as number;
+          const h = targets.at(i) as number;
           if (tr.statusOf(h) !== TRADE_SCHEDULED) continue;
           st.tradeStatus(h, TRADE_ACTIVE, at);
           events.push({ type: 'TradeActivated', at, tradeId: tr.idOf(h), buyerId: tr.buyerOf(h), sellerId: tr.sellerOf(h) });
         } else if (kind === TIMER_TRADE_END) {
-          const h = targets[i] as number;
+          const h = targets.at(i) as number;
           const s = tr.statusOf(h);
           if (s === TRADE_SCHEDULED || s === TRADE_ACTIVE) {
             st.tradeStatus(h, TRADE_ENDED, at);

@@ -8,14 +8,19 @@
  * is not kept alive until its expiry, which may be months away.
  */
 
+import { Column } from './column.ts';
+
 export const TIMER_ORDER_EXPIRY = 0;
 export const TIMER_TRADE_START = 1;
 export const TIMER_TRADE_END = 2;
 
-/** The timers due at one time, as parallel arrays (no object per timer); null: disarmed. */
+/**
+ * The timers due at one time, as parallel columns (no object per timer; a month boundary can hold
+ * millions); null: disarmed.
+ */
 export interface Bucket {
-  kinds: number[];
-  targets: unknown[];
+  kinds: Column<number>;
+  targets: Column<unknown>;
   /** Disarmed entries (nulls) in `targets`. */
   holes: number;
   /** False once taken (firing or fired): no longer compacted. */
@@ -44,7 +49,7 @@ export class TimerQueue {
     else {
       b = at === this.prevAt ? this.prev! : this.buckets.get(at);
       if (!b) {
-        b = { kinds: [], targets: [], holes: 0, armed: true };
+        b = { kinds: new Column<number>(0), targets: new Column<unknown>(null), holes: 0, armed: true };
         this.buckets.set(at, b);
         this.push(at);
       }
@@ -70,24 +75,24 @@ export class TimerQueue {
     const b = target.timerBucket;
     if (b === null) return;
     target.timerBucket = null;
-    b.targets[target.timerSlot] = null;
+    b.targets.set(target.timerSlot, null);
     if (!b.armed || ++b.holes <= 1024 || 2 * b.holes <= b.targets.length) return;
     // Mostly holes: compact in order, telling the moved disarmable targets their new place.
     const ks = b.kinds;
     const ts = b.targets;
     let w = 0;
     for (let i = 0; i < ts.length; i++) {
-      const t = ts[i];
+      const t = ts.at(i);
       if (t === null) continue;
       if (w !== i) {
-        ks[w] = ks[i];
-        ts[w] = t;
+        ks.set(w, ks.at(i));
+        ts.set(w, t);
         if ((t as Partial<Disarmable>).timerBucket === b) (t as Disarmable).timerSlot = w;
       }
       w++;
     }
-    ks.length = w;
-    ts.length = w;
+    ks.truncate(w);
+    ts.truncate(w);
     b.holes = 0;
   }
 

@@ -3,7 +3,7 @@
  * graph per trade. A trade lives for its whole delivery period (months), so with one object per
  * trade every trade was copied by each young-generation GC it survived and then kept in the old
  * generation: about a third of the engine's time in bench (a). Here a trade costs a slot in a
- * few plain arrays (its id and its orders' ids, its orders' specs, which hold its members, ports,
+ * few columns (its id and its orders' ids, its orders' specs, which hold its members, ports,
  * destination, types and period, its match quality, capacity, price, match time, status) and no
  * object: the TradeRecord / Trade objects are built only when someone asks (API rows, snapshots,
  * `get` by id).
@@ -17,6 +17,7 @@
  * Look-up by id is lazy as in IdIndex (state.ts): most trades are only ever reached through their
  * timers, so `add` appends the handle to `pending` and the next look-up files what is pending.
  */
+import { Column } from './column.ts';
 import type { MatchQuality, OrderSpec, TradeRecord, TradeStatus, TradeView } from './types.ts';
 
 export const TRADE_SCHEDULED = 0;
@@ -149,31 +150,29 @@ export class TradeStore {
   /** Handles ever used (the next new one); released handles wait in `free`. */
   private top = 0;
   private readonly free: number[] = [];
-  // Columns are plain arrays, pushed as handles are first used: numbers stay unboxed in V8's
-  // double arrays and, unlike typed arrays, live on the JS heap (a typed array's backing store
-  // is external memory, and growing one to millions of entries set off extra full GCs).
-  private readonly capacityMbps: number[] = [];
-  private readonly price: number[] = [];
-  private readonly matchedAt: number[] = [];
+  // Columns in chunks (column.ts): a million live trades are a million entries in each.
+  private readonly capacityMbps = new Column<number>(0);
+  private readonly price = new Column<number>(0);
+  private readonly matchedAt = new Column<number>(0);
   /** Status (TRADE_*) | 4 when the buyer was the aggressor. */
-  private readonly flags: number[] = [];
-  private readonly slot: number[] = [];
+  private readonly flags = new Column<number>(0);
+  private readonly slot = new Column<number>(NONE);
   // Shared strings and objects: the trade's id, its orders' ids, the buy's and the sell's specs
   // (a trade's members, ports, destination, types and period are its orders', see `fits`) and
   // the (shared, immutable) match quality.
-  private readonly ids: string[] = [];
-  private readonly buyOrderId: string[] = [];
-  private readonly sellOrderId: string[] = [];
-  private readonly buySpec: OrderSpec[] = [];
-  private readonly sellSpec: OrderSpec[] = [];
-  private readonly quality: MatchQuality[] = [];
+  private readonly ids = new Column<string>('');
+  private readonly buyOrderId = new Column<string>('');
+  private readonly sellOrderId = new Column<string>('');
+  private readonly buySpec = new Column<OrderSpec>(RELEASED_SPEC);
+  private readonly sellSpec = new Column<OrderSpec>(RELEASED_SPEC);
+  private readonly quality = new Column<MatchQuality>(RELEASED_QUALITY);
   /** When and why closed trades (ended or cancelled) closed: few, their handles soon released. */
   private readonly closed = new Map<number, { at: number; reason: string | undefined }>();
   /** Trade objects handed out, by handle, while the handle is held. */
   private readonly views = new Map<number, Trade>();
   // Lazy id index of the live trades (scheduled or active).
   private readonly map = new Map<string, number>();
-  private pending: number[] = [];
+  private readonly pending = new Column<number>(-1);
   private holes = 0;
   private live = 0;
 
@@ -204,17 +203,17 @@ export class TradeStore {
       this.flags.push(flags);
       this.slot.push(slot);
     } else {
-      this.ids[h] = r.id;
-      this.buyOrderId[h] = r.buyOrderId;
-      this.sellOrderId[h] = r.sellOrderId;
-      this.buySpec[h] = buy;
-      this.sellSpec[h] = sell;
-      this.quality[h] = r.quality;
-      this.capacityMbps[h] = r.capacityMbps;
-      this.price[h] = r.price;
-      this.matchedAt[h] = r.matchedAt;
-      this.flags[h] = flags;
-      this.slot[h] = slot;
+      this.ids.set(h, r.id);
+      this.buyOrderId.set(h, r.buyOrderId);
+      this.sellOrderId.set(h, r.sellOrderId);
+      this.buySpec.set(h, buy);
+      this.sellSpec.set(h, sell);
+      this.quality.set(h, r.quality);
+      this.capacityMbps.set(h, r.capacityMbps);
+      this.price.set(h, r.price);
+      this.matchedAt.set(h, r.matchedAt);
+      this.flags.set(h, flags);
+      this.slot.set(h, slot);
     }
     this.pending.push(h);
     this.live++;
@@ -223,7 +222,7 @@ export class TradeStore {
 
   /** Sets a trade's status; a closed one leaves the id index (its handle stays held). */
   setStatus(h: number, status: number, at: number, reason: string | undefined): void {
-    this.flags[h] = (this.flags[h] & BUYER_AGGRESSOR) | status;
+    this.flags.set(h, (this.flags.at(h) & BUYER_AGGRESSOR) | status);
     if (status === TRADE_ACTIVE || status === TRADE_SCHEDULED) return;
     this.closed.set(h, { at, reason });
     this.unindex(h);
@@ -239,14 +238,17 @@ export class TradeStore {
     this.unindex(h);
     this.closed.delete(h);
     // Drop the references so nothing dead stays reachable.
-    this.ids[h] = this.buyOrderId[h] = this.sellOrderId[h] = '';
-    this.buySpec[h] = this.sellSpec[h] = RELEASED_SPEC;
-    this.quality[h] = RELEASED_QUALITY;
+    this.ids.set(h, '');
+    this.buyOrderId.set(h, '');
+    this.sellOrderId.set(h, '');
+    this.buySpec.set(h, RELEASED_SPEC);
+    this.sellSpec.set(h, RELEASED_SPEC);
+    this.quality.set(h, RELEASED_QUALITY);
     this.free.push(h);
   }
 
   statusOf(h: number): number {
-    return this.flags[h] & STATUS_MASK;
+    return this.flags.at(h) & STATUS_MASK;
   }
   closedAtOf(h: number): number | undefined {
     return this.closed.get(h)?.at;
@@ -255,37 +257,37 @@ export class TradeStore {
     return this.closed.get(h)?.reason;
   }
   idOf(h: number): string {
-    return this.ids[h];
+    return this.ids.at(h);
   }
   buyerOf(h: number): string {
-    return this.buySpec[h].memberId;
+    return this.buySpec.at(h).memberId;
   }
   sellerOf(h: number): string {
-    return this.sellSpec[h].memberId;
+    return this.sellSpec.at(h).memberId;
   }
   sellOrderOf(h: number): string {
-    return this.sellOrderId[h];
+    return this.sellOrderId.at(h);
   }
   buyPortOf(h: number): string {
-    return this.buySpec[h].portId;
+    return this.buySpec.at(h).portId;
   }
   sellPortOf(h: number): string {
-    return this.sellSpec[h].portId;
+    return this.sellSpec.at(h).portId;
   }
   capacityOf(h: number): number {
-    return this.capacityMbps[h];
+    return this.capacityMbps.at(h);
   }
   startOf(h: number): number {
-    return this.buySpec[h].start;
+    return this.buySpec.at(h).start;
   }
   endOf(h: number): number {
-    return this.buySpec[h].end;
+    return this.buySpec.at(h).end;
   }
 
   /** The trade's facts as one record (what TradeMatched carried). */
   record(h: number): TradeRecord {
-    const aggressor = (this.flags[h] & BUYER_AGGRESSOR) !== 0 ? 'buy' : 'sell';
-    return tradeRecord(this.ids[h], this.buyOrderId[h], this.sellOrderId[h], this.buySpec[h], this.sellSpec[h], this.capacityMbps[h], this.price[h], this.quality[h], aggressor, this.matchedAt[h]);
+    const aggressor = (this.flags.at(h) & BUYER_AGGRESSOR) !== 0 ? 'buy' : 'sell';
+    return tradeRecord(this.ids.at(h), this.buyOrderId.at(h), this.sellOrderId.at(h), this.buySpec.at(h), this.sellSpec.at(h), this.capacityMbps.at(h), this.price.at(h), this.quality.at(h), aggressor, this.matchedAt.at(h));
   }
 
   /** The Trade object of a held handle (one per handle, so callers may use it as a key). */
@@ -330,25 +332,25 @@ export class TradeStore {
   }
 
   private unindex(h: number): void {
-    const s = this.slot[h];
+    const s = this.slot.at(h);
     if (s === NONE) return;
-    this.slot[h] = NONE;
+    this.slot.set(h, NONE);
     this.live--;
     if (s === FILED) {
-      this.map.delete(this.ids[h]);
+      this.map.delete(this.ids.at(h));
       return;
     }
     const p = this.pending;
-    p[s] = -1;
+    p.set(s, -1);
     if (++this.holes > 1024 && 2 * this.holes > p.length) {
       let w = 0;
       for (let i = 0; i < p.length; i++) {
-        const y = p[i];
+        const y = p.at(i);
         if (y < 0) continue;
-        this.slot[y] = w;
-        p[w++] = y;
+        this.slot.set(y, w);
+        p.set(w++, y);
       }
-      p.length = w;
+      p.truncate(w);
       this.holes = 0;
     }
   }
@@ -356,12 +358,12 @@ export class TradeStore {
   private file(): void {
     const p = this.pending;
     for (let i = 0; i < p.length; i++) {
-      const h = p[i];
+      const h = p.at(i);
       if (h < 0) continue;
-      this.slot[h] = FILED;
-      this.map.set(this.ids[h], h);
+      this.slot.set(h, FILED);
+      this.map.set(this.ids.at(h), h);
     }
-    this.pending = [];
+    p.truncate(0);
     this.holes = 0;
   }
 }

@@ -37,7 +37,9 @@ describe('order expiry timers', () => {
     for (const x of items) if (x.i % 3 !== 0) q.disarm(x);
     for (const x of items) q.disarm(x.i % 9 === 0 ? x : { timerBucket: null, timerSlot: 0 });
     const due = q.takeDue(100)!;
-    const left = due.bucket.targets.filter((t) => t !== null).map((t) => (t as { i: number }).i);
+    const ts = due.bucket.targets;
+    const left = Array.from({ length: ts.length }, (_, i) => ts.at(i))
+      .filter((t) => t !== null).map((t) => (t as { i: number }).i);
     expect(left).toEqual(items.filter((x) => x.i % 3 === 0 && x.i % 9 !== 0).map((x) => x.i));
     expect(q.size).toBe(0);
   });
