@@ -18,7 +18,6 @@ import { marketErrors } from './errors.ts';
 import type { ListQuery, MarketRepository, OrderRow, TradeRow } from './market-repo.ts';
 import type { Order } from './order.ts';
 import { presentOrder, presentPublicTrade, presentTrade } from './present.ts';
-import type { Trade } from './state.ts';
 import type { MarketEvent, PortDirectory, Protocol } from './types.ts';
 import { type OrderInput, validateAmend, validateOrder } from './validate-order.ts';
 
@@ -69,9 +68,13 @@ function touchLevel(t: BookTouches, destination: string, protocol: Protocol, sid
 
 interface Batch {
   events: NewEvent[];
-  /** Orders and trades the batch changed (rows are taken at flush: their state after the batch). */
+  /** Orders the batch changed (rows are taken at flush: their state after the batch). */
   orders: Set<Order>;
-  trades: Set<Trade>;
+  /**
+   * Rows of the trades the batch changed, by id, taken after each command (the last one wins):
+   * handles, unlike orders, are reused once a trade has ended, so they are not kept to the flush.
+   */
+  trades: Map<string, TradeRow>;
   /** Ids of the orders accepted and trades matched in this batch (new rows). */
   fresh: Map<string, number>;
   /** Price levels whose aggregate changed (besides those of the orders changed): amendments. */
@@ -109,8 +112,7 @@ export function createMarket(deps: MarketDeps, config: MarketConfig): MarketServ
 
   function newEngine(): MarketEngine {
     const e = new MarketEngine({ clock: deps.clock, ids, quality: deps.quality, ports: deps.ports }, { startSkewMs: config.startSkewMs });
-    e.state.touchedOrders = [];
-    e.state.touchedTrades = [];
+    e.state.trackTouched();
     return e;
   }
 
@@ -129,8 +131,18 @@ export function createMarket(deps: MarketDeps, config: MarketConfig): MarketServ
     };
   }
 
-  function tradeRowOf(t: Trade): TradeRow {
-    return { record: t.r, status: t.status, closedAt: t.closedAt ?? null, closeReason: t.closeReason ?? null };
+  /** Trade `h`'s row as it is now, into the batch (the record, immutable, is kept if there). */
+  function takeTradeRow(b: Batch, h: number): void {
+    const tr = engine.state.trades;
+    const id = tr.idOf(h);
+    let row = b.trades.get(id);
+    if (row === undefined) {
+      row = { record: tr.record(h), status: 'scheduled', closedAt: null, closeReason: null };
+      b.trades.set(id, row);
+    }
+    row.status = tr.statusNameOf(h);
+    row.closedAt = tr.closedAtOf(h) ?? null;
+    row.closeReason = tr.closeReasonOf(h) ?? null;
   }
 
   /** Adds a command's events and changed rows to this turn's batch; resolves when it is durable. */
@@ -143,7 +155,7 @@ export function createMarket(deps: MarketDeps, config: MarketConfig): MarketServ
         resolve = res;
         reject = rej;
       });
-      batch = { events: [], orders: new Set(), trades: new Set(), fresh: new Map(), book: new Map(), printed: [], counts: {}, buys: 0, sells: 0, mbps: 0, promise, resolve, reject };
+      batch = { events: [], orders: new Set(), trades: new Map(), fresh: new Map(), book: new Map(), printed: [], counts: {}, buys: 0, sells: 0, mbps: 0, promise, resolve, reject };
       setImmediate(flush);
     }
     const b = batch;
@@ -152,6 +164,8 @@ export function createMarket(deps: MarketDeps, config: MarketConfig): MarketServ
       // Counted per batch (prom-client label look-ups are too dear per event).
       b.counts[e.type] = (b.counts[e.type] ?? 0) + 1;
       if (e.type === 'TradeMatched') {
+        // Its row starts from the event's record (takeTradeRow below sets the status).
+        b.trades.set(e.trade.id, { record: e.trade, status: 'scheduled', closedAt: null, closeReason: null });
         b.printed.push(presentPublicTrade(e.trade));
         b.mbps += e.trade.capacityMbps;
         b.fresh.set(e.trade.id, b.events.length - 1);
@@ -166,10 +180,9 @@ export function createMarket(deps: MarketDeps, config: MarketConfig): MarketServ
     for (const x of extraLevels) {
       touchLevel(b.book, x.o.spec.destination, x.o.spec.protocol, x.o.spec.side, x.price);
     }
-    touched.length = 0;
     const tt = st.touchedTrades!;
-    for (let i = 0; i < tt.length; i++) b.trades.add(tt[i]);
-    tt.length = 0;
+    for (let i = 0; i < tt.length; i++) takeTradeRow(b, tt[i]);
+    st.drainTouched();
     return b.promise;
   }
 
@@ -206,9 +219,8 @@ export function createMarket(deps: MarketDeps, config: MarketConfig): MarketServ
       touchLevel(b.book, o.spec.destination, o.spec.protocol, o.spec.side, o.price);
     }
     const trades: TradeRow[] = [];
-    for (const t of b.trades) {
-      const row = tradeRowOf(t);
-      const ev = b.fresh.get(t.id);
+    for (const [id, row] of b.trades) {
+      const ev = b.fresh.get(id);
       if (ev !== undefined) {
         row.fresh = true;
         row.event = ev;
@@ -268,9 +280,9 @@ export function createMarket(deps: MarketDeps, config: MarketConfig): MarketServ
     const n = await repo.replay(MARKET_EVENT_TYPES, config.replayPageSize, (type, payload) => {
       const ev = decodeEvent(type, payload as Json);
       if (ev) e.state.apply(ev);
+      // Nothing to write back while replaying; draining also lets ended trades' handles go.
+      e.state.drainTouched();
     });
-    e.state.touchedOrders!.length = 0;
-    e.state.touchedTrades!.length = 0;
     e.refreshPorts();
     return n;
   }

@@ -7,7 +7,7 @@ import { Books, type DestBook, destKey } from './book.ts';
 import { Order } from './order.ts';
 import { Timeline } from './timeline.ts';
 import { TIMER_ORDER_EXPIRY, TIMER_TRADE_END, TIMER_TRADE_START, TimerQueue } from './timers.ts';
-import { TRADE_ACTIVE, TRADE_CANCELLED, TRADE_ENDED, type Trade, TradeStore } from './trade-store.ts';
+import { TRADE_ACTIVE, TRADE_CANCELLED, TRADE_ENDED, TradeStore } from './trade-store.ts';
 import type { CloseReason, MarketEvent, OrderSpec, OrderStatus, TradeRecord, TradeView } from './types.ts';
 
 export { Trade } from './trade-store.ts';
@@ -139,11 +139,27 @@ export class MarketState {
   readonly ports = new Map<string, PortState>();
   readonly timers = new TimerQueue();
   /**
-   * When set, every order and trade a primitive changes is pushed here (with repeats), so the
-   * caller can write their new rows; null on the bare engine (benchmarks).
+   * When set, every order and trade (handle) a primitive changes is pushed here (with repeats),
+   * so the caller can write their new rows; null on the bare engine (benchmarks). While trades
+   * are tracked, a released handle is reused only after `drainTouched` (trade-store.ts,
+   * `quarantine`), so a handle in `touchedTrades` always names the trade that was touched.
    */
   touchedOrders: Order[] | null = null;
-  touchedTrades: Trade[] | null = null;
+  touchedTrades: number[] | null = null;
+
+  /** Starts pushing changed orders and trades to `touchedOrders` / `touchedTrades`. */
+  trackTouched(): void {
+    this.touchedOrders = [];
+    this.touchedTrades = [];
+    this.trades.quarantine(true);
+  }
+
+  /** Empties the touched lists (the caller has taken what it needs) and lets handles be reused. */
+  drainTouched(): void {
+    if (this.touchedOrders) this.touchedOrders.length = 0;
+    if (this.touchedTrades) this.touchedTrades.length = 0;
+    this.trades.recycle();
+  }
   /** Time-priority sequence of the newest order (or amendment that lost priority). */
   lastSeq = 0;
   readonly counters: MarketCounters = {
@@ -243,7 +259,7 @@ export class MarketState {
     this.timers.add(r.end, TIMER_TRADE_END, h);
     this.counters.tradesMatched++;
     this.counters.mbpsMatched += r.capacityMbps;
-    this.touchedTrades?.push(this.trades.trade(h));
+    this.touchedTrades?.push(h);
     return h;
   }
 
@@ -290,7 +306,7 @@ export class MarketState {
   /** Moves trade `h` to TRADE_ACTIVE, TRADE_ENDED or TRADE_CANCELLED (trade-store.ts). */
   tradeStatus(h: number, status: number, at: number, reason?: string): void {
     this.trades.setStatus(h, status, at, reason);
-    this.touchedTrades?.push(this.trades.trade(h));
+    this.touchedTrades?.push(h);
     if (status === TRADE_ACTIVE) {
       this.counters.tradesActivated++;
       return;

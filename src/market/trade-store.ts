@@ -150,6 +150,8 @@ export class TradeStore {
   /** Handles ever used (the next new one); released handles wait in `free`. */
   private top = 0;
   private readonly free: number[] = [];
+  /** Released handles not reusable yet (null: released handles are reusable at once). */
+  private held: number[] | null = null;
   // Columns in chunks (column.ts): a million live trades are a million entries in each.
   private readonly capacityMbps = new Column<number>(0);
   private readonly price = new Column<number>(0);
@@ -230,6 +232,11 @@ export class TradeStore {
 
   /** Gives the handle back (its end timer fired: nothing refers to it any more). */
   release(h: number): void {
+    if (this.held !== null) this.held.push(h);
+    else this.releaseNow(h);
+  }
+
+  private releaseNow(h: number): void {
     const v = this.views.get(h);
     if (v !== undefined) {
       v.detach();
@@ -245,6 +252,29 @@ export class TradeStore {
     this.sellSpec.set(h, RELEASED_SPEC);
     this.quality.set(h, RELEASED_QUALITY);
     this.free.push(h);
+  }
+
+  /**
+   * While on, a released handle keeps its trade (readable, not reusable) until `recycle`: a
+   * caller that records handles of changed trades (MarketState.touchedTrades) can still read an
+   * ended one, and no handle it holds can name another trade yet.
+   */
+  quarantine(on: boolean): void {
+    this.recycle();
+    this.held = on ? [] : null;
+  }
+
+  /** Completes the releases since the last call: their handles become reusable. */
+  recycle(): void {
+    const q = this.held;
+    if (q === null || q.length === 0) return;
+    for (let i = 0; i < q.length; i++) this.releaseNow(q[i]);
+    q.length = 0;
+  }
+
+  /** The row facts of a held handle: status, and when and why it closed. */
+  statusNameOf(h: number): TradeStatus {
+    return STATUS[this.statusOf(h)];
   }
 
   statusOf(h: number): number {
