@@ -13,6 +13,7 @@
  */
 import { type Prefix, PrefixTrie, parsePrefix } from '../lib/index.ts';
 import type { QualityObservation } from '../quality/quality-source.ts';
+import { insertAt, removeAt } from './array-edit.ts';
 import { BookSide } from './order.ts';
 import type { Protocol } from './types.ts';
 
@@ -36,7 +37,7 @@ export class BidIndex {
         if (ps[mid] > price) lo = mid + 1;
         else hi = mid;
       }
-      ps.splice(lo, 0, price);
+      insertAt(ps, lo, price);
     }
     s.add(b.bids);
   }
@@ -55,7 +56,7 @@ export class BidIndex {
       if (ps[mid] > price) lo = mid + 1;
       else hi = mid;
     }
-    if (ps[lo] === price) ps.splice(lo, 1);
+    if (ps[lo] === price) removeAt(ps, lo);
   }
 
   /** Writes the bid sides of the books whose best bid is at least `minPrice` into out from n; returns the new n. */

@@ -31,9 +31,7 @@ export class Column<T> {
   push(v: T): void {
     const i = this.n++;
     if ((i & MASK) === 0 && i >>> BITS === this.chunks.length) {
-      const c: T[] = [];
-      for (let k = 0; k < SIZE; k++) c.push(this.fill);
-      this.chunks.push(c);
+      this.chunks.push(new Array<T>(SIZE).fill(this.fill));
     }
     this.chunks[i >>> BITS][i & MASK] = v;
   }

@@ -5,6 +5,7 @@
  * keeps a timeline of sold capacity, since fills may cover parts of its period.
  */
 import type { SellerQuality } from './class-walk.ts';
+import { insertAt, removeAt } from './array-edit.ts';
 import { Timeline } from './timeline.ts';
 import type { Bucket } from './timers.ts';
 import type { CloseReason, DeclaredQuality, MatchQuality, OrderSpec, OrderStatus, OrderView } from './types.ts';
@@ -218,8 +219,8 @@ export class BookSide {
         this.levels.push(lv);
         ps.push(p);
       } else {
-        this.levels.splice(i, 0, lv);
-        ps.splice(i, 0, p);
+        insertAt(this.levels, i, lv);
+        insertAt(ps, i, p);
       }
       if (i === 0) {
         this.bestPrice = p;
@@ -248,8 +249,8 @@ export class BookSide {
       } else {
         const i = this.find(lv.price);
         if (ls[i] === lv) {
-          ls.splice(i, 1);
-          ps.splice(i, 1);
+          removeAt(ls, i);
+          removeAt(ps, i);
         }
       }
     }
@@ -400,7 +401,7 @@ export class SellerClass {
     else {
       lv = new ClassLevel(this, p);
       if (lo === ls.length) ls.push(lv);
-      else ls.splice(lo, 0, lv);
+      else insertAt(ls, lo, lv);
       this.best = ls[0].price;
     }
     // Time priority: an order rests with the newest sequence, so it goes last in its level.
@@ -436,7 +437,7 @@ export class SellerClass {
         if (ls[mid].price < p) lo = mid + 1;
         else hi = mid;
       }
-      if (ls[lo] === lv) ls.splice(lo, 1);
+      if (ls[lo] === lv) removeAt(ls, lo);
     }
   }
 }
