@@ -37,6 +37,13 @@ describe('Column (chunked growable array)', () => {
     );
   });
 
+  it('keeps a small column small (a timer bucket of one order)', () => {
+    const c = new Column<object | null>(null);
+    c.push({});
+    // The first chunk grows as a plain array: one entry, not 4096.
+    expect((c as unknown as { chunks: unknown[][] }).chunks[0].length).toBe(1);
+  });
+
   it('gives entries past a truncation back as the fill value once pushed again', () => {
     const c = new Column<string | null>(null);
     for (let i = 0; i < 5000; i++) c.push(`x${i}`);
