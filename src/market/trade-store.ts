@@ -11,6 +11,8 @@
  * A handle is reused once its trade's end timer has fired: the timer queue holds handles, and
  * the end timer is the last one a trade arms (a cancelled or replayed-as-ended trade keeps its
  * timers armed; the engine skips them by status), so no timer can ever meet a reused handle.
+ * While a caller tracks changed trades by handle (MarketState.trackTouched: the market service),
+ * a release is held back until the caller has read them (`quarantine`, `recycle`).
  * A Trade object handed out reads the columns while its handle is held and keeps a copy of the
  * final values when the handle is released.
  *
