@@ -21,8 +21,8 @@ const runs = new Map<string, Run>();
 const collectors: FlowCollector[] = [];
 let dir = '';
 
-// pmacctd occasionally loses its plugin connection under load and exits 1 mid-file
-// ("connection lost to 'nf-nfprobe'"): such a run is repeated against a fresh collector.
+// A failed exporter run (pmacctd exiting with an error, or reporting data its core dropped) is
+// repeated against a fresh collector, up to 3 times; runPmacct tells those from a complete run.
 const sinkModule = fileURLToPath(new URL('./helpers/worker-sink.ts', import.meta.url));
 
 async function viaCollector(name: string, exporter: (port: number) => Promise<unknown>, attempt = 1): Promise<void> {

@@ -51,7 +51,12 @@ export async function runPmacct(pcap: string, to: Target, kind: 5 | 9 | 10 | 'sf
   }
   writeFileSync(conf, lines.join('\n') + '\n');
   const r = await run('pmacctd', ['-f', conf], 30_000);
-  if (r.code !== 0) throw new Error(`pmacctd exited ${r.code}: ${r.output}`);
+  // At the end of the savefile the core tells its plugin to stop; when the plugin's orderly exit
+  // ("Shutting down on user request", after exporting what it held) beats the core's own, the core
+  // reports "connection lost … no more plugins active" and exits 1. That run is complete: accept
+  // it (the tests still compare every byte and packet with the capture, so a short run fails).
+  const orderlyPluginExit = /Shutting down on user request/.test(r.output) && /no more plugins active/.test(r.output);
+  if (r.code !== 0 && !(r.code === 1 && orderlyPluginExit)) throw new Error(`pmacctd exited ${r.code}: ${r.output}`);
   // on a busy machine the core can overrun its plugin's pipe and drop what it read: the exporter
   // itself says so, and the run is repeated (a collector fault would fail every attempt alike)
   if (/Missing data detected/i.test(r.output)) throw new Error(`pmacctd dropped data between its core and plugin: ${r.output}`);
