@@ -138,7 +138,11 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<App> {
   let journal: Journal | undefined;
   try {
     await store.migrate();
-    journal = createJournal({ db: store.db, dialect: store.dialect, ...(store.sqlite ? { sqlite: store.sqlite } : {}), clock, reporter }, { groupCommit: config.store.groupCommit, maxBatch: config.store.maxBatch });
+    journal = createJournal({ db: store.db, dialect: store.dialect, ...(store.sqlite ? { sqlite: store.sqlite } : {}), clock, reporter }, {
+      groupCommit: config.store.groupCommit,
+      maxBatch: config.store.maxBatch,
+      writerThread: config.store.sqliteWriterThread,
+    });
     await journal.start();
     const services = {} as Services;
     const deps: ServiceDeps = { config, clock, ids, reporter, store, journal, services };
@@ -228,7 +232,7 @@ async function buildHttp(ctx: ApiContext): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   installAuth(app, ctx.services.registry);
-  const idem = installIdempotency(app, { db: ctx.store.db, clock: ctx.clock, reporter, ttlHours: config.api.idempotencyTtlHours });
+  const idem = installIdempotency(app, { db: ctx.store.db, journal: ctx.journal, clock: ctx.clock, reporter, ttlHours: config.api.idempotencyTtlHours });
   await idem.prune();
   const pruneTimer = setInterval(() => idem.prune().catch((e) => reporter.error('api', 'IDEMPOTENCY_PRUNE_FAILED', e)), 3_600_000);
   pruneTimer.unref();

@@ -47,6 +47,11 @@ export const storeDefaults = {
   /** One transaction per event-loop turn; false = one per command (slower, for comparison). */
   groupCommit: true,
   maxBatch: 5000,
+  /**
+   * SQLite files: commit the market's groups on a writer thread with its own connection, off the
+   * event loop (src/store/sqlite-writer.ts); false commits everything on the main connection.
+   */
+  sqliteWriterThread: true,
 };
 
 export const apiDefaults = {

@@ -16,12 +16,14 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock, Reporter } from '../lib/index.ts';
-import { IDEMPOTENCY_PENDING, runInCommandContext, type Db } from '../store/index.ts';
+import { IDEMPOTENCY_PENDING, runInCommandContext, type Db, type Journal } from '../store/index.ts';
 import { apiErrors } from './errors.ts';
 
 const HEADER = 'idempotency-key';
 /** `status` of a record written with the command but whose answer is not stored yet. */
 const PENDING = IDEMPOTENCY_PENDING;
+const REMEMBER_SQL =
+  'insert into idempotency_keys (principal, key, method, url, body_hash, status, response, created_at) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (principal, key) do update set status = excluded.status, response = excluded.response';
 
 /** Keys are scoped per caller: one caller's key never answers another's request. */
 export function scopeOf(p: FastifyRequest['principal']): string {
@@ -43,7 +45,7 @@ declare module 'fastify' {
   }
 }
 
-export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: Clock; reporter: Reporter; ttlHours: number }): { prune(): Promise<void> } {
+export function installIdempotency(app: FastifyInstance, deps: { db: Db; journal: Journal; clock: Clock; reporter: Reporter; ttlHours: number }): { prune(): Promise<void> } {
   const { db, clock } = deps;
   const replays = deps.reporter.counter('bandex_idempotent_replays_total', 'POSTs answered from the idempotency store');
   const inflight = new Map<string, Slot>();
@@ -140,20 +142,19 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
     req.idempotency = null;
     try {
       if (reply.statusCode < 500 && typeof payload === 'string') {
-        await db
-          .insertInto('idempotency_keys')
-          .values({
-            principal: slot.scope,
-            key: slot.key,
-            method: req.method,
-            url: req.url,
-            body_hash: slot.hash,
-            status: reply.statusCode,
-            response: payload,
-            created_at: clock.now(),
-          })
-          .onConflict((oc) => oc.columns(['principal', 'key']).doUpdateSet({ status: reply.statusCode, response: payload }))
-          .execute();
+        const row = { principal: slot.scope, key: slot.key, method: req.method, url: req.url, body_hash: slot.hash, status: reply.statusCode, response: payload, created_at: clock.now() };
+        // Through the journal's next group rather than on its own: on SQLite that group may run on
+        // the journal's writer thread, and a write here meanwhile would wait for its lock.
+        await deps.journal.write(
+          async (tx) => {
+            await tx
+              .insertInto('idempotency_keys')
+              .values(row)
+              .onConflict((oc) => oc.columns(['principal', 'key']).doUpdateSet({ status: row.status, response: row.response }))
+              .execute();
+          },
+          () => [[REMEMBER_SQL, [row.principal, row.key, row.method, row.url, row.body_hash, row.status, row.response, row.created_at], 0, 0]],
+        );
       }
     } catch (e) {
       // The command itself succeeded; failing to remember the answer must not turn it into an error.

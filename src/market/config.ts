@@ -8,5 +8,11 @@ export const marketConfigDefaults = {
   bookDepthLevels: 50,
   /** Events read per page when the book is rebuilt from the journal at start. */
   replayPageSize: 10_000,
+  /**
+   * When the store commits on its own thread (MarketRepository.offloaded): a batch holding this
+   * many events is recorded at once, mid-turn, so that its commit runs while the rest of the
+   * turn's orders are matched, instead of every order of a long turn waiting for one commit.
+   */
+  batchEvents: 512,
 };
 export type MarketConfig = typeof marketConfigDefaults;

@@ -44,6 +44,11 @@ export interface ListQuery {
 export interface MarketRepository {
   /** Journals `events` and upserts the rows, in one transaction; resolves after the commit. */
   record(events: NewEvent[], orders: OrderRow[], trades: TradeRow[]): Promise<void>;
+  /**
+   * True when record() commits on another thread while this one goes on: the service then
+   * records a long turn's orders in several batches, so their commits overlap its matching.
+   */
+  readonly offloaded?: boolean;
   /** Calls `apply` with every journaled event of `types`, in journal order; returns how many. */
   replay(types: readonly string[], pageSize: number, apply: (type: string, payload: unknown) => void): Promise<number>;
   getOrder(id: string): Promise<OrderRow | undefined>;

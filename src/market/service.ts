@@ -183,6 +183,7 @@ export function createMarket(deps: MarketDeps, config: MarketConfig): MarketServ
     const tt = st.touchedTrades!;
     for (let i = 0; i < tt.length; i++) takeTradeRow(b, tt[i]);
     st.drainTouched();
+    if (b.events.length >= config.batchEvents && repo.offloaded) flush();
     return b.promise;
   }
 

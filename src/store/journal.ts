@@ -45,6 +45,17 @@
  * an fsync cannot be retried (the kernel may have dropped the dirty pages): the waiters get
  * JOURNAL_SYNC_FAILED and the journal refuses every further append until the process restarts.
  *
+ * Writer thread (SQLite files, `writerThread`; sqlite-writer.ts). A group whose every command
+ * declares its rows as data (RowWrites) beside its projection commits on a worker with its own
+ * connection: seqs are numbered and payloads encoded here, the worker runs the inserts and the
+ * COMMIT, then the sync and the answers go on as above. One group is out at a time, and the
+ * main connection writes only when none is, so there is still a single writer. The worker's
+ * answer may come in the middle of a long turn (thousands of orders answered at once): every
+ * append looks at its shared flag and sends the next group at once, and an idle worker gets a
+ * group as soon as `eagerEvents` are queued, so such a turn overlaps its own commits. A group the
+ * worker rolled back (a row write that must change a row found none) is committed again here
+ * with the commands' projections; a failed COMMIT there is handled like one here (resync).
+ *
  * Command context: the API's Idempotency-Key handling runs a request's handler inside
  * `runInCommandContext({ idempotency }, fn)`; every append made from that async context carries
  * the key's record, and the flush writes the records of the commands that survived their
@@ -63,9 +74,19 @@ import { walSyncOf } from './create-store.ts';
 import type { Db, Dialect, Tx } from './database.ts';
 import { storeErrors } from './errors.ts';
 import { decodePayload, encodePayload } from './payload-codec.ts';
+import { type RowWrite, type SqliteWriter, type WriterOutcome, startSqliteWriter } from './sqlite-writer.ts';
 
 /** Writes the area's table rows for the events, inside the journal's transaction. Use only `tx`. */
 export type Projection<S> = (tx: Tx, stored: S) => Promise<void> | void;
+
+/**
+ * The same rows as data, for the SQLite writer thread (sqlite-writer.ts): built from the stored
+ * events (seqs set). A command that gives them must give its Projection too: the journal runs
+ * that instead when the group commits on the main thread (PostgreSQL, an in-memory database, a
+ * group with another command that has only a Projection, or a group the writer refused).
+ */
+export type RowWrites<S> = (stored: S) => RowWrite[];
+export type { RowWrite } from './sqlite-writer.ts';
 
 /** The Idempotency-Key of the request a command belongs to (table idempotency_keys). */
 export interface IdempotencyRecord {
@@ -113,6 +134,17 @@ export interface JournalConfig {
    * grows by at most what this many milliseconds of commits write.
    */
   checkpointIntervalMs: number;
+  /**
+   * SQLite file databases: commit groups whose commands declare their rows as data (RowWrites)
+   * on a writer thread with its own connection (sqlite-writer.ts), off the event loop.
+   */
+  writerThread: boolean;
+  /**
+   * With the writer thread: when it is idle and this many events are queued, the group goes at
+   * once instead of at the end of the event-loop turn, so a long turn (thousands of orders
+   * answered at once) overlaps its own commits.
+   */
+  eagerEvents: number;
 }
 
 export const journalDefaults: JournalConfig = {
@@ -121,6 +153,8 @@ export const journalDefaults: JournalConfig = {
   backgroundCheckpoint: true,
   backgroundCheckpointAfterBytes: 4 << 20,
   checkpointIntervalMs: 1000,
+  writerThread: true,
+  eagerEvents: 256,
 };
 
 /**
@@ -148,7 +182,8 @@ interface Checkpointer {
   stop(): Promise<void>;
 }
 
-function startCheckpointer(sqlite: SqliteDatabase.Database, reporter: Reporter, intervalMs: number): Checkpointer | undefined {
+/** `restore(n)`: sets wal_autocheckpoint back to n on the other connections that commit (the writer's). */
+function startCheckpointer(sqlite: SqliteDatabase.Database, reporter: Reporter, intervalMs: number, restore: (n: number) => void): Checkpointer | undefined {
   if (sqlite.memory || sqlite.pragma('journal_mode', { simple: true }) !== 'wal') return undefined;
   const before = Number(sqlite.pragma('wal_autocheckpoint', { simple: true }));
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -181,6 +216,7 @@ function startCheckpointer(sqlite: SqliteDatabase.Database, reporter: Reporter, 
     clearTimeout(timer);
     reporter.error('journal', 'CHECKPOINTER_FAILED', err);
     if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${before}`);
+    restore(before);
   };
   worker.on('message', (err: string | null) => {
     busy = false;
@@ -210,6 +246,7 @@ function startCheckpointer(sqlite: SqliteDatabase.Database, reporter: Reporter, 
       worker.postMessage('close');
       await exited;
       if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${before}`);
+      restore(before);
     },
   };
 }
@@ -218,8 +255,19 @@ export interface Journal extends EventSource {
   start(): Promise<void>;
   /** Appends one event; resolves with the stored event after commit. */
   append<P>(event: NewEvent<P>, project?: Projection<JournalEvent<P>>): Promise<JournalEvent<P>>;
-  /** Appends several events atomically (one command); resolves after commit. */
-  appendAll(events: readonly NewEvent[], project?: Projection<JournalEvent[]>): Promise<JournalEvent[]>;
+  /**
+   * Appends several events atomically (one command); resolves after commit. `rows`: the
+   * projection's rows as data, which lets the group commit on the writer thread (RowWrites).
+   */
+  appendAll(events: readonly NewEvent[], project?: Projection<JournalEvent[]>, rows?: RowWrites<JournalEvent[]>): Promise<JournalEvent[]>;
+  /**
+   * Writes rows that belong to no event, in the next group (so never beside a group on the
+   * writer thread): `project` on the main connection, `rows` on the writer thread. Resolves once
+   * COMMITTED, before the WAL fsync: for rows a power cut may lose (a stored answer).
+   */
+  write(project: Projection<void>, rows?: RowWrites<void>): Promise<void>;
+  /** True when groups may commit on the writer thread (callers may then split work finer). */
+  readonly offloaded: boolean;
   /** Resolves when everything queued so far is committed and durable (or failed). */
   flush(): Promise<void>;
   /** Flushes, then refuses new appends with JOURNAL_CLOSED. */
@@ -252,6 +300,7 @@ interface Command {
   events: JournalEvent[];
   ctx?: CommandContext;
   project?: Projection<JournalEvent[]>;
+  rows?: RowWrites<JournalEvent[]>;
   resolve(events: JournalEvent[]): void;
   reject(err: unknown): void;
 }
@@ -286,6 +335,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
   const commits = reporter.counter('bandex_journal_commits_total', 'Journal transactions committed');
   const failures = reporter.counter('bandex_journal_failed_commands_total', 'Commands whose projection or transaction failed');
   const batchSize = reporter.histogram('bandex_journal_batch_commands', 'Commands per group commit', [], [1, 4, 16, 64, 256, 1024, 4096]);
+  const redone = reporter.counter('bandex_journal_writer_redone_total', 'Groups the writer thread rolled back and the main thread committed again');
   const syncFailures = reporter.counter('bandex_journal_sync_failures_total', 'fsyncs of the SQLite WAL that failed (the journal then refuses writes)');
   const syncSeconds = reporter.histogram('bandex_journal_wal_sync_seconds', 'fdatasync of the SQLite WAL after group commits (pipelined mode)', [], [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1]);
   const walSync = deps.syncWal ? undefined : deps.sqlite ? walSyncOf(deps.sqlite) : undefined;
@@ -318,28 +368,65 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
     }
     if (size < cfg.backgroundCheckpointAfterBytes) return;
     walFile = undefined;
-    checkpointer = startCheckpointer(deps.sqlite!, reporter, cfg.checkpointIntervalMs);
+    checkpointer = startCheckpointer(deps.sqlite!, reporter, cfg.checkpointIntervalMs, (n) => writer?.pragma(`wal_autocheckpoint = ${n}`));
   }
   const idle: (() => void)[] = [];
+  /** The writer thread (started by start() when it applies), the groups sent, the events queued. */
+  let writer: SqliteWriter | undefined;
+  let groups = 0;
+  let queuedEvents = 0;
 
   function schedule(): void {
     if (scheduled || running) return;
     scheduled = true;
     // The flush (and the subscribers it calls) must not inherit the context of whichever
     // request happened to append first, or their own appends would carry its extra.
-    commandContext.exit(() => setImmediate(run));
+    commandContext.exit(() =>
+      setImmediate(() => {
+        if (scheduled) run();
+      }),
+    );
   }
 
   function run(): void {
     scheduled = false;
+    if (running || queue.length === 0) return;
     const take = cfg.groupCommit ? cfg.maxBatch : 1;
     const batch = queue.length <= take ? queue : queue.slice(0, take);
     queue = queue.length <= take ? [] : queue.slice(take);
-    running = commit(batch).finally(() => {
-      running = null;
-      if (queue.length > 0) schedule();
-      else settleIdle();
+    queuedEvents = 0;
+    for (const c of queue) queuedEvents += c.events.length;
+    if (writer?.alive && batch.every((c) => !c.project || c.rows) && !resync && !broken) return sendToWriter(batch);
+    track(commit(batch));
+  }
+
+  /** `p` is the group running; when it ends, the next one starts (unless another took over). */
+  function track(p: Promise<void>): void {
+    running = p;
+    void p.finally(() => {
+      if (running === p) done();
     });
+  }
+
+  function done(): void {
+    running = null;
+    if (queue.length === 0) settleIdle();
+    // The writer is idle again: what queued meanwhile goes now (group commit), not a turn later.
+    else if (writer?.alive) commandContext.exit(run);
+    else schedule();
+  }
+
+  /** Finishes a group on the writer thread if it is done (an append may come mid-turn). */
+  function pollWriter(): void {
+    if (running && writer) writer.poll();
+  }
+
+  /** After an enqueue: the group goes at once to an idle writer if enough is queued. */
+  function queued(n: number): void {
+    queuedEvents += n;
+    pollWriter();
+    if (!running && writer?.alive && queuedEvents >= cfg.eagerEvents) commandContext.exit(run);
+    else schedule();
   }
 
   function settleIdle(): void {
@@ -473,8 +560,9 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
    * that appended several times lists all its seqs). `on conflict do nothing`: a later command
    * of the same request leaves the first record alone.
    */
+  const IDEM_SQL = 'insert into idempotency_keys (principal, key, method, url, body_hash, status, response, created_at) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing';
   let sqliteIdem: SqliteDatabase.Statement | undefined;
-  async function insertIdempotency(tx: Tx, cmds: Command[]): Promise<void> {
+  function idempotencyRows(cmds: Command[]) {
     let recs: Map<string, { r: IdempotencyRecord; seqs: number[] }> | undefined;
     for (const c of cmds) {
       if (!c.ctx) continue;
@@ -485,8 +573,8 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
       if (have) have.seqs.push(...c.events.map((e) => e.seq));
       else recs.set(id, { r, seqs: c.events.map((e) => e.seq) });
     }
-    if (!recs) return;
-    const rows = [...recs.values()].map(({ r, seqs }) => ({
+    if (!recs) return [];
+    return [...recs.values()].map(({ r, seqs }) => ({
       principal: r.principal,
       key: r.key,
       method: r.method,
@@ -496,10 +584,12 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
       response: JSON.stringify({ seqs }),
       created_at: r.createdAt,
     }));
+  }
+  async function insertIdempotency(tx: Tx, cmds: Command[]): Promise<void> {
+    const rows = idempotencyRows(cmds);
+    if (rows.length === 0) return;
     if (deps.sqlite) {
-      sqliteIdem ??= deps.sqlite.prepare(
-        'insert into idempotency_keys (principal, key, method, url, body_hash, status, response, created_at) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing',
-      );
+      sqliteIdem ??= deps.sqlite.prepare(IDEM_SQL);
       for (const x of rows) sqliteIdem.run(x.principal, x.key, x.method, x.url, x.body_hash, x.status, x.response, x.created_at);
       return;
     }
@@ -565,19 +655,70 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
         await insertIdempotency(tx, ok);
       });
     } catch (err) {
-      const e = storeErrors.make('STORE_UNAVAILABLE', `the journal could not commit: ${(err as Error).message}`, { cause: err });
-      reporter.error('journal', 'STORE_UNAVAILABLE', err);
-      resync = true;
-      failures.inc(batch.length);
-      for (const c of batch) c.reject(failed.find((f) => f.c === c)?.err ?? e);
-      return;
+      return commitFailed(batch, err, failed);
     }
-    last = next - 1;
+    committed(batch, ok, failed, next - 1);
+  }
+
+  /** The transaction failed: its outcome may be unknown, so the next one re-reads the last seq. */
+  function commitFailed(batch: Command[], err: unknown, failed: { c: Command; err: unknown }[] = []): void {
+    const e = storeErrors.make('STORE_UNAVAILABLE', `the journal could not commit: ${(err as Error).message}`, { cause: err });
+    reporter.error('journal', 'STORE_UNAVAILABLE', err);
+    resync = true;
+    failures.inc(batch.length);
+    for (const c of batch) c.reject(failed.find((f) => f.c === c)?.err ?? e);
+  }
+
+  /**
+   * A group on the writer thread: seqs numbered here (every command survives: the writer runs
+   * no projection that could refuse one), payloads encoded here, the rest there. If the writer
+   * rolled the group back (a row write found nothing to change), the group is committed again
+   * here with the commands' own projections, which decide per command.
+   */
+  function sendToWriter(batch: Command[]): void {
+    let next = last + 1;
+    const writes: RowWrite[] = [];
+    const events: unknown[] = [];
+    for (const c of batch) {
+      const evs = c.events;
+      for (let i = 0; i < evs.length; i++) {
+        const e = evs[i];
+        e.seq = next + i;
+        const aud = e.visibleTo;
+        events.push(e.seq, e.time, e.type, e.actor, e.topic, aud === null ? 0 : 1, aud === null ? null : encodeAudience(aud), encodePayload(e.type, e.payload));
+      }
+      next += evs.length;
+      if (c.rows) for (const w of c.rows(evs)) writes.push(w);
+    }
+    for (const x of idempotencyRows(batch)) writes.push([IDEM_SQL, [x.principal, x.key, x.method, x.url, x.body_hash, x.status, x.response, x.created_at], 0, 0]);
+    let finish!: () => void;
+    const p = new Promise<void>((r) => (finish = r));
+    running = p;
+    writer!.send({ id: ++groups, events, writes }, (o: WriterOutcome) => {
+      finish();
+      if (running !== p) return;
+      if (o.ok) committed(batch, batch, [], next - 1);
+      else if (o.phase === 'statement') {
+        redone.inc();
+        return track(commit(batch));
+      } else commitFailed(batch, new Error(o.message));
+      done();
+    });
+  }
+
+  /** The bookkeeping after a commit, wherever it ran: checkpoint, counters, then sync and answer. */
+  function committed(batch: Command[], ok: Command[], failed: { c: Command; err: unknown }[], upTo: number): void {
+    last = upTo;
+    // Writes without events (journal.write) need no sync: answered now, and not again below.
+    if (ok.some((c) => c.events.length === 0)) {
+      for (const c of ok) if (c.events.length === 0) c.resolve(c.events);
+      ok = ok.filter((c) => c.events.length > 0);
+    }
     if (checkpointer) checkpointer.poke();
     else watchWal();
     commits.inc();
     batchSize.observe(batch.length);
-    const group: Committed = { ok, failed, last };
+    const group: Committed = { ok, failed, last: upTo };
     if (!syncWal) return acknowledge(group);
     if (broken) {
       // The sync failed while this group was committing: it is as unknown as the others.
@@ -635,15 +776,16 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
     return undefined;
   }
 
-  function enqueue(events: readonly NewEvent[], project?: Projection<JournalEvent[]>): Promise<JournalEvent[]> {
+  function enqueue(events: readonly NewEvent[], project?: Projection<JournalEvent[]>, rows?: RowWrites<JournalEvent[]>): Promise<JournalEvent[]> {
     const no = refuse();
     if (no) return Promise.reject(no);
+    if (rows && !project) return Promise.reject(new Error('journal.appendAll(): rows without their projection'));
     const time = clock.now();
     const stored = events.map((e) => toStored(e, time));
     return new Promise((resolve, reject) => {
       const ctx = commandContext.getStore();
-      queue.push({ events: stored, ...(project ? { project } : {}), ...(ctx ? { ctx } : {}), resolve, reject });
-      schedule();
+      queue.push({ events: stored, ...(project ? { project } : {}), ...(rows ? { rows } : {}), ...(ctx ? { ctx } : {}), resolve, reject });
+      queued(stored.length);
     });
   }
 
@@ -651,6 +793,10 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
     async start() {
       last = await readLastSeq();
       durable = last;
+      const sq = deps.sqlite;
+      if (cfg.writerThread && sq && !sq.memory && sq.pragma('journal_mode', { simple: true }) === 'wal') {
+        writer = startSqliteWriter(sq, { autocheckpoint: !cfg.backgroundCheckpoint, onError: (err) => reporter.error('journal', 'WRITER_FAILED', err) });
+      }
       started = true;
     },
     append<P>(event: NewEvent<P>, project?: Projection<JournalEvent<P>>): Promise<JournalEvent<P>> {
@@ -664,11 +810,25 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
         const ctx = commandContext.getStore();
         if (ctx) c.ctx = ctx;
         queue.push(c);
-        schedule();
+        queued(1);
       });
     },
-    appendAll(events, project) {
-      return enqueue(events, project);
+    appendAll(events, project, rows) {
+      return enqueue(events, project, rows);
+    },
+    write(project, rows) {
+      const no = refuse();
+      if (no) return Promise.reject(no);
+      return new Promise<void>((resolve, reject) => {
+        // No command context: a stored answer is not a command of the request it answers.
+        const c: Command = { events: [], project: (tx) => project(tx, undefined), resolve: () => resolve(), reject };
+        if (rows) c.rows = () => rows(undefined);
+        queue.push(c);
+        queued(0);
+      });
+    },
+    get offloaded() {
+      return writer?.alive ?? false;
     },
     flush() {
       if (!running && !scheduled && queue.length === 0 && !syncing && awaiting.length === 0) return Promise.resolve();
@@ -680,6 +840,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
       await journal.flush();
       await checkpointer?.stop();
       checkpointer = undefined;
+      await writer?.stop();
     },
     subscribe(fn) {
       subscribers.add(fn);

@@ -7,6 +7,9 @@
  * event (`accepted_seq`) instead of the spec as JSON, a new trade's row the seq of its
  * TradeMatched event (`matched_seq`) instead of the record; reads join the journal for them
  * (migration 0101). A row written without its event at hand (or before 0101) carries the JSON.
+ *
+ * On SQLite the rows are built once as RowWrites, which the journal runs on its writer thread
+ * (sqlite-writer.ts) or, when the group commits on the main connection, the projection runs.
  */
 
 import type SqliteDatabase from 'better-sqlite3';
@@ -15,7 +18,7 @@ import { specFromJson, specToJson, tradeFromJson, tradeToJson } from '../../mark
 import type { CloseReason, OrderStatus, TradeStatus } from '../../market/types.ts';
 import type { JournalEvent } from '../../lib/index.ts';
 import type { Db, Tx } from '../database.ts';
-import type { Journal } from '../journal.ts';
+import type { Journal, RowWrite } from '../journal.ts';
 import { decodePayload } from '../payload-codec.ts';
 import type { MarketOrdersTable, MarketTradesTable } from '../schema/market.ts';
 
@@ -167,6 +170,32 @@ function updateSql(table: string, updated: readonly string[]): string {
   return `update ${table} set ${updated.map((c) => `${c} = ?`).join(', ')} where id = ?`;
 }
 
+const ORDER_UPDATE = updateSql('market_orders', ORDER_UPDATED);
+const TRADE_UPDATE = updateSql('market_trades', TRADE_UPDATED);
+const UPSERTS = new Map<string, string>();
+
+/**
+ * Adds the multi-row upserts of `n` new rows to `out`: one write per chunk size (SQLITE_CHUNKS),
+ * its statement run once per chunk; `put` writes row `i`'s parameters at `p`.
+ */
+function chunked(out: RowWrite[], table: 'market_orders' | 'market_trades', width: number, n: number, put: (params: unknown[], p: number, i: number) => void): void {
+  let i = 0;
+  for (const chunk of SQLITE_CHUNKS) {
+    const runs = Math.floor((n - i) / chunk);
+    if (runs === 0) continue;
+    const key = `${table} ${chunk}`;
+    let text = UPSERTS.get(key);
+    if (text === undefined) {
+      text = table === 'market_orders' ? upsertSql(table, ORDER_COLUMNS, ORDER_UPDATED, chunk) : upsertSql(table, TRADE_COLUMNS, TRADE_UPDATED, chunk);
+      UPSERTS.set(key, text);
+    }
+    const params: unknown[] = new Array(runs * chunk * width);
+    for (let k = 0; k < runs * chunk; k++) put(params, k * width, i + k);
+    out.push([text, params, chunk * width, 0]);
+    i += runs * chunk;
+  }
+}
+
 /**
  * `sqlite`: the store's better-sqlite3 handle; when given, the projection runs prepared upserts on
  * it (they join the journal's transaction: one connection), which is several times cheaper than
@@ -174,123 +203,144 @@ function updateSql(table: string, updated: readonly string[]): string {
  */
 export function createMarketRepo(db: Db, journal: Journal, sqlite?: SqliteDatabase.Database): MarketRepository {
   const ordersJoined = () => db.selectFrom('market_orders as o').leftJoin('journal as j', 'j.seq', 'o.accepted_seq').selectAll('o').select('j.payload as src');
-  let prepared: { orderUpdate: SqliteDatabase.Statement; tradeUpdate: SqliteDatabase.Statement } | undefined;
-  const multi = new Map<string, SqliteDatabase.Statement>();
-  /** The prepared upsert of `rows` rows into `table` (built once per size; sizes are SQLITE_CHUNKS). */
-  const upsert = (table: 'market_orders' | 'market_trades', rows: number): SqliteDatabase.Statement => {
-    const k = `${table} ${rows}`;
-    let st = multi.get(k);
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  const prepared = (text: string): SqliteDatabase.Statement => {
+    let st = statements.get(text);
     if (!st) {
-      st = table === 'market_orders' ? sqlite!.prepare(upsertSql(table, ORDER_COLUMNS, ORDER_UPDATED, rows)) : sqlite!.prepare(upsertSql(table, TRADE_COLUMNS, TRADE_UPDATED, rows));
-      multi.set(k, st);
+      st = sqlite!.prepare(text);
+      statements.set(text, st);
     }
     return st;
   };
-  /** Runs the upsert over `n` rows in chunks; `put` writes row `i`'s parameters from `p` on. */
-  function upsertAll(table: 'market_orders' | 'market_trades', width: number, n: number, put: (params: unknown[], p: number, i: number) => void): void {
-    let i = 0;
-    for (const chunk of SQLITE_CHUNKS) {
-      if (n - i < chunk) continue;
-      const st = upsert(table, chunk);
-      const params: unknown[] = new Array(chunk * width);
-      while (n - i >= chunk) {
-        for (let k = 0; k < chunk; k++) put(params, k * width, i + k);
-        st.run(params);
-        i += chunk;
+
+  /**
+   * The order and trade rows of a batch as SQLite writes: updates of the rows that exist (their
+   * changing columns; accepted or matched in an earlier batch, hence committed with it), then
+   * the new rows as multi-row upserts. The same writes serve the projection (run here, on the
+   * journal's connection) and the journal's writer thread (RowWrites). `missing`: an update
+   * that changes no row (never, unless a row was lost) is redone as an insert with the JSON.
+   */
+  function writes(stored: readonly JournalEvent[], orders: OrderRow[], trades: TradeRow[], missing?: { orders: OrderRow[]; trades: TradeRow[] }): RowWrite[] {
+    const out: RowWrite[] = [];
+    const newOrders: OrderRow[] = [];
+    const accepted: Array<number | undefined> = [];
+    const orderUpdates: unknown[] = [];
+    for (const r of orders) {
+      if (r.fresh) {
+        newOrders.push(r);
+        accepted.push(acceptedSeq(stored, r));
+      } else orderUpdates.push(String(r.price), r.capacityMbps, r.filledMbps, r.status, r.closeReason, r.seq, r.updatedAt, r.id);
+    }
+    if (missing) {
+      for (const r of missing.orders) {
+        newOrders.push(r);
+        accepted.push(undefined);
       }
     }
+    if (orderUpdates.length) out.push([ORDER_UPDATE, orderUpdates, ORDER_UPDATED.length + 1, 1]);
+    chunked(out, 'market_orders', ORDER_COLUMNS.length, newOrders.length, (params, j, i) => {
+      const r = newOrders[i];
+      const s = r.spec;
+      const ref = accepted[i];
+      params[j] = r.id;
+      params[j + 1] = s.memberId;
+      params[j + 2] = s.clientOrderId ?? null;
+      params[j + 3] = s.side;
+      params[j + 4] = s.destination;
+      params[j + 5] = s.protocol;
+      params[j + 6] = String(r.price);
+      params[j + 7] = r.capacityMbps;
+      params[j + 8] = r.filledMbps;
+      params[j + 9] = r.status;
+      params[j + 10] = r.closeReason;
+      params[j + 11] = r.seq;
+      params[j + 12] = s.start;
+      params[j + 13] = s.end;
+      params[j + 14] = ref === undefined ? JSON.stringify(specToJson(s)) : null;
+      params[j + 15] = ref ?? null;
+      params[j + 16] = r.createdAt;
+      params[j + 17] = r.updatedAt;
+    });
+    const newTrades: TradeRow[] = [];
+    const matched: Array<number | undefined> = [];
+    const tradeUpdates: unknown[] = [];
+    for (const r of trades) {
+      if (r.fresh) {
+        newTrades.push(r);
+        matched.push(matchedSeq(stored, r));
+      } else tradeUpdates.push(r.status, r.closedAt, r.closeReason, r.record.id);
+    }
+    if (missing) {
+      for (const r of missing.trades) {
+        newTrades.push(r);
+        matched.push(undefined);
+      }
+    }
+    if (tradeUpdates.length) out.push([TRADE_UPDATE, tradeUpdates, TRADE_UPDATED.length + 1, 1]);
+    chunked(out, 'market_trades', TRADE_COLUMNS.length, newTrades.length, (params, j, i) => {
+      const r = newTrades[i];
+      const t = r.record;
+      const ref = matched[i];
+      params[j] = t.id;
+      params[j + 1] = t.buyerId;
+      params[j + 2] = t.sellerId;
+      params[j + 3] = t.buyOrderId;
+      params[j + 4] = t.sellOrderId;
+      params[j + 5] = t.destination;
+      params[j + 6] = t.capacityMbps;
+      params[j + 7] = String(t.price);
+      params[j + 8] = t.start;
+      params[j + 9] = t.end;
+      params[j + 10] = r.status;
+      params[j + 11] = r.closedAt;
+      params[j + 12] = r.closeReason;
+      params[j + 13] = ref === undefined ? JSON.stringify(tradeToJson(t)) : null;
+      params[j + 14] = ref ?? null;
+      params[j + 15] = t.matchedAt;
+    });
+    return out;
+  }
+
+  /** Runs writes on the journal's connection; the updates that changed no row, by kind. */
+  function run(ws: RowWrite[], orders: OrderRow[], trades: TradeRow[]): { orders: OrderRow[]; trades: TradeRow[] } {
+    const missing = { orders: [] as OrderRow[], trades: [] as TradeRow[] };
+    for (const [text, params, width, mustChange] of ws) {
+      const st = prepared(text);
+      for (let i = 0; i < params.length; i += width) {
+        const res = st.run(width === params.length ? params : params.slice(i, i + width));
+        if (mustChange && res.changes === 0) {
+          const id = params[i + width - 1];
+          if (text === ORDER_UPDATE) missing.orders.push(orders.find((r) => r.id === id)!);
+          else missing.trades.push(trades.find((r) => r.record.id === id)!);
+        }
+      }
+    }
+    return missing;
   }
 
   return {
+    get offloaded() {
+      return journal.offloaded;
+    },
     async record(events, orders, trades) {
       if (events.length === 0 && orders.length === 0 && trades.length === 0) return;
-      await journal.appendAll(events, async (tx, stored) => {
-        if (sqlite) {
-          prepared ??= {
-            orderUpdate: sqlite.prepare(updateSql('market_orders', ORDER_UPDATED)),
-            tradeUpdate: sqlite.prepare(updateSql('market_trades', TRADE_UPDATED)),
-          };
-          // A row that exists already (accepted or matched in an earlier batch, hence committed
-          // with it) only gets its changing columns; new rows go in as multi-row upserts.
-          const p = prepared;
-          // New rows: parameters written straight from the rows, in ORDER_COLUMNS / TRADE_COLUMNS order.
-          const newOrders: OrderRow[] = [];
-          const accepted: Array<number | undefined> = [];
-          for (const r of orders) {
-            if (r.fresh) {
-              newOrders.push(r);
-              accepted.push(acceptedSeq(stored, r));
-            } else {
-              const res = p.orderUpdate.run(String(r.price), r.capacityMbps, r.filledMbps, r.status, r.closeReason, r.seq, r.updatedAt, r.id);
-              if (res.changes === 0) {
-                newOrders.push(r);
-                accepted.push(undefined);
-              }
-            }
-          }
-          upsertAll('market_orders', ORDER_COLUMNS.length, newOrders.length, (params, j, i) => {
-            const r = newOrders[i];
-            const s = r.spec;
-            const ref = accepted[i];
-            params[j] = r.id;
-            params[j + 1] = s.memberId;
-            params[j + 2] = s.clientOrderId ?? null;
-            params[j + 3] = s.side;
-            params[j + 4] = s.destination;
-            params[j + 5] = s.protocol;
-            params[j + 6] = String(r.price);
-            params[j + 7] = r.capacityMbps;
-            params[j + 8] = r.filledMbps;
-            params[j + 9] = r.status;
-            params[j + 10] = r.closeReason;
-            params[j + 11] = r.seq;
-            params[j + 12] = s.start;
-            params[j + 13] = s.end;
-            params[j + 14] = ref === undefined ? JSON.stringify(specToJson(s)) : null;
-            params[j + 15] = ref ?? null;
-            params[j + 16] = r.createdAt;
-            params[j + 17] = r.updatedAt;
-          });
-          const newTrades: TradeRow[] = [];
-          const matched: Array<number | undefined> = [];
-          for (const r of trades) {
-            if (r.fresh) {
-              newTrades.push(r);
-              matched.push(matchedSeq(stored, r));
-            } else {
-              const res = p.tradeUpdate.run(r.status, r.closedAt, r.closeReason, r.record.id);
-              if (res.changes === 0) {
-                newTrades.push(r);
-                matched.push(undefined);
-              }
-            }
-          }
-          upsertAll('market_trades', TRADE_COLUMNS.length, newTrades.length, (params, j, i) => {
-            const r = newTrades[i];
-            const t = r.record;
-            const ref = matched[i];
-            params[j] = t.id;
-            params[j + 1] = t.buyerId;
-            params[j + 2] = t.sellerId;
-            params[j + 3] = t.buyOrderId;
-            params[j + 4] = t.sellOrderId;
-            params[j + 5] = t.destination;
-            params[j + 6] = t.capacityMbps;
-            params[j + 7] = String(t.price);
-            params[j + 8] = t.start;
-            params[j + 9] = t.end;
-            params[j + 10] = r.status;
-            params[j + 11] = r.closedAt;
-            params[j + 12] = r.closeReason;
-            params[j + 13] = ref === undefined ? JSON.stringify(tradeToJson(t)) : null;
-            params[j + 14] = ref ?? null;
-            params[j + 15] = t.matchedAt;
-          });
-          return;
-        }
-        if (orders.length) await upsertOrders(tx, orders, stored);
-        if (trades.length) await upsertTrades(tx, trades, stored);
-      });
+      if (!sqlite) {
+        await journal.appendAll(events, async (tx, stored) => {
+          if (orders.length) await upsertOrders(tx, orders, stored);
+          if (trades.length) await upsertTrades(tx, trades, stored);
+        });
+        return;
+      }
+      await journal.appendAll(
+        events,
+        (_tx, stored) => {
+          // On the journal's connection (inside its transaction): the writes, then any row an
+          // update did not find, as a new row carrying its JSON.
+          const missing = run(writes(stored, orders, trades), orders, trades);
+          if (missing.orders.length || missing.trades.length) run(writes(stored, [], [], missing), orders, trades);
+        },
+        (stored) => writes(stored, orders, trades),
+      );
     },
 
     async replay(types, pageSize, apply) {

@@ -1,0 +1,151 @@
+/**
+ * The journal's writer thread (SQLite files): groups whose commands declare their rows as data
+ * commit on the thread, mid-turn when enough is queued; a group the thread rolls back is
+ * committed again on the main connection with the commands' own projections.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { sql } from 'kysely';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ManualClock, createReporter, type JournalEvent, type Reporter } from '../../src/lib/index.ts';
+import { createJournal, createStore, runInCommandContext, type Journal, type JournalConfig, type RowWrite, type Store } from '../../src/store/index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'bandex-writer-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let n = 0;
+let open: { store: Store; journal: Journal } | undefined;
+afterEach(async () => {
+  await open?.journal.close();
+  await open?.store.close();
+  open = undefined;
+});
+
+async function setup(config: Partial<JournalConfig> = {}): Promise<{ store: Store; journal: Journal; file: string; reporter: Reporter }> {
+  const reporter = createReporter({ destination: false });
+  const file = join(dir, `w${++n}.sqlite`);
+  const store = createStore({ kind: 'sqlite', path: file }, { reporter });
+  await store.migrate();
+  await sql`create table notes (id text primary key, body text not null)`.execute(store.db);
+  const journal = createJournal({ db: store.db, dialect: store.dialect, sqlite: store.sqlite!, clock: new ManualClock('2026-12-01T00:00:00Z'), reporter }, config);
+  await journal.start();
+  open = { store, journal };
+  return { store, journal, file, reporter };
+}
+
+const INSERT = 'insert into notes (id, body) values (?, ?)';
+const UPDATE = 'update notes set body = ? where id = ?';
+const insertRows = (ids: string[]): RowWrite[] => [[INSERT, ids.flatMap((id) => [id, `body of ${id}`]), 2, 0]];
+const counter = async (r: Reporter, name: string) => (await r.registry.getSingleMetric(name)!.get()).values.reduce((s, v) => s + v.value, 0);
+
+describe('journal writer thread', () => {
+  it('commits groups of declared rows on the thread: events and rows in one transaction, gap-free seqs', async () => {
+    const { store, journal, reporter } = await setup();
+    expect(journal.offloaded).toBe(true);
+    const mainProjection = () => {
+      throw new Error('the main-thread projection ran: the group did not go to the writer thread');
+    };
+    const out = await Promise.all(
+      ['a', 'b', 'c'].map((id) => journal.appendAll([{ type: 'NoteAdded', payload: { id } }, { type: 'NoteTagged', payload: { id } }], mainProjection, () => insertRows([id]))),
+    );
+    expect(out.flat().map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    const rows = await store.db.selectFrom('notes' as never).selectAll().orderBy('id' as never).execute();
+    expect(rows).toEqual(['a', 'b', 'c'].map((id) => ({ id, body: `body of ${id}` })));
+    expect((await journal.read({})).map((e) => [e.seq, e.type, (e.payload as { id: string }).id])).toEqual([
+      [1, 'NoteAdded', 'a'], [2, 'NoteTagged', 'a'], [3, 'NoteAdded', 'b'], [4, 'NoteTagged', 'b'], [5, 'NoteAdded', 'c'], [6, 'NoteTagged', 'c'],
+    ]);
+    expect(await counter(reporter, 'bandex_journal_writer_redone_total')).toBe(0);
+  });
+
+  it('sends a large group at once, and the next one when the first is done, all within the turn that queued them', async () => {
+    const { journal, file } = await setup({ eagerEvents: 100 });
+    const events = Array.from({ length: 100 }, (_, i) => ({ type: 'NoteAdded', payload: { i } }));
+    const other = new Database(file, { readonly: true });
+    const notes = () => (other.prepare('select count(*) as c from notes').get() as { c: number }).c;
+    /** Spins (this turn never yields) until `want` notes are visible, appending `poke` meanwhile. */
+    const spinUntil = (want: number, poke?: () => void) => {
+      const deadline = Date.now() + 10_000;
+      let seen = notes();
+      while (seen < want && Date.now() < deadline) {
+        poke?.();
+        seen = notes();
+      }
+      return seen;
+    };
+    try {
+      const first = journal.appendAll(events, () => undefined, () => insertRows(['first']));
+      // A second connection sees the first group committed while this turn still runs.
+      expect(spinUntil(1)).toBe(1);
+      // The thread's answer cannot arrive as an event during this turn: the append that follows
+      // sees it finished (shared flag) and sends the queue, this second command with it.
+      const second = journal.appendAll(events, () => undefined, () => insertRows(['second']));
+      expect(spinUntil(2)).toBe(2);
+      expect((await first).length + (await second).length).toBe(200);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('a group the thread rolls back (an update that found no row) is committed again with the projections', async () => {
+    const { store, journal, reporter } = await setup();
+    await journal.appendAll([{ type: 'NoteAdded', payload: { id: 'x' } }], () => undefined, () => insertRows(['x']));
+    // `ghost` does not exist: its must-change update fails on the thread; its projection, run on
+    // the main connection, inserts it instead. The other command of the group commits too.
+    const ghostRows = (): RowWrite[] => [[UPDATE, ['new', 'ghost'], 2, 1]];
+    const ghostProjection = async (tx: Parameters<NonNullable<Parameters<Journal['appendAll']>[1]>>[0]) => {
+      await sql`insert into notes (id, body) values ('ghost', 'inserted by the projection')`.execute(tx);
+    };
+    const [a, b] = await Promise.all([
+      journal.appendAll([{ type: 'NoteChanged', payload: { id: 'ghost' } }], ghostProjection, ghostRows),
+      journal.appendAll([{ type: 'NoteAdded', payload: { id: 'y' } }], async (tx) => void (await sql`insert into notes (id, body) values ('y', 'body of y')`.execute(tx)), () => insertRows(['y'])),
+    ]);
+    expect([a[0].seq, b[0].seq]).toEqual([2, 3]);
+    expect(await counter(reporter, 'bandex_journal_writer_redone_total')).toBe(1);
+    const rows = await store.db.selectFrom('notes' as never).selectAll().orderBy('id' as never).execute();
+    expect(rows).toEqual([
+      { id: 'ghost', body: 'inserted by the projection' },
+      { id: 'x', body: 'body of x' },
+      { id: 'y', body: 'body of y' },
+    ]);
+    expect((await journal.read({})).map((e: JournalEvent) => e.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('writes the Idempotency-Key record of a command with its events on the thread', async () => {
+    const { store, journal } = await setup();
+    const idempotency = { principal: 'mem_1', key: 'k-1', method: 'POST', url: '/v1/notes', bodyHash: 'h', createdAt: 1 };
+    const [e] = await runInCommandContext({ idempotency }, () => journal.appendAll([{ type: 'NoteAdded', payload: {} }], () => undefined, () => insertRows(['k'])));
+    const rec = await store.db.selectFrom('idempotency_keys').selectAll().executeTakeFirstOrThrow();
+    expect(rec).toMatchObject({ principal: 'mem_1', key: 'k-1', status: 0, response: JSON.stringify({ seqs: [e.seq] }) });
+  });
+
+  it('commits on the main connection a group with a command that has only a projection', async () => {
+    const { store, journal } = await setup();
+    const [a, b] = await Promise.all([
+      journal.appendAll([{ type: 'NoteAdded', payload: {} }], async (tx) => void (await sql`insert into notes (id, body) values ('main', 'm')`.execute(tx))),
+      journal.appendAll([{ type: 'NoteAdded', payload: {} }], async (tx) => void (await sql`insert into notes (id, body) values ('both', 'b')`.execute(tx)), () => insertRows(['not-this'])),
+    ]);
+    expect([a[0].seq, b[0].seq]).toEqual([1, 2]);
+    const ids = (await store.db.selectFrom('notes' as never).select('id' as never).orderBy('id' as never).execute()).map((r) => (r as { id: string }).id);
+    expect(ids).toEqual(['both', 'main']);
+  });
+
+  it('is off for in-memory databases and when configured off', async () => {
+    const reporter = createReporter({ destination: false });
+    const mem = createStore({ kind: 'sqlite', path: ':memory:' }, { reporter });
+    await mem.migrate();
+    const j = createJournal({ db: mem.db, dialect: mem.dialect, sqlite: mem.sqlite!, clock: new ManualClock('2026-12-01T00:00:00Z'), reporter });
+    await j.start();
+    expect(j.offloaded).toBe(false);
+    await j.close();
+    await mem.close();
+    const { journal } = await setup({ writerThread: false });
+    expect(journal.offloaded).toBe(false);
+  });
+
+  it('refuses rows without the projection that the main connection would need', async () => {
+    const { journal } = await setup();
+    await expect(journal.appendAll([{ type: 'NoteAdded', payload: {} }], undefined, () => insertRows(['z']))).rejects.toThrow(/rows without their projection/);
+  });
+});
