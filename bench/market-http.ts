@@ -33,6 +33,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Figure } from './figures.ts';
 
+const ADMIN = 'bdx_bench_admin_0123456789abcdef0123';
+
 interface AcResult {
   requests: { average: number; total: number };
   latency: { p50: number; p99: number };
@@ -119,16 +121,32 @@ export async function marketHttp(report: (f: Figure) => void): Promise<void> {
   // Each run also measures the server's own CPU time per request: far less noisy than req/s on
   // shared cores, and it says what the server costs apart from the client's share of the cores.
   const cpuPerReq = new WeakMap<AcResult, number>();
-  const run = async (url: string, opts: Record<string, unknown>, pid?: number) => {
+  // And, on a bandex server, how the journal grouped the run's commands: group commits and WAL
+  // fsyncs (from /metrics), which is what the per-request cost of a durable answer depends on.
+  const groups = new WeakMap<AcResult, { commits: number; syncs: number; syncMs: number }>();
+  const journalTotals = async (url: string) => {
+    const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+    const value = (name: string) => Number(/^(\S+) (\S+)$/m.exec(text.split('\n').find((l) => l.startsWith(`${name} `)) ?? '')?.[2] ?? 0);
+    return { commits: value('bandex_journal_commits_total'), syncs: value('bandex_journal_wal_sync_seconds_count'), syncMs: 1000 * value('bandex_journal_wal_sync_seconds_sum') };
+  };
+  const run = async (url: string, opts: Record<string, unknown>, pid?: number, bandex = false) => {
     const c0 = pid === undefined ? 0 : cpuMs(pid);
+    const j0 = bandex ? await journalTotals(url) : undefined;
     const r = (await autocannon({ url, connections: 64, duration, ...(acWorkers > 0 ? { workers: acWorkers } : {}), ...opts } as never)) as AcResult;
     if (pid !== undefined && r.requests.total > 0) cpuPerReq.set(r, (1000 * (cpuMs(pid) - c0)) / r.requests.total);
+    if (j0) {
+      const j1 = await journalTotals(url);
+      groups.set(r, { commits: j1.commits - j0.commits, syncs: j1.syncs - j0.syncs, syncMs: j1.syncMs - j0.syncMs });
+    }
     return r;
   };
-  const line = (label: string, r: AcResult) =>
+  const line = (label: string, r: AcResult) => {
+    const g = groups.get(r);
+    const journal = g && g.commits > 0 ? `  ${Math.round(r.requests.total / g.commits)} req/commit, ${g.syncs} fsyncs of ${(g.syncMs / Math.max(g.syncs, 1)).toFixed(2)} ms` : '';
     console.log(
-      `    ${label.padEnd(52)} ${Math.round(r.requests.average).toLocaleString('en').padStart(7)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  server CPU ${cpuPerReq.get(r)?.toFixed(0) ?? '-'} µs/req  non-2xx ${r.non2xx}  errors ${r.errors}`,
+      `    ${label.padEnd(52)} ${Math.round(r.requests.average).toLocaleString('en').padStart(7)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  server CPU ${cpuPerReq.get(r)?.toFixed(0) ?? '-'} µs/req  non-2xx ${r.non2xx}  errors ${r.errors}${journal}`,
     );
+  };
 
   // 1 Mbps orders: each trade reserves both ports for January, and at 100 Mbps the crossing runs
   // filled the ports (10 Tbit/s, the registry's maximum) within ~100k trades, after which the
@@ -158,7 +176,7 @@ export async function marketHttp(report: (f: Figure) => void): Promise<void> {
   /** A `bandex serve` child on a fresh SQLite directory, with two members, their keys and ports. */
   const serve = async (extra: string[]) => {
     const dir = mkdtempSync(join(tmpdir(), 'bandex-bench-http-'));
-    const admin = 'bdx_bench_admin_0123456789abcdef0123';
+    const admin = ADMIN;
     const { child, url } = await start(
       ['--max-semi-space-size=64', ...(process.env.BX_SERVE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), resolve(import.meta.dirname, '../bin/bandex.js'), 'serve', '--listen', '127.0.0.1:0', '--data-dir', dir, '--admin-token', admin, ...extra],
       { ...process.env, BANDEX_LOG_LEVEL: 'warn' },
@@ -207,9 +225,9 @@ export async function marketHttp(report: (f: Figure) => void): Promise<void> {
     const s = await serve(['--set', 'store.sqliteSynchronous=normal']);
     try {
       await run(s.url, { duration: 2, requests: s.resting });
-      const r = await run(s.url, { requests: s.resting }, s.child.pid);
+      const r = await run(s.url, { requests: s.resting }, s.child.pid, true);
       line('bandex POST (resting), sqlite synchronous=NORMAL', r);
-      const x = await run(s.url, { requests: s.crossing }, s.child.pid);
+      const x = await run(s.url, { requests: s.crossing }, s.child.pid, true);
       line('bandex POST (crossing), sqlite synchronous=NORMAL', x);
       nosync = { r, x };
     } finally {
@@ -224,11 +242,11 @@ export async function marketHttp(report: (f: Figure) => void): Promise<void> {
     const refusedStatus = probe.status;
     await probe.text();
     await run(url, { duration: 2, requests: resting });
-    const r = await run(url, { requests: resting }, child.pid);
+    const r = await run(url, { requests: resting }, child.pid, true);
     line('bandex POST /v1/orders (resting)', r);
     const ref = await run(url, { requests: book }, child.pid);
     line('bandex GET /v1/book', ref);
-    const x = await run(url, { requests: crossing }, child.pid);
+    const x = await run(url, { requests: crossing }, child.pid, true);
     line('bandex POST /v1/orders (crossing)', x);
     const no = await run(url, { requests: refused }, child.pid);
     line(`bandex POST /v1/orders refused (${refusedStatus}), no journal`, no);
