@@ -679,16 +679,22 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
     let next = last + 1;
     const writes: RowWrite[] = [];
     const events: unknown[] = [];
-    for (const c of batch) {
-      const evs = c.events;
-      for (let i = 0; i < evs.length; i++) {
-        const e = evs[i];
-        e.seq = next + i;
-        const aud = e.visibleTo;
-        events.push(e.seq, e.time, e.type, e.actor, e.topic, aud === null ? 0 : 1, aud === null ? null : encodeAudience(aud), encodePayload(e.type, e.payload));
+    try {
+      for (const c of batch) {
+        const evs = c.events;
+        for (let i = 0; i < evs.length; i++) {
+          const e = evs[i];
+          e.seq = next + i;
+          const aud = e.visibleTo;
+          events.push(e.seq, e.time, e.type, e.actor, e.topic, aud === null ? 0 : 1, aud === null ? null : encodeAudience(aud), encodePayload(e.type, e.payload));
+        }
+        next += evs.length;
+        if (c.rows) for (const w of c.rows(evs)) writes.push(w);
       }
-      next += evs.length;
-      if (c.rows) for (const w of c.rows(evs)) writes.push(w);
+    } catch {
+      // A payload or a row builder that throws: the main connection's path sorts out whose
+      // command it is (its projection fails alone, or the group is refused as it always was).
+      return track(commit(batch));
     }
     for (const x of idempotencyRows(batch)) writes.push([IDEM_SQL, [x.principal, x.key, x.method, x.url, x.body_hash, x.status, x.response, x.created_at], 0, 0]);
     let finish!: () => void;

@@ -112,6 +112,19 @@ describe('journal writer thread', () => {
     expect((await journal.read({})).map((e: JournalEvent) => e.seq)).toEqual([1, 2, 3]);
   });
 
+  it('a row builder that throws sends the group to the main connection, where the projections run', async () => {
+    const { store, journal } = await setup();
+    const [e] = await journal.appendAll(
+      [{ type: 'NoteAdded', payload: { id: 'p' } }],
+      async (tx) => void (await sql`insert into notes (id, body) values ('p', 'from the projection')`.execute(tx)),
+      () => {
+        throw new Error('builder bug');
+      },
+    );
+    expect(e.seq).toBe(1);
+    expect(await store.db.selectFrom('notes' as never).selectAll().execute()).toEqual([{ id: 'p', body: 'from the projection' }]);
+  });
+
   it('writes the Idempotency-Key record of a command with its events on the thread', async () => {
     const { store, journal } = await setup();
     const idempotency = { principal: 'mem_1', key: 'k-1', method: 'POST', url: '/v1/notes', bodyHash: 'h', createdAt: 1 };
