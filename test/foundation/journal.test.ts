@@ -21,9 +21,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     const open = async () => {
       store = createStore(cfg, { reporter });
       await store.migrate();
-      // No eager groups (SQLite's writer thread sends 256 queued events at once; tested in
-      // test/store/sqlite-writer.test.ts): here one turn's appends are one group.
-      journal = createJournal({ db: store.db, dialect: store.dialect, ...(store.sqlite ? { sqlite: store.sqlite } : {}), clock, reporter }, { eagerEvents: Number.MAX_SAFE_INTEGER });
+      journal = createJournal({ db: store.db, dialect: store.dialect, ...(store.sqlite ? { sqlite: store.sqlite } : {}), clock, reporter });
       await journal.start();
     };
 
