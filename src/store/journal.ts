@@ -441,9 +441,12 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
     else schedule();
   }
 
-  /** Finishes a group on the writer thread if it is done (an append may come mid-turn). */
+  /**
+   * Finishes a group on the writer thread if it is done (an append may come mid-turn), outside
+   * the appender's command context (like schedule(): what follows is not that request's).
+   */
   function pollWriter(): void {
-    if (running && writer) writer.poll();
+    if (running && writer?.ready()) commandContext.exit(() => writer!.poll());
   }
 
   /** After an enqueue of `c`: the group goes at once to an idle writer if enough is queued. */

@@ -101,7 +101,9 @@ parentPort.on('message', (m) => {
 export interface SqliteWriter {
   /** Sends a group; `onDone` runs once, from `poll()` or from the worker's message. */
   send(group: WriterGroup, onDone: (o: WriterOutcome) => void): void;
-  /** Finishes the group out if the worker has finished it; true if it did. */
+  /** True when the group out has been committed by the worker and poll() would finish it. */
+  ready(): boolean;
+  /** Finishes the group out if the worker has committed it; true if it did. */
   poll(): boolean;
   /** Runs a pragma on the writer's connection (after the statements already sent). */
   pragma(p: string): void;
@@ -157,10 +159,13 @@ export function startSqliteWriter(sqlite: SqliteDatabase.Database, opts: { autoc
       worker.ref(); // a group out keeps the process alive until it is answered
       worker.postMessage(group);
     },
+    ready() {
+      // Only success is finished early; a failure's message (with its text) comes as an event.
+      return out !== undefined && Atomics.load(flags, 0) === out.id && Atomics.load(flags, 1) === 1;
+    },
     poll() {
-      // Only success is finished here; a failure's message (with its text) comes as an event.
-      if (!out || Atomics.load(flags, 0) !== out.id || Atomics.load(flags, 1) !== 1) return false;
-      finish(out.id, { ok: true });
+      if (!this.ready()) return false;
+      finish(out!.id, { ok: true });
       return true;
     },
     pragma(p) {
