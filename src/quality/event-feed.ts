@@ -3,9 +3,12 @@
  * quality domain imports no other domain): 
  * - B6 member set-up: a prefix a member registers (`RoutePrefixRegistered`) becomes a probe target
  *   through that member (its first host address), removed again on `RoutePrefixUnregistered`;
- * - A4 relevance: open sell orders (`OrderAccepted` … `OrderCancelled`/`OrderExpired`) and live
- *   trades (`TradeMatched` … `TradeEnded`/`TradeCancelled`) raise the scheduler's interest in the
- *   seller's path towards that destination, so traded paths are probed more often;
+ * - A4 relevance: open sell orders (`OrderAccepted` … `OrderCancelled`/`OrderExpired`, or sold
+ *   out: whole-period trades, `TradeMatched`, that add up to its capacity) and live trades
+ *   (`TradeMatched` … `TradeEnded`/`TradeCancelled`) raise the scheduler's interest in the
+ *   seller's path towards that destination, so traded paths are probed more often. A sell sold
+ *   only in parts of its period stays counted until it is cancelled or expires (telling when
+ *   every instant is sold takes the market's capacity timeline);
  * - traffic volume: metering's `UsageSampled` bins (bytes in + out per port and bin) give each
  *   member's current rate, which weighs all of its targets.
  * Payloads are read defensively: an event of an unexpected shape is counted and skipped.
@@ -76,29 +79,49 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v.leng
 
 export function createEventFeed(deps: EventFeedDeps, cfg: EventFeedConfig): { handle(e: JournalEvent): void } {
   const skipped = deps.reporter.counter('bandex_quality_feed_skipped_total', 'Journal events the quality feed could not read', ['type']);
-  const interest = new Map<string, { provider: string; destination: string; orders: Set<string>; trades: Set<string> }>();
+  /** Per (provider, destination): how many open sells and live trades; each id's key once. */
+  const interest = new Map<string, { provider: string; destination: string; orders: number; trades: number }>();
   const orderKey = new Map<string, string>();
   const tradeKey = new Map<string, string>();
+  /** Open sells whose capacity and period are known: what whole-period trades sold of them. */
+  const sells = new Map<string, { capacity: number; start: number; end: number; sold: number }>();
 
-  function bump(provider: string, destination: string, kind: 'orders' | 'trades', id: string, add: boolean): void {
-    const key = `${provider}|${destination}`;
-    let e = interest.get(key);
-    if (!e) {
-      if (!add) return;
-      interest.set(key, (e = { provider, destination, orders: new Set(), trades: new Set() }));
-    }
-    if (add) e[kind].add(id);
-    else e[kind].delete(id);
-    (kind === 'orders' ? orderKey : tradeKey)[add ? 'set' : 'delete'](id, key);
-    const w = e.orders.size * cfg.orderInterest + e.trades.size * cfg.tradeInterest;
-    deps.scheduler.setInterest(provider, destination, w);
+  function weigh(key: string, e: { provider: string; destination: string; orders: number; trades: number }): void {
+    const w = e.orders * cfg.orderInterest + e.trades * cfg.tradeInterest;
+    deps.scheduler.setInterest(e.provider, e.destination, w);
     if (w === 0) interest.delete(key);
   }
 
-  function drop(map: Map<string, string>, id: string | undefined, kind: 'orders' | 'trades'): void {
-    const key = id ? map.get(id) : undefined;
-    const e = key ? interest.get(key) : undefined;
-    if (e && id) bump(e.provider, e.destination, kind, id, false);
+  function add(provider: string, destination: string, kind: 'orders' | 'trades', id: string): void {
+    const ids = kind === 'orders' ? orderKey : tradeKey;
+    if (ids.has(id)) return;
+    const key = `${provider}|${destination}`;
+    let e = interest.get(key);
+    if (!e) interest.set(key, (e = { provider, destination, orders: 0, trades: 0 }));
+    ids.set(id, key);
+    e[kind]++;
+    weigh(key, e);
+  }
+
+  function drop(kind: 'orders' | 'trades', id: string | undefined): void {
+    const ids = kind === 'orders' ? orderKey : tradeKey;
+    const key = id === undefined ? undefined : ids.get(id);
+    const e = key === undefined ? undefined : interest.get(key);
+    if (key === undefined || e === undefined) return;
+    ids.delete(id!);
+    e[kind]--;
+    weigh(key, e);
+  }
+
+  const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+  /** A sell whose whole period is sold out is no longer open. */
+  function soldOut(id: string): void {
+    const s = sells.get(id);
+    if (s && s.sold >= s.capacity) {
+      sells.delete(id);
+      drop('orders', id);
+    }
   }
 
   function routeTarget(p: Record<string, unknown> | undefined): ProbeTarget | undefined {
@@ -147,24 +170,50 @@ export function createEventFeed(deps: EventFeedDeps, cfg: EventFeedConfig): { ha
         const dest = canonicalDestination(str(spec?.destination) ?? '');
         const member = str(spec?.memberId);
         if (!spec || !id || !member || !dest) return fail(e.type);
-        if (spec.side === 'sell') bump(member, dest, 'orders', id, true);
+        if (spec.side !== 'sell') return;
+        add(member, dest, 'orders', id);
+        const capacity = num(spec.capacityMbps);
+        const start = num(spec.start);
+        const end = num(spec.end);
+        if (capacity !== undefined && start !== undefined && end !== undefined) sells.set(id, { capacity, start, end, sold: 0 });
+        return;
+      }
+      case 'OrderAmended': {
+        const id = str(p?.orderId);
+        const s = id === undefined ? undefined : sells.get(id);
+        const capacity = num(p?.capacityMbps);
+        if (s && capacity !== undefined) {
+          s.capacity = capacity;
+          soldOut(id!);
+        }
         return;
       }
       case 'OrderCancelled':
-      case 'OrderExpired':
-        return drop(orderKey, str(p?.orderId), 'orders');
+      case 'OrderExpired': {
+        const id = str(p?.orderId);
+        if (id !== undefined) sells.delete(id);
+        return drop('orders', id);
+      }
       case 'TradeMatched': {
         const t = obj(p?.trade);
         const id = str(t?.id) ?? str(t?.tradeId);
         const seller = str(t?.sellerId);
         const dest = canonicalDestination(str(t?.destination) ?? '');
         if (!id || !seller || !dest) return fail(e.type);
-        bump(seller, dest, 'trades', id, true);
+        add(seller, dest, 'trades', id);
+        const sellId = str(t?.sellOrderId);
+        const s = sellId === undefined ? undefined : sells.get(sellId);
+        const start = num(t?.start);
+        const end = num(t?.end);
+        if (s && start !== undefined && end !== undefined && start <= s.start && end >= s.end) {
+          s.sold += num(t?.capacityMbps) ?? 0;
+          soldOut(sellId!);
+        }
         return;
       }
       case 'TradeEnded':
       case 'TradeCancelled':
-        return drop(tradeKey, str(p?.tradeId), 'trades');
+        return drop('trades', str(p?.tradeId));
       case 'UsageSampled': {
         const bins = p?.bins;
         if (!deps.memberOfPort || !Array.isArray(bins)) return;

@@ -39,6 +39,33 @@ describe('journal feed into the scheduler (A4 relevance)', () => {
     expect(weight('198.51.100.0/24')).toBe(1);
   });
 
+  it('stops counting a sell once whole-period trades have sold all of it, not when parts of its period are sold', () => {
+    const { feed, weight } = setup();
+    const D = '198.51.100.0/24';
+    const [S, M, E] = [1_800_000_000_000, 1_801_000_000_000, 1_802_000_000_000];
+    const sell = (orderId: string, capacityMbps: number) =>
+      feed.handle(ev('OrderAccepted', { at: 0, orderId, seq: 1, spec: { memberId: 'mem_s', side: 'sell', destination: D, capacityMbps, start: S, end: E } }));
+    const trade = (id: string, sellOrderId: string, capacityMbps: number, start: number, end: number) =>
+      feed.handle(ev('TradeMatched', { at: 0, trade: { id, buyerId: 'mem_b', sellerId: 'mem_s', sellOrderId, destination: D, capacityMbps, start, end } }));
+    sell('o1', 1000);
+    sell('o2', 1000);
+    expect(weight(D)).toBe(3); // 1 + two open sells
+    trade('t1', 'o1', 600, S, E);
+    expect(weight(D)).toBe(7); // + one live trade (4)
+    trade('t2', 'o1', 400, S, E); // o1 sold out: no longer an open sell
+    expect(weight(D)).toBe(10);
+    // o2: half its period sold twice over is still not every instant of it.
+    trade('t3', 'o2', 1000, S, M);
+    expect(weight(D)).toBe(14);
+    // Lowered to what is sold (an amendment), o2 is sold out too.
+    trade('t4', 'o2', 500, S, E);
+    feed.handle(ev('OrderAmended', { at: 0, orderId: 'o2', memberId: 'mem_s', seq: 2, price: '1.00', capacityMbps: 500, keptPriority: true }));
+    expect(weight(D)).toBe(17); // four live trades, no open sell
+    for (const t of ['t1', 't2', 't3', 't4']) feed.handle(ev('TradeEnded', { at: 0, tradeId: t, buyerId: 'mem_b', sellerId: 'mem_s' }));
+    feed.handle(ev('OrderCancelled', { at: 0, orderId: 'o1', memberId: 'mem_s', reason: 'member' })); // already gone: no change
+    expect(weight(D)).toBe(1);
+  });
+
   it('weighs a member’s targets by the traffic metering saw on its ports', () => {
     const { feed, weight } = setup();
     // Two ports of mem_s and one of another member, in one 60 s bin.
