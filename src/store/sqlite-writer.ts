@@ -73,7 +73,10 @@ const done = (id, outcome) => {
 };
 parentPort.on('message', (m) => {
   if (m === 'close') { db.close(); parentPort.close(); return; }
-  if (typeof m.pragma === 'string') { try { db.pragma(m.pragma); } catch {} return; }
+  if (typeof m.pragma === 'string') {
+    try { db.pragma(m.pragma); } catch (e) { parentPort.postMessage({ pragmaFailed: m.pragma + ': ' + String((e && e.message) || e) }); }
+    return;
+  }
   let phase = 'statement';
   try {
     db.exec('begin immediate');
@@ -115,6 +118,7 @@ export interface SqliteWriter {
 /**
  * Starts the writer for `sqlite`'s file with the same synchronous, foreign_keys and busy_timeout
  * settings; `autocheckpoint` false when the journal's checkpointer copies the WAL instead.
+ * `onError`: the thread died, or a pragma failed on it (both counted and logged by the journal).
  */
 export function startSqliteWriter(sqlite: SqliteDatabase.Database, opts: { autocheckpoint: boolean; onError: (err: unknown) => void }): SqliteWriter {
   const pragma = (p: string) => sqlite.pragma(p, { simple: true }) as number;
@@ -139,7 +143,10 @@ export function startSqliteWriter(sqlite: SqliteDatabase.Database, opts: { autoc
     if (alive) worker.unref();
     onDone(outcome);
   };
-  worker.on('message', (m: { id: number; outcome: WriterOutcome }) => finish(m.id, m.outcome));
+  worker.on('message', (m: { id: number; outcome: WriterOutcome } | { pragmaFailed: string }) => {
+    if ('pragmaFailed' in m) opts.onError(new Error(`the writer thread's pragma ${m.pragmaFailed}`));
+    else finish(m.id, m.outcome);
+  });
   const die = (err: unknown) => {
     if (!alive) return;
     alive = false;
