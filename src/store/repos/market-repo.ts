@@ -306,10 +306,11 @@ export function createMarketRepo(db: Db, journal: Journal, sqlite?: SqliteDataba
     const missing = { orders: [] as OrderRow[], trades: [] as TradeRow[] };
     for (const [text, params, width, mustChange] of ws) {
       const st = prepared(text);
-      for (let i = 0; i < params.length; i += width) {
-        const res = st.run(width === params.length ? params : params.slice(i, i + width));
+      const w = width === 0 ? params.length : width;
+      for (let i = 0; i < params.length; i += w) {
+        const res = st.run(w === params.length ? params : params.slice(i, i + w));
         if (mustChange && res.changes === 0) {
-          const id = params[i + width - 1];
+          const id = params[i + w - 1];
           if (text === ORDER_UPDATE) missing.orders.push(orders.find((r) => r.id === id)!);
           else missing.trades.push(trades.find((r) => r.record.id === id)!);
         }
