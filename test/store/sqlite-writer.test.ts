@@ -125,6 +125,20 @@ describe('journal writer thread', () => {
     expect(await store.db.selectFrom('notes' as never).selectAll().execute()).toEqual([{ id: 'p', body: 'from the projection' }]);
   });
 
+  it('a COMMIT that fails on the thread rejects the group with STORE_UNAVAILABLE; the journal goes on, numbering from the database', async () => {
+    const { store, journal } = await setup();
+    // A deferred foreign key is checked at COMMIT: the thread's statements all pass, its COMMIT fails.
+    await sql`create table parents (id text primary key)`.execute(store.db);
+    await sql`create table children (id text primary key, parent text references parents (id) deferrable initially deferred)`.execute(store.db);
+    const orphan = (): RowWrite[] => [['insert into children (id, parent) values (?, ?)', ['c1', 'nobody'], 2, 0]];
+    const bad = journal.appendAll([{ type: 'ChildAdded', payload: {} }], () => undefined, orphan);
+    await expect(bad).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    const [e] = await journal.appendAll([{ type: 'NoteAdded', payload: {} }], () => undefined, () => insertRows(['after']));
+    expect(e.seq).toBe(1);
+    expect((await journal.read({})).map((x) => [x.seq, x.type])).toEqual([[1, 'NoteAdded']]);
+    expect(await store.db.selectFrom('children' as never).selectAll().execute()).toEqual([]);
+  });
+
   it('writes the Idempotency-Key record of a command with its events on the thread', async () => {
     const { store, journal } = await setup();
     const idempotency = { principal: 'mem_1', key: 'k-1', method: 'POST', url: '/v1/notes', bodyHash: 'h', createdAt: 1 };
