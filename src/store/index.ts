@@ -9,4 +9,5 @@ export * from './database.ts';
 export * from './create-store.ts';
 export * from './migrate.ts';
 export * from './journal.ts';
+export { decodeAudience, encodeAudience } from './audience.ts';
 export * from './errors.ts';

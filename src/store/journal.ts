@@ -64,15 +64,15 @@
  * one statement per batch). So a request's key commits with its command: once a command is
  * durable, a retry can never run it again.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { BandexError, type Clock, type EventQuery, type EventSource, type JournalEvent, type NewEvent, type Reporter } from '../lib/index.ts';
 import type SqliteDatabase from 'better-sqlite3';
 import { walSyncOf } from './create-store.ts';
 import type { Db, Dialect, Tx } from './database.ts';
+import { decodeAudience, encodeAudience, escapeMember } from './audience.ts';
+import { type CommandContext, IDEMPOTENCY_PENDING, type IdempotencyRecord, commandContext } from './command-context.ts';
+import { type Checkpointer, startCheckpointer } from './checkpointer.ts';
 import { storeErrors } from './errors.ts';
 import { decodePayload, encodePayload } from './payload-codec.ts';
 import { type RowWrite, type SqliteWriter, type WriterOutcome, startSqliteWriter } from './sqlite-writer.ts';
@@ -88,30 +88,8 @@ export type Projection<S> = (tx: Tx, stored: S) => Promise<void> | void;
  */
 export type RowWrites<S> = (stored: S) => RowWrite[];
 export type { RowWrite } from './sqlite-writer.ts';
+export { type CommandContext, IDEMPOTENCY_PENDING, type IdempotencyRecord, runInCommandContext } from './command-context.ts';
 
-/** The Idempotency-Key of the request a command belongs to (table idempotency_keys). */
-export interface IdempotencyRecord {
-  principal: string;
-  key: string;
-  method: string;
-  url: string;
-  bodyHash: string;
-  createdAt: number;
-}
-
-export interface CommandContext {
-  idempotency: IdempotencyRecord;
-}
-
-/** `status` of a record written with its command, before the answer is stored. */
-export const IDEMPOTENCY_PENDING = 0;
-
-const commandContext = new AsyncLocalStorage<CommandContext>();
-
-/** Runs `fn`; appends made from its async context carry `ctx` into their transaction. */
-export function runInCommandContext<T>(ctx: CommandContext, fn: () => T): T {
-  return commandContext.run(ctx, fn);
-}
 
 export interface JournalConfig {
   /** false: one transaction per command (the reference the benchmark compares against). */
@@ -157,100 +135,6 @@ export const journalDefaults: JournalConfig = {
   writerThread: true,
   eagerEvents: 256,
 };
-
-/**
- * The checkpointer thread: its own connection to the file, PASSIVE checkpoints on request (they
- * never block the writer, and copy only committed frames), synchronous=FULL so the database file
- * is fsynced before SQLite may reuse the WAL.
- */
-const CHECKPOINTER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.file);
-db.pragma('busy_timeout = 5000');
-db.pragma('synchronous = FULL');
-parentPort.on('message', (m) => {
-  if (m === 'close') { db.close(); parentPort.close(); return; }
-  let err = null;
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (e) { err = String(e && e.message || e); }
-  parentPort.postMessage(err);
-});
-`;
-
-interface Checkpointer {
-  /** Asks for a checkpoint unless one is running (the next one then covers this commit too). */
-  poke(): void;
-  stop(): Promise<void>;
-}
-
-/** `restore(n)`: sets wal_autocheckpoint back to n on the other connections that commit (the writer's). */
-function startCheckpointer(sqlite: SqliteDatabase.Database, reporter: Reporter, intervalMs: number, restore: (n: number) => void): Checkpointer | undefined {
-  if (sqlite.memory || sqlite.pragma('journal_mode', { simple: true }) !== 'wal') return undefined;
-  const before = Number(sqlite.pragma('wal_autocheckpoint', { simple: true }));
-  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(CHECKPOINTER, { eval: true, workerData: { file: sqlite.name, driver } });
-  worker.unref();
-  sqlite.pragma('wal_autocheckpoint = 0');
-  let busy = false;
-  let again = false;
-  let dead = false;
-  const checkpoints = reporter.counter('bandex_journal_checkpoints_total', 'Background WAL checkpoints run (SQLite)');
-  let lastStart = -Infinity;
-  let timer: NodeJS.Timeout | undefined;
-  /** Starts a checkpoint now, or arms the timer for when the interval since the last one is up. */
-  const begin = () => {
-    const wait = lastStart + intervalMs - performance.now();
-    if (wait > 0) {
-      timer ??= setTimeout(() => {
-        timer = undefined;
-        if (!dead) begin();
-      }, wait).unref();
-      return;
-    }
-    busy = true;
-    lastStart = performance.now();
-    worker.postMessage('ckpt');
-  };
-  const fallBack = (err: unknown) => {
-    if (dead) return;
-    dead = true;
-    clearTimeout(timer);
-    reporter.error('journal', 'CHECKPOINTER_FAILED', err);
-    if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${before}`);
-    restore(before);
-  };
-  worker.on('message', (err: string | null) => {
-    busy = false;
-    checkpoints.inc();
-    if (err !== null) reporter.error('journal', 'CHECKPOINT_FAILED', new Error(err));
-    if (again) {
-      again = false;
-      begin();
-    }
-  });
-  worker.on('error', fallBack);
-  worker.on('exit', (code) => {
-    if (code !== 0) fallBack(new Error(`checkpointer exited with ${code}`));
-  });
-  return {
-    poke() {
-      if (dead) return;
-      if (busy) again = true;
-      else begin();
-    },
-    async stop() {
-      if (dead) return;
-      dead = true;
-      clearTimeout(timer);
-      const exited = new Promise((r) => worker.once('exit', r));
-      worker.ref(); // an unref'd worker's exit would not keep the process alive until it comes
-      worker.postMessage('close');
-      await exited;
-      if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${before}`);
-      restore(before);
-    },
-  };
-}
 
 export interface Journal extends EventSource {
   start(): Promise<void>;
@@ -309,25 +193,6 @@ interface Command {
 const ROWS_PER_INSERT = 500; // 8 columns × 500 stays under SQLite's 32 766 bound parameters
 /** Rows per prepared SQLite insert, largest first (256 × 8 = 2048 parameters). */
 const SQLITE_CHUNKS = [256, 64, 16, 4, 1] as const;
-
-/**
- * A private event's audience as stored in its row: `,m1,m2,` — so "may member m see it" is a
- * substring test for `,m,` (instr / strpos), with no side table and no second query on read.
- * `%` and `,` inside an id are percent-encoded (ids from the IdSource never have them).
- */
-const escapeMember = (m: string): string => (m.includes('%') || m.includes(',') ? m.replaceAll('%', '%25').replaceAll(',', '%2C') : m);
-export function encodeAudience(members: readonly string[]): string {
-  let s = ',';
-  for (const m of members) s += escapeMember(m) + ',';
-  return s;
-}
-export function decodeAudience(s: string | null): string[] {
-  if (s === null || s.length <= 1) return [];
-  return s
-    .slice(1, -1)
-    .split(',')
-    .map((m) => (m.includes('%') ? m.replaceAll('%2C', ',').replaceAll('%25', '%') : m));
-}
 
 export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> = {}): Journal {
   const cfg = { ...journalDefaults, ...config };

@@ -37,7 +37,7 @@ export interface WriterGroup {
 /** How a group ended. `statement`: rolled back, nothing written. `commit`: outcome unknown. */
 export type WriterOutcome = { ok: true } | { ok: false; phase: 'statement' | 'commit'; message: string };
 
-export const EVENT_COLUMNS = 8;
+const EVENT_COLUMNS = 8;
 
 const WRITER = `
 const { parentPort, workerData } = require('node:worker_threads');

@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock, createReporter } from '../../src/lib/index.ts';
 import { createJournal, createStore, type StoreConfig } from '../../src/store/index.ts';
-import { decodeAudience, encodeAudience } from '../../src/store/journal.ts';
+import { decodeAudience, encodeAudience } from '../../src/store/audience.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
 import { createTempDatabase, type TempDatabase } from '../support/postgres.ts';
 
