@@ -1,5 +1,5 @@
 /**
- * The audience of a private event moves into its journal row (column `audience`, see journal.ts
+ * The audience of a private event moves into its journal row (column `audience`, see audience.ts
  * for the encoding) and `journal_audience` goes: a market order wrote ~3.6 audience rows (each a
  * table row plus its primary-key entry) beside ~1.8 events, and a member read needed a second
  * query to attach them. On SQLite the table is also rebuilt with `seq integer primary key`: a
