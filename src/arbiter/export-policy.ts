@@ -118,6 +118,10 @@ export class ExportEngine {
     if (t.status !== 'cancelled' && t.status !== 'ended') {
       if (t.start > now) heapPush(this.boundaries, [t.start, t.id]);
       if (t.end > now) heapPush(this.boundaries, [t.end, t.id]);
+    } else {
+      // Final: applyTrade has stopped its export; nothing will start it again (its boundaries
+      // left in the heap are skipped by tick), so it is not kept.
+      this.trades.delete(t.id);
     }
   }
 

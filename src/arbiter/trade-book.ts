@@ -103,5 +103,9 @@ export class JournalTradeBook implements TradeSource {
     if (!t) return;
     this.trades.set(t.id, t);
     if (notify) for (const f of this.subs) f(t);
+    // An ended or cancelled trade changes no more: once its subscribers have seen the final
+    // status (and the arbiter's events about it have found their audience through get), it is
+    // forgotten, so the book holds the trades that are scheduled or active, not every trade ever.
+    if (t.status === 'ended' || t.status === 'cancelled') this.trades.delete(t.id);
   }
 }
