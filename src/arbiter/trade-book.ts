@@ -58,18 +58,28 @@ export class JournalTradeBook implements TradeSource {
 
   async load(): Promise<void> {
     const upTo = this.events.lastSeq();
-    // Subscribe first so nothing committed during the read is missed; apply() skips duplicates.
+    // Subscribe first so nothing committed during the read is missed, but hold what arrives until
+    // the read is done: applied at once, a TradeEnded committed during the read would meet no
+    // trade (its TradeMatched is still on a page to come) and be dropped, leaving it scheduled.
+    let held: JournalEvent[] | null = [];
     this.unsubscribe = this.events.subscribe((e) => {
-      if (e.seq > this.loadedSeq) this.apply(e, true);
+      if (held) held.push(e);
+      else if (e.seq > this.loadedSeq) this.apply(e, true);
     });
     let after = 0;
-    while (after < upTo) {
-      const page = await this.events.read({ afterSeq: after, limit: 10_000, types: TRADE_EVENT_TYPES });
-      if (!page.length) break;
-      for (const e of page) if (e.seq <= upTo) this.apply(e, false);
-      after = page[page.length - 1].seq;
+    try {
+      while (after < upTo) {
+        const page = await this.events.read({ afterSeq: after, limit: 10_000, types: TRADE_EVENT_TYPES });
+        if (!page.length) break;
+        for (const e of page) if (e.seq <= upTo) this.apply(e, false);
+        after = page[page.length - 1].seq;
+      }
+    } finally {
+      this.loadedSeq = upTo;
+      const late = held;
+      held = null;
+      for (const e of late) if (e.seq > upTo) this.apply(e, true);
     }
-    this.loadedSeq = upTo;
   }
 
   close(): void {

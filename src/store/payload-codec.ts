@@ -87,8 +87,9 @@ function compile(shape: Shape): Compiled {
       unpack += `if (mask & ${1 << i}) o[${q}] = nested[${n}].unpack(a[j++], 0);\n`;
     }
   });
-  // Keys counted with for-in, not Object.keys(obj).length: no array per payload. isPlain(obj)
-  // holds (the prototype is Object.prototype), so for-in sees exactly the own enumerable keys.
+  // Keys counted with for-in, not Object.keys(obj).length: no array per payload. obj is plain (its
+  // prototype is Object.prototype), so for-in sees its own enumerable keys; an enumerable key
+  // added to Object.prototype would only send it to extras, which reads own keys and adds nothing.
   pack += 'out[at] = mask; let keys = 0; for (const k in obj) keys++; if (keys !== present) extras(obj, out); return true;';
   unpack += 'if (j < a.length) addExtras(o, a[j]); return o;';
   /** Keys outside the shape (with a value) go in a trailing object; none: nothing is added. */

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { JournalTradeBook } from '../../src/arbiter/trade-book.ts';
 import { ExportEngine } from '../../src/arbiter/export-policy.ts';
 import type { TradeView } from '../../src/arbiter/trade-view.ts';
-import { ManualClock, createReporter } from '../../src/lib/index.ts';
+import { ManualClock, createReporter, type EventSource, type JournalEvent } from '../../src/lib/index.ts';
 import { createJournal, createStore } from '../../src/store/index.ts';
 import { labRegistry } from './helpers.ts';
 
@@ -60,6 +60,31 @@ describe('arbiter trade book [sqlite]', () => {
     book.close();
     await journal.close();
     await store.close();
+  });
+
+  it('a trade that ends while the book is still reading the journal at start ends in the book too', async () => {
+    // An event source whose read answers only when told, so an event can commit mid-read.
+    const stored: JournalEvent[] = [];
+    const subs = new Set<(e: JournalEvent) => void>();
+    let answer!: () => void;
+    const ev = (seq: number, type: string, payload: unknown) => ({ seq, time: T0, type, actor: 'market', topic: 'trades', visibleTo: null, payload }) as JournalEvent;
+    const source: EventSource = {
+      lastSeq: () => stored.length,
+      subscribe: (fn) => (subs.add(fn), () => subs.delete(fn)),
+      read: (q) => new Promise((r) => (answer = () => r(stored.filter((e) => e.seq > (q.afterSeq ?? 0)).slice(0, q.limit)))),
+    };
+    stored.push(ev(1, 'TradeMatched', { at: T0, trade: trade('trd_x') }), ev(2, 'TradeMatched', { at: T0, trade: trade('trd_y') }));
+    const book = new JournalTradeBook(source);
+    const loading = book.load();
+    // Committed while the read is out: trd_x ends, trd_y activates.
+    for (const e of [ev(3, 'TradeEnded', { tradeId: 'trd_x' }), ev(4, 'TradeActivated', { tradeId: 'trd_y' })]) {
+      stored.push(e);
+      for (const f of subs) f(e);
+    }
+    answer();
+    await loading;
+    expect(book.list().map((t) => [t.id, t.status])).toEqual([['trd_y', 'active']]);
+    book.close();
   });
 
   it('the export engine keeps a trade until it ends or is cancelled, then stops its export and drops it', () => {
