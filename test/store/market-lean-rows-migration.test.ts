@@ -108,8 +108,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await repo.getOrder('ord_3')).toMatchObject({ spec: s3, createdAt: 40 });
       // The client order id stays unique per member.
       await expect(
-        sql`insert into market_orders (id, member_id, client_order_id, side, destination, protocol, price, capacity_mbps, filled_mbps, status, seq, start_at, end_at, created_at, updated_at)
-          values ('ord_9', 's', 'c-1', 'sell', '10.0.0.0/8', 'ipv4', '1', 1, 0, 'open', 9, 0, 1, 0, 0)`.execute(store.db),
+        sql`insert into market_orders (id, member_id, client_order_id, price, capacity_mbps, filled_mbps, status, seq, spec, created_at, updated_at)
+          values ('ord_9', 's', 'c-1', '1', 1, 0, 'open', 9, '{}', 0, 0)`.execute(store.db),
       ).rejects.toThrow();
       await journal.close();
       await store.close();

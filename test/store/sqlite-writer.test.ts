@@ -78,6 +78,9 @@ describe('journal writer thread', () => {
       const first = journal.appendAll(events, () => undefined, () => insertRows(['first']));
       // A second connection sees the first group committed while this turn still runs.
       expect(spinUntil(1)).toBe(1);
+      // The thread sets its shared flag just after its COMMIT returns, so a reader can see the
+      // rows a moment before the flag: give it that moment (still within this turn).
+      for (const until = Date.now() + 100; Date.now() < until; );
       // The thread's answer cannot arrive as an event during this turn: the append that follows
       // sees it finished (shared flag) and sends the queue, this second command with it.
       const second = journal.appendAll(events, () => undefined, () => insertRows(['second']));

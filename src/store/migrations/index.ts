@@ -18,6 +18,7 @@ import * as m0202 from './0202-quality-agent-keys.ts';
 import * as m0005 from './0005-foundation-journal-audience.ts';
 import * as m0101 from './0101-market-lean-rows.ts';
 import * as m0006 from './0006-foundation-event-payload-shapes.ts';
+import * as m0102 from './0102-market-rows-without-copies.ts';
 // @bandex:migration-imports — areas add `import * as m0100 from './0100-market-orders.ts';` above this line
 
 export const migrations: Migration[] = [
@@ -34,5 +35,6 @@ export const migrations: Migration[] = [
   { id: '0005-foundation-journal-audience', up: m0005.up },
   { id: '0101-market-lean-rows', up: m0101.up },
   { id: '0006-foundation-event-payload-shapes', up: m0006.up },
+  { id: '0102-market-rows-without-copies', up: m0102.up },
   // @bandex:migrations — areas add `{ id: '0100-market-orders', up: m0100.up },` above this line
 ];

@@ -7,6 +7,8 @@
  * event (`accepted_seq`) instead of the spec as JSON, a new trade's row the seq of its
  * TradeMatched event (`matched_seq`) instead of the record; reads join the journal for them
  * (migration 0101). A row written without its event at hand (or before 0101) carries the JSON.
+ * Nothing else of the spec or record is stored in the row (0102): only the key, what the lists
+ * filter on and what changes.
  *
  * On SQLite the rows are built once as RowWrites, which the journal runs on its writer thread
  * (sqlite-writer.ts) or, when the group commits on the main connection, the projection runs.
@@ -22,9 +24,9 @@ import type { Journal, RowWrite } from '../journal.ts';
 import { decodePayload } from '../payload-codec.ts';
 import type { MarketOrdersTable, MarketTradesTable } from '../schema/market.ts';
 
-// 18 columns × 1500 rows stays under SQLite's 32 766 bound parameters (and PostgreSQL's 65 535).
+// 13 columns × 1500 rows stays under SQLite's 32 766 bound parameters (and PostgreSQL's 65 535).
 const ROWS_PER_STATEMENT = 1500;
-/** Rows per prepared SQLite insert, largest first (64 × 18 = 1152 parameters). */
+/** Rows per prepared SQLite insert, largest first (64 × 13 = 832 parameters). */
 const SQLITE_CHUNKS = [64, 16, 4, 1] as const;
 
 function orderValues(r: OrderRow, acceptedSeq?: number): MarketOrdersTable {
@@ -33,17 +35,12 @@ function orderValues(r: OrderRow, acceptedSeq?: number): MarketOrdersTable {
     id: r.id,
     member_id: s.memberId,
     client_order_id: s.clientOrderId ?? null,
-    side: s.side,
-    destination: s.destination,
-    protocol: s.protocol,
     price: String(r.price),
     capacity_mbps: r.capacityMbps,
     filled_mbps: r.filledMbps,
     status: r.status,
     close_reason: r.closeReason,
     seq: r.seq,
-    start_at: s.start,
-    end_at: s.end,
     spec: acceptedSeq === undefined ? JSON.stringify(specToJson(s)) : null,
     accepted_seq: acceptedSeq ?? null,
     created_at: r.createdAt,
@@ -57,19 +54,11 @@ function tradeValues(r: TradeRow, matchedSeq?: number): MarketTradesTable {
     id: t.id,
     buyer_id: t.buyerId,
     seller_id: t.sellerId,
-    buy_order_id: t.buyOrderId,
-    sell_order_id: t.sellOrderId,
-    destination: t.destination,
-    capacity_mbps: t.capacityMbps,
-    price: String(t.price),
-    start_at: t.start,
-    end_at: t.end,
     status: r.status,
     closed_at: r.closedAt,
     close_reason: r.closeReason,
     record: matchedSeq === undefined ? JSON.stringify(tradeToJson(t)) : null,
     matched_seq: matchedSeq ?? null,
-    matched_at: t.matchedAt,
   };
 }
 
@@ -156,9 +145,9 @@ function matchedSeq(stored: readonly JournalEvent[], r: TradeRow): number | unde
   return e?.type === 'TradeMatched' && (e.payload as { trade?: { id?: string } }).trade?.id === r.record.id ? e.seq : undefined;
 }
 
-const ORDER_COLUMNS = ['id', 'member_id', 'client_order_id', 'side', 'destination', 'protocol', 'price', 'capacity_mbps', 'filled_mbps', 'status', 'close_reason', 'seq', 'start_at', 'end_at', 'spec', 'accepted_seq', 'created_at', 'updated_at'] as const;
+const ORDER_COLUMNS = ['id', 'member_id', 'client_order_id', 'price', 'capacity_mbps', 'filled_mbps', 'status', 'close_reason', 'seq', 'spec', 'accepted_seq', 'created_at', 'updated_at'] as const;
 const ORDER_UPDATED = ['price', 'capacity_mbps', 'filled_mbps', 'status', 'close_reason', 'seq', 'updated_at'];
-const TRADE_COLUMNS = ['id', 'buyer_id', 'seller_id', 'buy_order_id', 'sell_order_id', 'destination', 'capacity_mbps', 'price', 'start_at', 'end_at', 'status', 'closed_at', 'close_reason', 'record', 'matched_seq', 'matched_at'] as const;
+const TRADE_COLUMNS = ['id', 'buyer_id', 'seller_id', 'status', 'closed_at', 'close_reason', 'record', 'matched_seq'] as const;
 const TRADE_UPDATED = ['status', 'closed_at', 'close_reason'];
 
 function upsertSql(table: string, cols: readonly string[], updated: readonly string[], rows = 1): string {
@@ -245,21 +234,16 @@ export function createMarketRepo(db: Db, journal: Journal, sqlite?: SqliteDataba
       params[j] = r.id;
       params[j + 1] = s.memberId;
       params[j + 2] = s.clientOrderId ?? null;
-      params[j + 3] = s.side;
-      params[j + 4] = s.destination;
-      params[j + 5] = s.protocol;
-      params[j + 6] = String(r.price);
-      params[j + 7] = r.capacityMbps;
-      params[j + 8] = r.filledMbps;
-      params[j + 9] = r.status;
-      params[j + 10] = r.closeReason;
-      params[j + 11] = r.seq;
-      params[j + 12] = s.start;
-      params[j + 13] = s.end;
-      params[j + 14] = ref === undefined ? JSON.stringify(specToJson(s)) : null;
-      params[j + 15] = ref ?? null;
-      params[j + 16] = r.createdAt;
-      params[j + 17] = r.updatedAt;
+      params[j + 3] = String(r.price);
+      params[j + 4] = r.capacityMbps;
+      params[j + 5] = r.filledMbps;
+      params[j + 6] = r.status;
+      params[j + 7] = r.closeReason;
+      params[j + 8] = r.seq;
+      params[j + 9] = ref === undefined ? JSON.stringify(specToJson(s)) : null;
+      params[j + 10] = ref ?? null;
+      params[j + 11] = r.createdAt;
+      params[j + 12] = r.updatedAt;
     });
     const newTrades: TradeRow[] = [];
     const matched: Array<number | undefined> = [];
@@ -284,19 +268,11 @@ export function createMarketRepo(db: Db, journal: Journal, sqlite?: SqliteDataba
       params[j] = t.id;
       params[j + 1] = t.buyerId;
       params[j + 2] = t.sellerId;
-      params[j + 3] = t.buyOrderId;
-      params[j + 4] = t.sellOrderId;
-      params[j + 5] = t.destination;
-      params[j + 6] = t.capacityMbps;
-      params[j + 7] = String(t.price);
-      params[j + 8] = t.start;
-      params[j + 9] = t.end;
-      params[j + 10] = r.status;
-      params[j + 11] = r.closedAt;
-      params[j + 12] = r.closeReason;
-      params[j + 13] = ref === undefined ? JSON.stringify(tradeToJson(t)) : null;
-      params[j + 14] = ref ?? null;
-      params[j + 15] = t.matchedAt;
+      params[j + 3] = r.status;
+      params[j + 4] = r.closedAt;
+      params[j + 5] = r.closeReason;
+      params[j + 6] = ref === undefined ? JSON.stringify(tradeToJson(t)) : null;
+      params[j + 7] = ref ?? null;
     });
     return out;
   }

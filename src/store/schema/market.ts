@@ -1,14 +1,13 @@
-/** Tables of the market (src/market): orders and trades, projections of the journal's market events. */
+/**
+ * Tables of the market (src/market): orders and trades, projections of the journal's market events.
+ * A row keeps what the lists filter on and what changes; the rest is its event's (migration 0102).
+ */
 
 export interface MarketOrdersTable {
   id: string;
   member_id: string;
   /** Null when the member gave none. Unique per member. */
   client_order_id: string | null;
-  side: string;
-  /** Canonical CIDR or `any`. */
-  destination: string;
-  protocol: string;
   /** Micro-units per Mbps per month (integer as text); the price guard for market orders. */
   price: string;
   capacity_mbps: number;
@@ -17,8 +16,6 @@ export interface MarketOrdersTable {
   close_reason: string | null;
   /** Time priority sequence (changes when an amendment loses priority). */
   seq: number;
-  start_at: number;
-  end_at: number;
   /** The order as accepted (JSON of the engine's spec, money as decimal strings); null when `accepted_seq` points at it. */
   spec: string | null;
   /** Journal seq of the order's OrderAccepted event, whose payload holds the spec (migration 0101). */
@@ -31,13 +28,6 @@ export interface MarketTradesTable {
   id: string;
   buyer_id: string;
   seller_id: string;
-  buy_order_id: string;
-  sell_order_id: string;
-  destination: string;
-  capacity_mbps: number;
-  price: string;
-  start_at: number;
-  end_at: number;
   status: string;
   closed_at: number | null;
   close_reason: string | null;
@@ -45,7 +35,6 @@ export interface MarketTradesTable {
   record: string | null;
   /** Journal seq of the TradeMatched event, whose payload holds the record (migration 0101). */
   matched_seq: number | null;
-  matched_at: number;
 }
 
 export interface MarketTables {
