@@ -42,8 +42,15 @@ export interface ListQuery {
 }
 
 export interface MarketRepository {
-  /** Journals `events` and upserts the rows, in one transaction; resolves after the commit. */
+  /**
+   * Journals `events` and upserts the rows, in one transaction; resolves after the commit.
+   * Batches are a chain: each is built on the state the earlier ones left, so once one fails,
+   * every batch recorded after it is refused (STORE_UNAVAILABLE) rather than committed, until
+   * `restart()`.
+   */
   record(events: NewEvent[], orders: OrderRow[], trades: TradeRow[]): Promise<void>;
+  /** Starts a new chain of batches: the market has rebuilt its state from the journal. */
+  restart(): void;
   /**
    * True when record() commits on another thread while this one goes on: the service then
    * records a long turn's orders in several batches, so their commits overlap its matching.

@@ -257,11 +257,16 @@ export function createMarket(deps: MarketDeps, config: MarketConfig): MarketServ
   /** After a failed commit: refuse commands until the engine is rebuilt from the journal. */
   function rebuild(): void {
     if (broken) return;
+    // A batch still open was built on the lost state too: it goes now, on the repo's broken
+    // chain, which refuses it, and not after repo.restart() below, which would let it commit.
+    if (batch) flush();
     broken = (async () => {
       for (;;) {
         try {
           await inflight;
           const e = newEngine();
+          // Batches recorded from here on build on the journal's state, not the lost one's.
+          repo.restart();
           await replayInto(e);
           engine = e;
           log.warn('market rebuilt from the journal after a failed commit');

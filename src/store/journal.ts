@@ -57,6 +57,13 @@
  * worker rolled back (a row write that must change a row found none) is committed again here
  * with the commands' projections; a failed COMMIT there is handled like one here (resync).
  *
+ * Chains: a caller whose commands build on one another's effects (the market: a batch's trades
+ * take orders accepted in the batch before) appends them on one `chain()`. Once a command of a
+ * chain is not committed (its group failed, its projection refused it, its outcome is unknown),
+ * every later command of the chain is refused with STORE_UNAVAILABLE instead of committing on
+ * a state that never was: the journal only ever holds a prefix of a chain. The caller starts a
+ * new chain once it has rebuilt its state from what the journal holds.
+ *
  * Command context: the API's Idempotency-Key handling runs a request's handler inside
  * `runInCommandContext({ idempotency }, fn)`; every append made from that async context carries
  * the key's record, and the flush writes the records of the commands that survived their
@@ -136,6 +143,14 @@ export const journalDefaults: JournalConfig = {
   eagerEvents: 256,
 };
 
+/**
+ * Commands that depend on the ones before them (see the module comment): `broken` is the error
+ * that kept one of them from committing, after which every later one is refused.
+ */
+export interface CommandChain {
+  readonly broken: unknown;
+}
+
 export interface Journal extends EventSource {
   start(): Promise<void>;
   /** Appends one event; resolves with the stored event after commit. */
@@ -144,7 +159,9 @@ export interface Journal extends EventSource {
    * Appends several events atomically (one command); resolves after commit. `rows`: the
    * projection's rows as data, which lets the group commit on the writer thread (RowWrites).
    */
-  appendAll(events: readonly NewEvent[], project?: Projection<JournalEvent[]>, rows?: RowWrites<JournalEvent[]>): Promise<JournalEvent[]>;
+  appendAll(events: readonly NewEvent[], project?: Projection<JournalEvent[]>, rows?: RowWrites<JournalEvent[]>, chain?: CommandChain): Promise<JournalEvent[]>;
+  /** A new chain of dependent commands for appendAll. */
+  chain(): CommandChain;
   /**
    * Writes rows that belong to no event, in the next group (so never beside a group on the
    * writer thread): `project` on the main connection, `rows` on the writer thread. Resolves once
@@ -184,10 +201,15 @@ interface Committed {
 interface Command {
   events: JournalEvent[];
   ctx?: CommandContext;
+  chain?: Chain;
   project?: Projection<JournalEvent[]>;
   rows?: RowWrites<JournalEvent[]>;
   resolve(events: JournalEvent[]): void;
   reject(err: unknown): void;
+}
+
+interface Chain {
+  broken: unknown;
 }
 
 const ROWS_PER_INSERT = 500; // 8 columns × 500 stays under SQLite's 32 766 bound parameters
@@ -261,10 +283,14 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
     scheduled = false;
     if (running || queue.length === 0) return;
     const take = cfg.groupCommit ? cfg.maxBatch : 1;
-    const batch = queue.length <= take ? queue : queue.slice(0, take);
+    let batch = queue.length <= take ? queue : queue.slice(0, take);
     queue = queue.length <= take ? [] : queue.slice(take);
     queuedEvents = queuedRows = queuedProjectOnly = 0;
     for (const c of queue) count(c);
+    if (batch.some((c) => c.chain?.broken !== undefined)) {
+      batch = batch.filter((c) => !refusedByChain(c));
+      if (batch.length === 0) return done();
+    }
     if (writer?.alive && offloadable(batch) && !resync && !broken) return sendToWriter(batch);
     track(commit(batch));
   }
@@ -528,6 +554,11 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
     try {
       await db.transaction().execute(async (tx) => {
         for (const c of batch) {
+          if (c.chain?.broken !== undefined) {
+            // An earlier command of its chain failed in this same group.
+            failed.push({ c, err: storeErrors.make('STORE_UNAVAILABLE', 'not committed: an earlier command it builds on was refused', { cause: c.chain.broken }) });
+            continue;
+          }
           c.events.forEach((e, i) => (e.seq = next + i));
           if (c.project) {
             await sql`savepoint bx_cmd`.execute(tx);
@@ -538,6 +569,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
               await sql`rollback to savepoint bx_cmd`.execute(tx);
               await sql`release savepoint bx_cmd`.execute(tx);
               failed.push({ c, err });
+              if (c.chain) c.chain.broken ??= err;
               continue;
             }
           }
@@ -551,6 +583,15 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
       return commitFailed(batch, err, failed);
     }
     committed(batch, ok, failed, next - 1);
+  }
+
+  /** Refuses `c` if an earlier command of its chain did not commit; true if it did. */
+  function refusedByChain(c: Command): boolean {
+    const why = c.chain?.broken;
+    if (why === undefined) return false;
+    failures.inc();
+    c.reject(storeErrors.make('STORE_UNAVAILABLE', `not committed: an earlier command it builds on was not (${(why as Error)?.message ?? String(why)})`, { cause: why }));
+    return true;
   }
 
   /** The transaction failed: its outcome may be unknown, so the next one re-reads the last seq. */
@@ -675,15 +716,22 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
     return undefined;
   }
 
-  function enqueue(events: readonly NewEvent[], project?: Projection<JournalEvent[]>, rows?: RowWrites<JournalEvent[]>): Promise<JournalEvent[]> {
+  function enqueue(events: readonly NewEvent[], project?: Projection<JournalEvent[]>, rows?: RowWrites<JournalEvent[]>, chain?: CommandChain): Promise<JournalEvent[]> {
     const no = refuse();
     if (no) return Promise.reject(no);
+    if (chain?.broken !== undefined) return Promise.reject(storeErrors.make('STORE_UNAVAILABLE', 'not committed: an earlier command it builds on was not', { cause: chain.broken }));
     if (rows && !project) return Promise.reject(new Error('journal.appendAll(): rows without their projection'));
     const time = clock.now();
     const stored = events.map((e) => toStored(e, time));
     return new Promise((resolve, reject) => {
       const ctx = commandContext.getStore();
-      const c: Command = { events: stored, ...(project ? { project } : {}), ...(rows ? { rows } : {}), ...(ctx ? { ctx } : {}), resolve, reject };
+      const ch = chain as Chain | undefined;
+      // Whatever refuses a command of a chain breaks the chain (see the module comment).
+      const fail = ch === undefined ? reject : (err: unknown) => {
+        ch.broken ??= err;
+        reject(err);
+      };
+      const c: Command = { events: stored, ...(project ? { project } : {}), ...(rows ? { rows } : {}), ...(ctx ? { ctx } : {}), ...(ch ? { chain: ch } : {}), resolve, reject: fail };
       queue.push(c);
       queued(c);
     });
@@ -713,8 +761,12 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
         queued(c);
       });
     },
-    appendAll(events, project, rows) {
-      return enqueue(events, project, rows);
+    appendAll(events, project, rows, chain) {
+      return enqueue(events, project, rows, chain);
+    },
+    chain(): CommandChain {
+      const c: Chain = { broken: undefined };
+      return c;
     },
     write(project, rows) {
       const no = refuse();

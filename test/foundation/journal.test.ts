@@ -97,6 +97,36 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(evs.map((e) => (e.payload as { id: string }).id)).toEqual(['a', 'c']);
     });
 
+    it('a chain: after one of its commands fails, the later ones are refused, in the same group and after; others and a new chain commit', async () => {
+      await store.db.schema.createTable('jt_chain').ifNotExists().addColumn('id', 'text', (c) => c.primaryKey()).execute();
+      const db = store.db as unknown as Kysely<{ jt_chain: { id: string } }>;
+      const put = (id: string, dup = false) => async (tx: unknown) => {
+        await (tx as typeof db).insertInto('jt_chain').values({ id }).execute();
+        if (dup) await (tx as typeof db).insertInto('jt_chain').values({ id }).execute(); // duplicate key
+      };
+      const chain = journal.chain();
+      const ev = (id: string) => [{ type: 'ChainItem', payload: { id } }];
+      // One group (one turn): c1 commits, c2 fails, c3 (same chain) is refused, x (no chain) commits.
+      const r = await Promise.allSettled([
+        journal.appendAll(ev('c1'), put('c1'), undefined, chain),
+        journal.appendAll(ev('c2'), put('c2', true), undefined, chain),
+        journal.appendAll(ev('c3'), put('c3'), undefined, chain),
+        journal.appendAll(ev('x'), put('x')),
+      ]);
+      expect(r.map((x) => x.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+      expect((r[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      expect(chain.broken).toBeDefined();
+      // Later commands of the broken chain are refused at once; a new chain commits.
+      await expect(journal.appendAll(ev('c4'), put('c4'), undefined, chain)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      const fresh = journal.chain();
+      await journal.appendAll(ev('n1'), put('n1'), undefined, fresh);
+      expect(fresh.broken).toBeUndefined();
+      const ids = (await db.selectFrom('jt_chain').select('id').orderBy('id').execute()).map((x) => x.id);
+      expect(ids).toEqual(['c1', 'n1', 'x']);
+      const evs = await journal.read({ types: ['ChainItem'] });
+      expect(evs.map((e) => (e.payload as { id: string }).id)).toEqual(['c1', 'x', 'n1']);
+    });
+
     it('filters by visibility: public plus own for a member, all for admin', async () => {
       const base = journal.lastSeq();
       await Promise.all([

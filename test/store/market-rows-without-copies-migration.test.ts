@@ -29,7 +29,7 @@ const trade = (id: string, buyOrderId: string, sellOrderId: string): TradeRecord
 });
 
 async function columns(store: Store, table: string): Promise<string[]> {
-  if (store.dialect === 'sqlite') return store.sqlite!.pragma(`table_info(${table})`).map((c) => (c as { name: string }).name).sort();
+  if (store.dialect === 'sqlite') return (store.sqlite!.pragma(`table_info(${table})`) as Array<{ name: string }>).map((c) => c.name).sort();
   const r = await sql<{ column_name: string }>`select column_name from information_schema.columns where table_name = ${table}`.execute(store.db);
   return r.rows.map((c) => c.column_name).sort();
 }

@@ -191,6 +191,8 @@ function chunked(out: RowWrite[], table: 'market_orders' | 'market_trades', widt
  * building multi-row statements. The Kysely path serves PostgreSQL.
  */
 export function createMarketRepo(db: Db, journal: Journal, sqlite?: SqliteDatabase.Database): MarketRepository {
+  /** The market's batches depend on one another (MarketRepository.record): one journal chain. */
+  let chain = journal.chain();
   const ordersJoined = () => db.selectFrom('market_orders as o').leftJoin('journal as j', 'j.seq', 'o.accepted_seq').selectAll('o').select('j.payload as src');
   const statements = new Map<string, SqliteDatabase.Statement>();
   const prepared = (text: string): SqliteDatabase.Statement => {
@@ -302,10 +304,15 @@ export function createMarketRepo(db: Db, journal: Journal, sqlite?: SqliteDataba
     async record(events, orders, trades) {
       if (events.length === 0 && orders.length === 0 && trades.length === 0) return;
       if (!sqlite) {
-        await journal.appendAll(events, async (tx, stored) => {
-          if (orders.length) await upsertOrders(tx, orders, stored);
-          if (trades.length) await upsertTrades(tx, trades, stored);
-        });
+        await journal.appendAll(
+          events,
+          async (tx, stored) => {
+            if (orders.length) await upsertOrders(tx, orders, stored);
+            if (trades.length) await upsertTrades(tx, trades, stored);
+          },
+          undefined,
+          chain,
+        );
         return;
       }
       await journal.appendAll(
@@ -317,7 +324,12 @@ export function createMarketRepo(db: Db, journal: Journal, sqlite?: SqliteDataba
           if (missing.orders.length || missing.trades.length) run(writes(stored, [], [], missing), orders, trades);
         },
         (stored) => writes(stored, orders, trades),
+        chain,
       );
+    },
+
+    restart() {
+      chain = journal.chain();
     },
 
     async replay(types, pageSize, apply) {
