@@ -212,6 +212,11 @@ interface Chain {
   broken: unknown;
 }
 
+/** The error of a command refused because an earlier one of its chain did not commit (`why`). */
+function chainRefusal(why: unknown): Error {
+  return storeErrors.make('STORE_UNAVAILABLE', `not committed: an earlier command it builds on was not (${(why as Error)?.message ?? String(why)})`, { cause: why });
+}
+
 const ROWS_PER_INSERT = 500; // 8 columns × 500 stays under SQLite's 32 766 bound parameters
 /** Rows per prepared SQLite insert, largest first (256 × 8 = 2048 parameters). */
 const SQLITE_CHUNKS = [256, 64, 16, 4, 1] as const;
@@ -556,7 +561,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
         for (const c of batch) {
           if (c.chain?.broken !== undefined) {
             // An earlier command of its chain failed in this same group.
-            failed.push({ c, err: storeErrors.make('STORE_UNAVAILABLE', 'not committed: an earlier command it builds on was refused', { cause: c.chain.broken }) });
+            failed.push({ c, err: chainRefusal(c.chain.broken) });
             continue;
           }
           c.events.forEach((e, i) => (e.seq = next + i));
@@ -587,10 +592,9 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
 
   /** Refuses `c` if an earlier command of its chain did not commit; true if it did. */
   function refusedByChain(c: Command): boolean {
-    const why = c.chain?.broken;
-    if (why === undefined) return false;
+    if (c.chain?.broken === undefined) return false;
     failures.inc();
-    c.reject(storeErrors.make('STORE_UNAVAILABLE', `not committed: an earlier command it builds on was not (${(why as Error)?.message ?? String(why)})`, { cause: why }));
+    c.reject(chainRefusal(c.chain.broken));
     return true;
   }
 
@@ -719,7 +723,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
   function enqueue(events: readonly NewEvent[], project?: Projection<JournalEvent[]>, rows?: RowWrites<JournalEvent[]>, chain?: CommandChain): Promise<JournalEvent[]> {
     const no = refuse();
     if (no) return Promise.reject(no);
-    if (chain?.broken !== undefined) return Promise.reject(storeErrors.make('STORE_UNAVAILABLE', 'not committed: an earlier command it builds on was not', { cause: chain.broken }));
+    if (chain?.broken !== undefined) return Promise.reject(chainRefusal(chain.broken));
     if (rows && !project) return Promise.reject(new Error('journal.appendAll(): rows without their projection'));
     const time = clock.now();
     const stored = events.map((e) => toStored(e, time));
@@ -764,10 +768,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
     appendAll(events, project, rows, chain) {
       return enqueue(events, project, rows, chain);
     },
-    chain(): CommandChain {
-      const c: Chain = { broken: undefined };
-      return c;
-    },
+    chain: (): Chain => ({ broken: undefined }),
     write(project, rows) {
       const no = refuse();
       if (no) return Promise.reject(no);
