@@ -2,16 +2,13 @@
  * Migration 0005 on a database written before it: private events keep their audience (now a
  * column of the row), member reads filter the same way, and the sequence continues.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock, createReporter } from '../../src/lib/index.ts';
-import { createJournal, createStore, type StoreConfig } from '../../src/store/index.ts';
+import { createJournal, createStore } from '../../src/store/index.ts';
 import { decodeAudience, encodeAudience } from '../../src/store/audience.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
-import { createTempDatabase, type TempDatabase } from '../support/postgres.ts';
+import { type FreshDatabase, freshDatabase } from '../support/fresh-database.ts';
 
 describe('journal audience encoding', () => {
   it('round-trips ids, including ones with the separator or the escape character', () => {
@@ -26,22 +23,12 @@ describe('journal audience encoding', () => {
 
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe(`migration 0005-foundation-journal-audience [${dialect}]`, () => {
-    let dir: string | undefined;
-    let pg: TempDatabase | undefined;
-    afterAll(async () => {
-      await pg?.drop();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    });
+    let fresh: FreshDatabase | undefined;
+    afterAll(async () => fresh?.drop());
 
     it('moves journal_audience rows into the event rows; reads and appends go on', async () => {
-      let cfg: StoreConfig;
-      if (dialect === 'sqlite') {
-        dir = mkdtempSync(join(tmpdir(), 'bandex-mig-'));
-        cfg = { kind: 'sqlite', path: join(dir, 'j.sqlite') };
-      } else {
-        pg = await createTempDatabase();
-        cfg = { kind: 'postgres', url: pg.url };
-      }
+      fresh = await freshDatabase(dialect);
+      const cfg = fresh.cfg;
       const reporter = createReporter({ destination: false });
       const before = migrations.filter((m) => m.id < '0005');
       const old = createStore(cfg, { reporter, migrations: before });

@@ -3,19 +3,16 @@
  * decodes to what JSON would have given, falls back to JSON for what does not fit, and a journal
  * written before it (plain JSON rows) still reads and replays the same, beside new compact rows.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock, createReporter } from '../../src/lib/index.ts';
 import { MARKET_EVENT_TYPES, MARKET_PAYLOAD_SHAPES, decodeEvent, encodeEvent } from '../../src/market/event-codec.ts';
 import type { MarketEvent, OrderSpec, TradeRecord } from '../../src/market/types.ts';
-import { createJournal, createStore, type StoreConfig } from '../../src/store/index.ts';
+import { createJournal, createStore } from '../../src/store/index.ts';
 import { createMarketRepo } from '../../src/store/repos/market-repo.ts';
 import { decodePayload, encodePayload } from '../../src/store/payload-codec.ts';
-import { createTempDatabase, type TempDatabase } from '../support/postgres.ts';
+import { type FreshDatabase, freshDatabase } from '../support/fresh-database.ts';
 
 const DEC = Date.parse('2026-12-01T00:00:00Z');
 const JAN = Date.parse('2027-01-01T00:00:00Z');
@@ -108,22 +105,12 @@ describe('compact journal payloads', () => {
 
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe(`a journal written before compact payloads [${dialect}]`, () => {
-    let dir: string | undefined;
-    let pg: TempDatabase | undefined;
-    afterAll(async () => {
-      await pg?.drop();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    });
+    let fresh: FreshDatabase | undefined;
+    afterAll(async () => fresh?.drop());
 
     it('reads and replays its JSON rows beside new compact rows; the database lists every shape the code writes', async () => {
-      let cfg: StoreConfig;
-      if (dialect === 'sqlite') {
-        dir = mkdtempSync(join(tmpdir(), 'bandex-payload-'));
-        cfg = { kind: 'sqlite', path: join(dir, 'p.sqlite') };
-      } else {
-        pg = await createTempDatabase();
-        cfg = { kind: 'postgres', url: pg.url };
-      }
+      fresh = await freshDatabase(dialect);
+      const cfg = fresh.cfg;
       const reporter = createReporter({ destination: false });
       const store = createStore(cfg, { reporter });
       await store.migrate();

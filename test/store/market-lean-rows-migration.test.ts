@@ -2,18 +2,15 @@
  * Migration 0101 on a database written before it (rows with their JSON), and the lean rows
  * written after it (pointing at their journal events): the repository reads both the same way.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock, createReporter } from '../../src/lib/index.ts';
 import { encodeEvent, specToJson, tradeToJson } from '../../src/market/event-codec.ts';
 import type { OrderSpec, TradeRecord } from '../../src/market/types.ts';
-import { createJournal, createStore, type StoreConfig } from '../../src/store/index.ts';
+import { createJournal, createStore } from '../../src/store/index.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
 import { createMarketRepo } from '../../src/store/repos/market-repo.ts';
-import { createTempDatabase, type TempDatabase } from '../support/postgres.ts';
+import { type FreshDatabase, freshDatabase } from '../support/fresh-database.ts';
 
 const DEC = Date.parse('2026-12-01T00:00:00Z');
 const JAN = Date.parse('2027-01-01T00:00:00Z');
@@ -30,22 +27,12 @@ const trade = (id: string, buyOrderId: string, sellOrderId: string): TradeRecord
 
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe(`migration 0101-market-lean-rows [${dialect}]`, () => {
-    let dir: string | undefined;
-    let pg: TempDatabase | undefined;
-    afterAll(async () => {
-      await pg?.drop();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    });
+    let fresh: FreshDatabase | undefined;
+    afterAll(async () => fresh?.drop());
 
     it('keeps old rows readable and writes new rows that point at their events', async () => {
-      let cfg: StoreConfig;
-      if (dialect === 'sqlite') {
-        dir = mkdtempSync(join(tmpdir(), 'bandex-mig-'));
-        cfg = { kind: 'sqlite', path: join(dir, 'm.sqlite') };
-      } else {
-        pg = await createTempDatabase();
-        cfg = { kind: 'postgres', url: pg.url };
-      }
+      fresh = await freshDatabase(dialect);
+      const cfg = fresh.cfg;
       const reporter = createReporter({ destination: false });
       const old = createStore(cfg, { reporter, migrations: migrations.filter((m) => m.id < '0101') });
       await old.migrate();

@@ -3,18 +3,15 @@
  * written before it, with those columns, read back the same after it, and the rows written after
  * it hold only the key, the filtered columns, the changing figures and the pointer.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock, createReporter } from '../../src/lib/index.ts';
 import { encodeEvent, specToJson } from '../../src/market/event-codec.ts';
 import type { OrderSpec, TradeRecord } from '../../src/market/types.ts';
-import { createJournal, createStore, type Store, type StoreConfig } from '../../src/store/index.ts';
+import { createJournal, createStore, type Store } from '../../src/store/index.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
 import { createMarketRepo } from '../../src/store/repos/market-repo.ts';
-import { createTempDatabase, type TempDatabase } from '../support/postgres.ts';
+import { type FreshDatabase, freshDatabase } from '../support/fresh-database.ts';
 
 const DEC = Date.parse('2026-12-01T00:00:00Z');
 const JAN = Date.parse('2027-01-01T00:00:00Z');
@@ -36,22 +33,12 @@ async function columns(store: Store, table: string): Promise<string[]> {
 
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe(`migration 0102-market-rows-without-copies [${dialect}]`, () => {
-    let dir: string | undefined;
-    let pg: TempDatabase | undefined;
-    afterAll(async () => {
-      await pg?.drop();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    });
+    let fresh: FreshDatabase | undefined;
+    afterAll(async () => fresh?.drop());
 
     it('keeps rows written before it readable and drops the columns that repeated the event', async () => {
-      let cfg: StoreConfig;
-      if (dialect === 'sqlite') {
-        dir = mkdtempSync(join(tmpdir(), 'bandex-mig-'));
-        cfg = { kind: 'sqlite', path: join(dir, 'm.sqlite') };
-      } else {
-        pg = await createTempDatabase();
-        cfg = { kind: 'postgres', url: pg.url };
-      }
+      fresh = await freshDatabase(dialect);
+      const cfg = fresh.cfg;
       const reporter = createReporter({ destination: false });
       const clock = new ManualClock('2026-11-01T00:00:00Z');
       // Before 0102: a sell row with its JSON (as before 0101), a buy row and a trade row that
