@@ -78,7 +78,8 @@ import type SqliteDatabase from 'better-sqlite3';
 import { walSyncOf } from './create-store.ts';
 import type { Db, Dialect, Tx } from './database.ts';
 import { decodeAudience, encodeAudience, escapeMember } from './audience.ts';
-import { type CommandContext, IDEMPOTENCY_PENDING, type IdempotencyRecord, commandContext } from './command-context.ts';
+import { type CommandContext, commandContext } from './command-context.ts';
+import { IDEM_SQL, idempotencyInserter, idempotencyParams } from './idempotency-rows.ts';
 import { type Checkpointer, startCheckpointer } from './checkpointer.ts';
 import { storeErrors } from './errors.ts';
 import { decodePayload, encodePayload } from './payload-codec.ts';
@@ -479,56 +480,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
     }
   }
 
-  /**
-   * The pending Idempotency-Key records of the batch's surviving commands (one per key: a request
-   * that appended several times lists all its seqs). `on conflict do nothing`: a later command
-   * of the same request leaves the first record alone.
-   */
-  const IDEM_SQL = 'insert into idempotency_keys (principal, key, method, url, body_hash, status, response, created_at) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing';
-  let sqliteIdem: SqliteDatabase.Statement | undefined;
-  function idempotencyRows(cmds: Command[]) {
-    let recs: Map<string, { r: IdempotencyRecord; seqs: number[] }> | undefined;
-    for (const c of cmds) {
-      if (!c.ctx) continue;
-      const r = c.ctx.idempotency;
-      recs ??= new Map();
-      const id = `${r.principal}\n${r.key}`;
-      const have = recs.get(id);
-      if (have) have.seqs.push(...c.events.map((e) => e.seq));
-      else recs.set(id, { r, seqs: c.events.map((e) => e.seq) });
-    }
-    if (!recs) return [];
-    return [...recs.values()].map(({ r, seqs }) => ({
-      principal: r.principal,
-      key: r.key,
-      method: r.method,
-      url: r.url,
-      body_hash: r.bodyHash,
-      status: IDEMPOTENCY_PENDING,
-      response: JSON.stringify({ seqs }),
-      created_at: r.createdAt,
-    }));
-  }
-  async function insertIdempotency(tx: Tx, cmds: Command[]): Promise<void> {
-    const rows = idempotencyRows(cmds);
-    if (rows.length === 0) return;
-    if (deps.sqlite) {
-      sqliteIdem ??= deps.sqlite.prepare(IDEM_SQL);
-      for (const x of rows) sqliteIdem.run(x.principal, x.key, x.method, x.url, x.body_hash, x.status, x.response, x.created_at);
-      return;
-    }
-    if (deps.dialect === 'postgres') {
-      await sql`insert into idempotency_keys (principal, key, method, url, body_hash, status, response, created_at)
-        select * from unnest(${rows.map((x) => x.principal)}::text[], ${rows.map((x) => x.key)}::text[], ${rows.map((x) => x.method)}::text[],
-          ${rows.map((x) => x.url)}::text[], ${rows.map((x) => x.body_hash)}::text[], ${rows.map((x) => x.status)}::integer[],
-          ${rows.map((x) => x.response)}::text[], ${rows.map((x) => x.created_at)}::bigint[])
-        on conflict do nothing`.execute(tx);
-      return;
-    }
-    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-      await tx.insertInto('idempotency_keys').values(rows.slice(i, i + ROWS_PER_INSERT)).onConflict((oc) => oc.doNothing()).execute();
-    }
-  }
+  const insertIdempotency = idempotencyInserter(deps);
 
   async function readLastSeq(): Promise<number> {
     const row = await db.selectFrom('journal').select((eb) => eb.fn.max('seq').as('m')).executeTakeFirst();
@@ -634,7 +586,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
       // command it is (its projection fails alone, or the group is refused as it always was).
       return track(commit(batch));
     }
-    for (const x of idempotencyRows(batch)) writes.push([IDEM_SQL, [x.principal, x.key, x.method, x.url, x.body_hash, x.status, x.response, x.created_at], 0, 0]);
+    for (const params of idempotencyParams(batch)) writes.push([IDEM_SQL, params, 0, 0]);
     let finish!: () => void;
     const p = new Promise<void>((r) => (finish = r));
     running = p;
