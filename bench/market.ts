@@ -16,6 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { type Figure, readFigures, writeFigures } from './figures.ts';
 
 if (!process.execArgv.some((a) => a.startsWith('--max-semi-space-size'))) {
@@ -154,6 +155,7 @@ if (only.has('c')) {
     const commitCount = async () => (await commits.get()).values[0]?.value ?? 0;
     const commits0 = await commitCount();
     const cpu0 = process.cpuUsage();
+    const elu0 = performance.eventLoopUtilization();
     const t0 = process.hrtime.bigint();
     await slidingWindow(total, window, (i) => {
       const [mid, input] = order(i);
@@ -162,6 +164,9 @@ if (only.has('c')) {
     });
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = process.cpuUsage(cpu0);
+    // The main thread's busy time (event-loop utilisation, ms): what one process can scale to,
+    // as the writer thread and the WAL sync run beside it.
+    const mainMs = performance.eventLoopUtilization(elu0).active;
     const cpuSecs = (cpu.user + cpu.system) / 1e6;
     const txs = (await commitCount()) - commits0;
     // CPU seconds of this process (the checkpointer thread included): the rate one idle core gives,
@@ -172,6 +177,7 @@ if (only.has('c')) {
     const refN = 20_000;
     const ids = randomIds(systemClock);
     const rc0 = process.cpuUsage();
+    const re0 = performance.eventLoopUtilization();
     const r0 = process.hrtime.bigint();
     await slidingWindow(refN, window, (i) => {
       const [mid, input] = order(i);
@@ -179,9 +185,11 @@ if (only.has('c')) {
     });
     const rsecs = Number(process.hrtime.bigint() - r0) / 1e9;
     const rcpu = process.cpuUsage(rc0);
+    const refMainMs = performance.eventLoopUtilization(re0).active;
     const p = percentiles(lat);
     report({ name: '(c) acknowledged orders/s, journal on SQLite', value: total / secs, unit: 'orders/s', reference: 'one journal append per order', referenceValue: refN / rsecs, goal: '≥ 50k/s', met: total / secs >= 50_000 });
     report({ name: '(c) acknowledged orders per CPU-second', value: total / cpuSecs, unit: 'orders/s', reference: 'appends per CPU-second', referenceValue: refN / ((rcpu.user + rcpu.system) / 1e6), goal: 'reported', met: true });
+    report({ name: '(c) main-thread time per acknowledged order', value: (mainMs * 1000) / total, unit: 'µs', reference: 'per plain append', referenceValue: (refMainMs * 1000) / refN, goal: 'reported', met: true });
     report({ name: '(c) acknowledgement p99 (4000 in flight, sliding)', value: p.p99, unit: 'ms', reference: '-', referenceValue: null, goal: 'reported', met: true });
   } finally {
     await market.stop();
