@@ -82,7 +82,7 @@ import { type CommandContext, commandContext } from './command-context.ts';
 import { IDEM_SQL, idempotencyInserter, idempotencyParams } from './idempotency-rows.ts';
 import { type Checkpointer, startCheckpointer } from './checkpointer.ts';
 import { storeErrors } from './errors.ts';
-import { decodePayload, encodePayload, packPayload } from './payload-codec.ts';
+import { decodePayload, encodePayload } from './payload-codec.ts';
 import { type RowWrite, type SqliteWriter, type WriterOutcome, startSqliteWriter } from './sqlite-writer.ts';
 
 /** Writes the area's table rows for the events, inside the journal's transaction. Use only `tx`. */
@@ -561,8 +561,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
 
   /**
    * A group on the writer thread: seqs numbered here (every command survives: the writer runs
-   * no projection that could refuse one), payloads packed here (packPayload: the thread turns a
-   * compact form into its text), the rest there. If the writer
+   * no projection that could refuse one), payloads encoded here, the rest there. If the writer
    * rolled the group back (a row write found nothing to change), the group is committed again
    * here with the commands' own projections, which decide per command.
    */
@@ -577,7 +576,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
           const e = evs[i];
           e.seq = next + i;
           const aud = e.visibleTo;
-          events.push(e.seq, e.time, e.type, e.actor, e.topic, aud === null ? 0 : 1, aud === null ? null : encodeAudience(aud), packPayload(e.type, e.payload));
+          events.push(e.seq, e.time, e.type, e.actor, e.topic, aud === null ? 0 : 1, aud === null ? null : encodeAudience(aud), encodePayload(e.type, e.payload));
         }
         next += evs.length;
         if (c.rows) for (const w of c.rows(evs)) writes.push(w);
@@ -591,23 +590,16 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
     let finish!: () => void;
     const p = new Promise<void>((r) => (finish = r));
     running = p;
-    try {
-      writer!.send({ id: ++groups, events, writes }, (o: WriterOutcome) => {
-        finish();
-        if (running !== p) return;
-        if (o.ok) committed(batch, batch, [], next - 1);
-        else if (o.phase === 'statement') {
-          redone.inc();
-          return track(commit(batch));
-        } else commitFailed(batch, new Error(o.message));
-        done();
-      });
-    } catch {
-      // A payload the structured clone refuses (a function in it, say): nothing was sent, and
-      // the main connection's path decides, as for a payload that does not encode.
+    writer!.send({ id: ++groups, events, writes }, (o: WriterOutcome) => {
       finish();
-      return track(commit(batch));
-    }
+      if (running !== p) return;
+      if (o.ok) committed(batch, batch, [], next - 1);
+      else if (o.phase === 'statement') {
+        redone.inc();
+        return track(commit(batch));
+      } else commitFailed(batch, new Error(o.message));
+      done();
+    });
   }
 
   /** The bookkeeping after a commit, wherever it ran: checkpoint, counters, then sync and answer. */

@@ -126,31 +126,19 @@ export function registerPayloadShapes(all: Readonly<Record<string, TypeShapes>>)
 }
 registerPayloadShapes(MARKET_PAYLOAD_SHAPES);
 
-/**
- * An event's payload as stored, before the last step: the compact form as an array, which
- * `JSON.stringify` turns into the stored text, or the text itself when the payload has no compact
- * form. The journal's writer thread takes the array (a structured clone of JSON data is the same
- * data, so its `JSON.stringify` there gives this text): stringifying ~200 bytes and cloning the
- * string cost the main thread about twice what cloning the array does (bench/market.ts (c)).
- */
-export function packPayload(type: string, payload: unknown): unknown[] | string {
+/** The stored text of an event's payload (see the module comment). */
+export function encodePayload(type: string, payload: unknown): string {
   const c = codecs.get(type);
   if (c !== undefined) {
     if (isPlain(payload)) {
       const out: unknown[] = [c.tag];
-      if (c.write.pack(payload, out)) return out;
+      if (c.write.pack(payload, out)) return JSON.stringify(out);
     }
     // An array would read as a compact form: it is stored under the empty tag (never written by
     // the market, whose payloads are objects; kept so that any payload round-trips).
-    if (Array.isArray(payload)) return ['', payload];
+    if (Array.isArray(payload)) return JSON.stringify(['', payload]);
   }
   return JSON.stringify(payload);
-}
-
-/** The stored text of an event's payload (see the module comment). */
-export function encodePayload(type: string, payload: unknown): string {
-  const v = packPayload(type, payload);
-  return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
 /** An event's payload from its stored text, whichever form it was written in. */

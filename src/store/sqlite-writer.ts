@@ -27,10 +27,7 @@ import type SqliteDatabase from 'better-sqlite3';
  */
 export type RowWrite = [sql: string, params: unknown[], width: number, mustChange: 0 | 1];
 
-/**
- * A group as sent: `events` holds EVENT_COLUMNS values per event, row after row; the last, the
- * payload, is its stored text or its compact form (an array the thread stringifies).
- */
+/** A group as sent: `events` holds EVENT_COLUMNS values per event, row after row. */
 export interface WriterGroup {
   id: number;
   events: unknown[];
@@ -59,8 +56,6 @@ const W = ${EVENT_COLUMNS};
 const insertSql = (n) => 'insert into journal (seq, time, type, actor, topic, private, audience, payload) values ' + Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
 function insertEvents(flat) {
   const rows = flat.length / W;
-  // A payload sent as its compact form (an array, see packPayload) is stored as its JSON text.
-  for (let i = W - 1; i < flat.length; i += W) if (typeof flat[i] !== 'string') flat[i] = JSON.stringify(flat[i]);
   let i = 0;
   for (const chunk of CHUNKS) {
     if (rows - i < chunk) continue;
@@ -167,10 +162,9 @@ export function startSqliteWriter(sqlite: SqliteDatabase.Database, opts: { autoc
     },
     send(group, onDone) {
       if (out) throw new Error('sqlite writer: a group is already out');
-      // Cloned before anything is out: a group the clone refuses throws here and leaves none out.
-      worker.postMessage(group);
       out = { id: group.id, onDone };
       worker.ref(); // a group out keeps the process alive until it is answered
+      worker.postMessage(group);
     },
     ready() {
       // Only success is finished early; a failure's message (with its text) comes as an event.
