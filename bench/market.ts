@@ -5,7 +5,8 @@
  *  (b) 10k destinations with covering prefixes, quality limits and weighted ranking: orders/s, p99.
  *  (c) acknowledged orders/s through the journal on SQLite (validated, matched, journaled with
  *      their rows, answered once durable), vs the same orders journaled one command each; a
- *      sliding window of 4000 orders in flight.
+ *      sliding window of 4000 orders in flight; also the main thread's busy time per order (the
+ *      writer thread and the WAL sync run beside it), vs a plain append's.
  *  (d) order entry over HTTP against a `bandex serve` child, with autocannon, vs GET /v1/book on
  *      the same server.
  * The process re-executes itself with a larger young generation (--max-semi-space-size=64), for
