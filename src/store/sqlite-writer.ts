@@ -34,8 +34,11 @@ export interface WriterGroup {
   writes: RowWrite[];
 }
 
-/** How a group ended. `statement`: rolled back, nothing written. `commit`: outcome unknown. */
-export type WriterOutcome = { ok: true } | { ok: false; phase: 'statement' | 'commit'; message: string };
+/**
+ * How a group ended. `statement`: rolled back, nothing written. `commit`: outcome unknown.
+ * `busyUs`: the thread's time on a committed group, from BEGIN to the end of COMMIT (µs).
+ */
+export type WriterOutcome = { ok: true; busyUs: number } | { ok: false; phase: 'statement' | 'commit'; message: string };
 
 const EVENT_COLUMNS = 8;
 
@@ -67,6 +70,7 @@ function insertEvents(flat) {
   }
 }
 const done = (id, outcome) => {
+  if (outcome.ok) Atomics.store(state, 2, outcome.busyUs);
   Atomics.store(state, 1, outcome.ok ? 1 : 2);
   Atomics.store(state, 0, id);
   parentPort.postMessage({ id, outcome });
@@ -78,6 +82,7 @@ parentPort.on('message', (m) => {
     return;
   }
   let phase = 'statement';
+  const t0 = performance.now();
   try {
     db.exec('begin immediate');
     insertEvents(m.events);
@@ -91,7 +96,7 @@ parentPort.on('message', (m) => {
     }
     phase = 'commit';
     db.exec('commit');
-    done(m.id, { ok: true });
+    done(m.id, { ok: true, busyUs: Math.round((performance.now() - t0) * 1000) });
   } catch (e) {
     let rolledBack = !db.inTransaction;
     if (!rolledBack) { try { db.exec('rollback'); rolledBack = true; } catch {} }
@@ -129,7 +134,8 @@ export function startSqliteWriter(sqlite: SqliteDatabase.Database, opts: { autoc
     `cache_size = ${pragma('cache_size')}`,
     ...(opts.autocheckpoint ? [] : ['wal_autocheckpoint = 0']),
   ];
-  const state = new SharedArrayBuffer(8);
+  // [id of the last group done, 1 committed / 2 failed, busyUs of the last committed group]
+  const state = new SharedArrayBuffer(12);
   const flags = new Int32Array(state);
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WRITER, { eval: true, workerData: { file: sqlite.name, driver, pragmas, state } });
@@ -172,7 +178,7 @@ export function startSqliteWriter(sqlite: SqliteDatabase.Database, opts: { autoc
     },
     poll() {
       if (!this.ready()) return false;
-      finish(out!.id, { ok: true });
+      finish(out!.id, { ok: true, busyUs: Atomics.load(flags, 2) });
       return true;
     },
     pragma(p) {

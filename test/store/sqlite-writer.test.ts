@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { sql } from 'kysely';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock, createReporter, type JournalEvent, type Reporter } from '../../src/lib/index.ts';
 import { createJournal, createStore, runInCommandContext, type Journal, type JournalConfig, type RowWrite, type Store } from '../../src/store/index.ts';
 import { encodePayload } from '../../src/store/payload-codec.ts';
+import { startSqliteWriter, type WriterOutcome } from '../../src/store/sqlite-writer.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bandex-writer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,6 +41,12 @@ const INSERT = 'insert into notes (id, body) values (?, ?)';
 const UPDATE = 'update notes set body = ? where id = ?';
 const insertRows = (ids: string[]): RowWrite[] => [[INSERT, ids.flatMap((id) => [id, `body of ${id}`]), 2, 0]];
 const counter = async (r: Reporter, name: string) => (await r.registry.getSingleMetric(name)!.get()).values.reduce((s, v) => s + v.value, 0);
+/** bandex_journal_writer_group_seconds: how many groups the thread committed, and their time. */
+const writerTime = async (r: Reporter) => {
+  const vs = (await r.registry.getSingleMetric('bandex_journal_writer_group_seconds')!.get()).values;
+  const of = (suffix: string) => vs.find((v) => (v as { metricName?: string }).metricName === `bandex_journal_writer_group_seconds_${suffix}`)?.value ?? 0;
+  return { groups: of('count'), seconds: of('sum') };
+};
 
 describe('journal writer thread', () => {
   it('commits groups of declared rows on the thread: events and rows in one transaction, gap-free seqs', async () => {
@@ -58,10 +65,15 @@ describe('journal writer thread', () => {
       [1, 'NoteAdded', 'a'], [2, 'NoteTagged', 'a'], [3, 'NoteAdded', 'b'], [4, 'NoteTagged', 'b'], [5, 'NoteAdded', 'c'], [6, 'NoteTagged', 'c'],
     ]);
     expect(await counter(reporter, 'bandex_journal_writer_redone_total')).toBe(0);
+    // Every commit ran on the thread, which timed each one.
+    const t = await writerTime(reporter);
+    expect(t.groups).toBe(await counter(reporter, 'bandex_journal_commits_total'));
+    expect(t.groups).toBeGreaterThan(0);
+    expect(t.seconds).toBeGreaterThan(0);
   });
 
   it('sends a large group at once, and the next one when the first is done, all within the turn that queued them', async () => {
-    const { journal, file } = await setup({ eagerEvents: 100 });
+    const { journal, file, reporter } = await setup({ eagerEvents: 100 });
     const events = Array.from({ length: 100 }, (_, i) => ({ type: 'NoteAdded', payload: { i } }));
     const other = new Database(file, { readonly: true });
     const notes = () => (other.prepare('select count(*) as c from notes').get() as { c: number }).c;
@@ -87,8 +99,32 @@ describe('journal writer thread', () => {
       const second = journal.appendAll(events, () => undefined, () => insertRows(['second']));
       expect(spinUntil(2)).toBe(2);
       expect((await first).length + (await second).length).toBe(200);
+      const t = await writerTime(reporter);
+      expect(t.groups).toBe(2);
+      expect(t.seconds).toBeGreaterThan(0);
     } finally {
       other.close();
+    }
+  });
+
+  it('reports the time the thread spent on a group, also when the shared flag finishes it', async () => {
+    const { store } = await setup();
+    const writer = startSqliteWriter(store.sqlite!, { autocheckpoint: true, onError: (e) => { throw e; } });
+    try {
+      const outcomes: WriterOutcome[] = [];
+      writer.send({ id: 1, events: [], writes: insertRows(Array.from({ length: 500 }, (_, i) => `t${i}`)) }, (o) => outcomes.push(o));
+      // Spin in this turn: the thread's message cannot arrive, so poll() finishes it from the flag.
+      for (const until = Date.now() + 10_000; !writer.ready() && Date.now() < until; );
+      expect(writer.poll()).toBe(true);
+      expect(outcomes).toHaveLength(1);
+      expect(outcomes[0]).toMatchObject({ ok: true });
+      expect((outcomes[0] as { busyUs: number }).busyUs).toBeGreaterThan(0);
+      // The same figure arrives with the thread's message (the journal's other path).
+      writer.send({ id: 2, events: [], writes: insertRows(['last']) }, (o) => outcomes.push(o));
+      await vi.waitFor(() => expect(outcomes).toHaveLength(2));
+      expect((outcomes[1] as { busyUs: number }).busyUs).toBeGreaterThan(0);
+    } finally {
+      await writer.stop();
     }
   });
 
