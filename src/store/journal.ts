@@ -597,8 +597,7 @@ export function createJournal(deps: JournalDeps, config: Partial<JournalConfig> 
       if (o.ok) {
         writerSeconds.observe(o.busyUs / 1e6);
         committed(batch, batch, [], next - 1);
-      }
-      else if (o.phase === 'statement') {
+      } else if (o.phase === 'statement') {
         redone.inc();
         return track(commit(batch));
       } else commitFailed(batch, new Error(o.message));
